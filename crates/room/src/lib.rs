@@ -1,1 +1,417 @@
+//! One room's state as a sans-IO state machine: members, streams, sequences, messages.
+//!
+//! Time comes in as [`Now`]; timers are asked for with [`Room::poll_timeout`] and run by
+//! [`Room::handle_timeout`]. Pushes go straight to the members' [`Outbox`]es (which never
+//! block); things the owner must act on (a member gone, so its login claim can be released)
+//! come out of [`Room::drain_events`]. The async actor in the server is a thin shell around it.
 
+mod members;
+mod messages;
+mod outbox;
+mod streams;
+mod trans;
+
+pub use outbox::{Outbox, Push};
+
+use liveroom_proto::body::{self, AnchorInfo, ConfigInfo, HbRsp, LoginRsp};
+use liveroom_proto::ErrCode;
+use members::Members;
+use std::sync::Arc;
+
+/// The time, both monotonic (for timeouts) and wall clock (for timestamps on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    pub mono_ms: u64,
+    pub unix_ms: u64,
+}
+
+/// How often members are checked for heartbeat and reconnect timeouts.
+pub const SWEEP_INTERVAL_MS: u64 = 1000;
+/// Sent to clients as `userlist_interval` / `userlist_merge_timeout` (1.9.x user-list logic).
+pub const USERLIST_INTERVAL_MS: u32 = 30_000;
+pub const USERLIST_MERGE_TIMEOUT_MS: u32 = 5_000;
+
+/// Room behaviour that comes from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub heartbeat_interval_ms: u32,
+    /// A connected member silent for this long is removed.
+    pub session_timeout_ms: u32,
+    /// A member whose connection dropped keeps its place and streams this long.
+    pub reconnect_grace_ms: u32,
+    pub bigim_time_window_ms: u32,
+    pub dati_time_window_ms: u32,
+    pub max_users: usize,
+    /// `config_info` of the login reply: the remote log collector the SDK should use.
+    pub log_level: i32,
+    pub log_url: String,
+    pub cluster_name: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            heartbeat_interval_ms: 30_000,
+            session_timeout_ms: 100_000,
+            reconnect_grace_ms: 30_000,
+            bigim_time_window_ms: 1_000,
+            dati_time_window_ms: 1_000,
+            max_users: 10_000,
+            log_level: 1,
+            log_url: String::new(),
+            cluster_name: "liveroom".into(),
+        }
+    }
+}
+
+/// What the room's owner has to act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoomEvent {
+    /// A member left for good (logout, timeout, kick, end of its reconnect grace).
+    MemberRemoved { id_name: String, key: u64 },
+    StreamAdded { stream_id: String, id_name: String },
+    StreamRemoved { stream_id: String, id_name: String },
+}
+
+/// A logged-in member's identity, made by the server for each login.
+#[derive(Debug, Clone)]
+pub struct LoginInput<H> {
+    /// The member's key in this room: its session id.
+    pub key: u64,
+    pub user_id: u64,
+    pub id_name: String,
+    pub nick_name: String,
+    pub role: u8,
+    /// Whether the login token allows publishing.
+    pub can_publish: bool,
+    pub handle: H,
+}
+
+/// Room commands other than login, with their bodies already parsed by the session.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Hb,
+    StreamInfo,
+    Stream(body::StreamReq),
+    UserList(body::UserListReq),
+    CustomMsg(body::CustomMsgReq),
+    ImChat(body::ImChatReq),
+    Signal(body::SignalReq),
+    Trans(body::TransReq),
+    TransFetch(body::TransFetchReq),
+    BigIm(body::BigImReq),
+    Logout,
+}
+
+impl Request {
+    /// The reply's `cmd`.
+    pub fn cmd(&self) -> &'static str {
+        match self {
+            Request::Hb => "hb",
+            Request::StreamInfo => "stream_info",
+            Request::Stream(_) => "stream",
+            Request::UserList(_) => "user_list",
+            Request::CustomMsg(_) => "custommsg",
+            Request::ImChat(_) => "im_chat",
+            Request::Signal(_) => "signal",
+            Request::Trans(_) => "trans",
+            Request::TransFetch(_) => "trans_fetch",
+            Request::BigIm(_) => "bigim_chat",
+            Request::Logout => "logout",
+        }
+    }
+}
+
+/// A refused request: the code and a detail for `err_message`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub code: ErrCode,
+    pub detail: String,
+}
+
+impl Refusal {
+    pub fn new(code: ErrCode, detail: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub type Reply = Result<Vec<u8>, Refusal>;
+
+/// One room.
+pub struct Room<H: Outbox> {
+    pub id: String,
+    settings: Settings,
+    /// Taken from the login that created the room (notes §13).
+    user_state_updates: bool,
+    members: Members<H>,
+    streams: streams::Streams,
+    trans: trans::Trans,
+    chat: messages::Chat,
+    events: Vec<RoomEvent>,
+    next_sweep_mono: Option<u64>,
+}
+
+impl<H: Outbox> Room<H> {
+    pub fn new(id: String, settings: Settings, user_state_updates: bool) -> Self {
+        Room {
+            id,
+            settings,
+            user_state_updates,
+            members: Members::default(),
+            streams: streams::Streams::default(),
+            trans: trans::Trans::default(),
+            chat: messages::Chat::default(),
+            events: Vec::new(),
+            next_sweep_mono: None,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn user_state_updates(&self) -> bool {
+        self.user_state_updates
+    }
+
+    /// No members, not even ones waiting to reconnect: the owner may drop the room.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn online_count(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn drain_events(&mut self) -> Vec<RoomEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Admits a member, or replaces the member with the same id_name: a reconnect keeps its
+    /// place and streams silently; a second live session of the same user is kicked out.
+    pub fn login(&mut self, now: Now, input: LoginInput<H>) -> Result<LoginRsp, Refusal> {
+        let joined = self.members.login(now, input, &self.settings, self.user_state_updates);
+        let (member_key, joined) = match joined {
+            Ok(v) => v,
+            Err(r) => return Err(r),
+        };
+        if let Some(action) = joined {
+            self.broadcast_user_actions(vec![action], Some(member_key));
+        }
+        self.arm_sweep(now);
+        let m = self.members.get(member_key).expect("just logged in");
+        Ok(LoginRsp {
+            user_id: m.user_id.to_string(),
+            session_id: m.key.to_string(),
+            hearbeat_interval: self.settings.heartbeat_interval_ms,
+            hearbeat_timeout: self.settings.session_timeout_ms,
+            server_user_seq: self.members.user_seq,
+            stream_seq: self.streams.seq,
+            stream_info: self.streams.list(),
+            config_info: ConfigInfo {
+                log_level: self.settings.log_level,
+                log_url: self.settings.log_url.clone(),
+            },
+            online_count: self.members.len() as u32,
+            ret_timestamp: now.unix_ms.to_string(),
+            bigim_time_window: self.settings.bigim_time_window_ms,
+            dati_time_window: self.settings.dati_time_window_ms,
+            anchor_info: self.anchor_info(),
+            cluster_name: self.settings.cluster_name.clone(),
+            cluster_env: 0,
+            userlist_interval: USERLIST_INTERVAL_MS,
+            userlist_merge_timeout: USERLIST_MERGE_TIMEOUT_MS,
+        })
+    }
+
+    /// Handles one request of member `key`; the reply body (or refusal) is returned, and
+    /// pushes to others have been queued.
+    pub fn request(&mut self, now: Now, key: u64, req: Request) -> Reply {
+        if !self.members.touch(key, now) {
+            return Err(Refusal::new(ErrCode::LOGIN_STATE, "session is not in this room"));
+        }
+        match req {
+            Request::Hb => Ok(body::ok_body(self.hb_rsp())),
+            Request::StreamInfo => Ok(body::ok_body(body::StreamListRsp {
+                stream_seq: self.streams.seq,
+                stream_info: self.streams.list(),
+            })),
+            Request::Stream(r) => self.stream_cmd(key, r),
+            Request::UserList(r) => Ok(body::ok_body(self.members.page(r.user_index))),
+            Request::CustomMsg(r) => self.custom_msg(key, r),
+            Request::ImChat(r) => self.im_chat(now, key, r),
+            Request::Signal(r) => self.signal(key, r),
+            Request::Trans(r) => self.trans_send(key, r),
+            Request::TransFetch(r) => Ok(body::ok_body(self.trans.fetch(&r))),
+            Request::BigIm(r) => self.bigim(now, key, r),
+            Request::Logout => {
+                self.remove_member(key);
+                Ok(body::ok_body(body::Empty {}))
+            }
+        }
+    }
+
+    /// The member's connection dropped without a logout: it keeps its place and streams for
+    /// the reconnect grace period. Ignored if `key` is no longer the member's session.
+    pub fn disconnected(&mut self, now: Now, key: u64) {
+        self.members.disconnect(key, now);
+    }
+
+    /// Removes a member with a kick-out (admin kick, the same user logging in elsewhere).
+    /// With `key`, only that session is kicked (a newer login of the user stays).
+    pub fn kick(&mut self, id_name: &str, key: Option<u64>, reason: u32) -> bool {
+        let Some(m) = self.members.by_id_name(id_name) else {
+            return false;
+        };
+        if key.is_some_and(|k| k != m.key) {
+            return false;
+        }
+        let key = m.key;
+        if m.connected {
+            m.handle.kick(reason);
+        }
+        self.remove_member(key);
+        true
+    }
+
+    /// Kicks everybody out (room closed by an administrator).
+    pub fn close(&mut self, reason: u32) {
+        for key in self.members.keys() {
+            if let Some(m) = self.members.get(key) {
+                if m.connected {
+                    m.handle.kick(reason);
+                }
+            }
+            self.remove_member(key);
+        }
+    }
+
+    /// When [`Room::handle_timeout`] should run next (monotonic ms).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        [self.next_sweep_mono, self.chat.flush_due()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Runs what is due: heartbeat and reconnect timeouts, the big-room batch.
+    pub fn handle_timeout(&mut self, now: Now) {
+        if self.chat.flush_due().is_some_and(|t| t <= now.mono_ms) {
+            self.flush_bigim(now);
+        }
+        if self.next_sweep_mono.is_some_and(|t| t <= now.mono_ms) {
+            self.next_sweep_mono = None;
+            for (key, timed_out) in self.members.expired(now, &self.settings) {
+                if timed_out {
+                    if let Some(m) = self.members.get(key) {
+                        m.handle.close();
+                    }
+                }
+                self.remove_member(key);
+            }
+            self.arm_sweep(now);
+        }
+    }
+
+    fn arm_sweep(&mut self, now: Now) {
+        if self.next_sweep_mono.is_none() && !self.members.is_empty() {
+            self.next_sweep_mono = Some(now.mono_ms + SWEEP_INTERVAL_MS);
+        }
+    }
+
+    fn hb_rsp(&self) -> HbRsp {
+        HbRsp {
+            hearbeat_interval: self.settings.heartbeat_interval_ms,
+            hearbeat_timeout: self.settings.session_timeout_ms,
+            stream_seq: self.streams.seq,
+            server_user_seq: self.members.user_seq,
+            online_count: self.members.len() as u32,
+            bigim_time_window: self.settings.bigim_time_window_ms,
+            dati_time_window: self.settings.dati_time_window_ms,
+            trans_seqs: self.trans.seqs(),
+            user_trans_seqs: Vec::new(),
+        }
+    }
+
+    fn anchor_info(&self) -> AnchorInfo {
+        match self.members.anchor() {
+            Some(m) => AnchorInfo {
+                anchor_id: m.user_id.to_string(),
+                anchor_id_name: m.id_name.clone(),
+                anchor_nick_name: m.nick_name.clone(),
+            },
+            None => AnchorInfo::default(),
+        }
+    }
+
+    /// Removes a member for good: its streams end, the others see it leave.
+    fn remove_member(&mut self, key: u64) {
+        let Some(m) = self.members.remove(key) else {
+            return;
+        };
+        for s in self.streams.remove_owned_by(&m.id_name) {
+            self.streams.seq += 1;
+            self.events.push(RoomEvent::StreamRemoved {
+                stream_id: s.stream_id.clone(),
+                id_name: m.id_name.clone(),
+            });
+            self.push_stream_update(body::stream_cmd::PUSH_DELETED, s, None, &m.user_id.to_string());
+        }
+        let action = self.members.leave_action(&m);
+        self.broadcast_user_actions(vec![action], None);
+        self.events.push(RoomEvent::MemberRemoved {
+            id_name: m.id_name,
+            key: m.key,
+        });
+    }
+
+    /// `push_userlist_update` to everyone but `except` (the subject of a join), only in rooms
+    /// with user-state updates on.
+    fn broadcast_user_actions(&mut self, actions: Vec<body::UserAction>, except: Option<u64>) {
+        if !self.user_state_updates || actions.is_empty() {
+            return;
+        }
+        let push = Push::new(
+            "push_userlist_update",
+            String::new(),
+            &body::PushUserlistUpdate {
+                user_list_seq: self.members.user_seq,
+                room_id: self.id.clone(),
+                user_actions: actions,
+            },
+        );
+        self.members.for_each_connected(except, |h| h.push(&push));
+    }
+
+    fn member_or_refuse(&self, key: u64) -> Result<&members::Member<H>, Refusal> {
+        self.members
+            .get(key)
+            .ok_or_else(|| Refusal::new(ErrCode::LOGIN_STATE, "session is not in this room"))
+    }
+}
+
+/// Shared by the message handlers: sends `push` to the named members present in the room.
+/// Returns how many received it.
+fn push_to_named<H: Outbox>(members: &Members<H>, dest: &[String], push: &Arc<Push>) -> usize {
+    let mut seen: Vec<&str> = Vec::with_capacity(dest.len());
+    let mut sent = 0;
+    for d in dest {
+        if seen.contains(&d.as_str()) {
+            continue;
+        }
+        seen.push(d);
+        if let Some(m) = members.by_id_name(d) {
+            if m.connected {
+                m.handle.push(push);
+                sent += 1;
+            }
+        }
+    }
+    sent
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! Reliable messages: the latest value per type, with one per-room seq that rises with every
+//! message (notes §4, §13). Late joiners learn the seqs from the heartbeat and fetch.
+
+use crate::{Outbox, Push, Refusal, Reply, Room};
+use liveroom_proto::body::{
+    self, PushTrans, TransChannelSeqs, TransFetchReq, TransFetchResult, TransFetchRsp, TransReq,
+    TransRsp, TransSeq,
+};
+use liveroom_proto::limits::{TRANS_DATA_MAX_BYTES, TRANS_TYPES_PER_ROOM, TRANS_TYPE_MAX_BYTES};
+use liveroom_proto::ErrCode;
+
+/// The only channel the 1.x clients use.
+pub const CHANNEL: &str = "clt";
+
+struct Latest {
+    trans_type: String,
+    seq: u32,
+    data: String,
+    id_name: String,
+}
+
+#[derive(Default)]
+pub struct Trans {
+    seq: u32,
+    /// At most `TRANS_TYPES_PER_ROOM` entries, in order of first use.
+    latest: Vec<Latest>,
+}
+
+impl Trans {
+    pub fn seqs(&self) -> Vec<TransChannelSeqs> {
+        if self.latest.is_empty() {
+            return Vec::new();
+        }
+        vec![TransChannelSeqs {
+            trans_channel: CHANNEL.into(),
+            trans_seq_array: self
+                .latest
+                .iter()
+                .map(|l| TransSeq {
+                    trans_type: l.trans_type.clone(),
+                    trans_seq: l.seq,
+                })
+                .collect(),
+        }]
+    }
+
+    /// The latest message of every asked type whose seq differs from the asker's.
+    pub fn fetch(&self, req: &TransFetchReq) -> TransFetchRsp {
+        let mut asked: Vec<(&str, u32)> = req
+            .fetch_array
+            .iter()
+            .map(|i| (i.trans_type.as_str(), i.trans_seq))
+            .collect();
+        if let Some(t) = &req.trans_type {
+            asked.push((t.as_str(), req.trans_local_seq.unwrap_or(0)));
+        }
+        let results = asked
+            .into_iter()
+            .filter_map(|(t, seq)| self.latest.iter().find(|l| l.trans_type == t && l.seq != seq))
+            .map(|l| TransFetchResult {
+                trans_type: l.trans_type.clone(),
+                trans_seq: l.seq,
+                trans_data: l.data.clone(),
+                trans_user_idname: l.id_name.clone(),
+            })
+            .collect();
+        TransFetchRsp {
+            trans_channel: if req.trans_channel.is_empty() {
+                CHANNEL.into()
+            } else {
+                req.trans_channel.clone()
+            },
+            trans_fetch_results: results,
+        }
+    }
+}
+
+impl<H: Outbox> Room<H> {
+    pub(crate) fn trans_send(&mut self, key: u64, req: TransReq) -> Reply {
+        let m = self.member_or_refuse(key)?;
+        let (id_name, user_id) = (m.id_name.clone(), m.user_id.to_string());
+        let seq = self.store_trans(req.trans_type.clone(), req.trans_data, id_name, user_id, Some(key))?;
+        Ok(body::ok_body(TransRsp {
+            trans_type: req.trans_type,
+            trans_seq: seq,
+        }))
+    }
+
+    /// A reliable message from the server itself (admin API); `id_name` is the sender shown.
+    pub fn system_trans(&mut self, trans_type: String, data: String, id_name: String) -> Result<u32, Refusal> {
+        self.store_trans(trans_type, data, id_name, String::new(), None)
+    }
+
+    /// Checks, stores as the type's latest value, and pushes to everyone but `except`.
+    fn store_trans(
+        &mut self,
+        trans_type: String,
+        data: String,
+        id_name: String,
+        from_user_id: String,
+        except: Option<u64>,
+    ) -> Result<u32, Refusal> {
+        if trans_type.is_empty() || trans_type.len() > TRANS_TYPE_MAX_BYTES {
+            return Err(Refusal::new(
+                ErrCode::BAD_BODY,
+                format!("trans_type must be 1 to {TRANS_TYPE_MAX_BYTES} bytes"),
+            ));
+        }
+        if data.len() > TRANS_DATA_MAX_BYTES {
+            return Err(Refusal::new(
+                ErrCode::CONTENT_TOO_LONG,
+                format!("trans_data is over {TRANS_DATA_MAX_BYTES} bytes"),
+            ));
+        }
+        let t = &mut self.trans;
+        let known = t.latest.iter().any(|l| l.trans_type == trans_type);
+        if !known && t.latest.len() >= TRANS_TYPES_PER_ROOM {
+            return Err(Refusal::new(
+                ErrCode::TOO_MANY_TRANS_TYPES,
+                format!("room already has {TRANS_TYPES_PER_ROOM} types"),
+            ));
+        }
+        t.seq += 1;
+        let seq = t.seq;
+        match t.latest.iter_mut().find(|l| l.trans_type == trans_type) {
+            Some(l) => {
+                l.seq = seq;
+                l.data = data.clone();
+                l.id_name = id_name.clone();
+            }
+            None => t.latest.push(Latest {
+                trans_type: trans_type.clone(),
+                seq,
+                data: data.clone(),
+                id_name: id_name.clone(),
+            }),
+        }
+        let push = Push::new(
+            "push_trans",
+            from_user_id,
+            &PushTrans {
+                trans_type,
+                trans_seq: seq,
+                trans_data: data,
+                trans_user_idname: id_name,
+                trans_channel: CHANNEL.into(),
+            },
+        );
+        self.members.for_each_connected(except, |h| h.push(&push));
+        Ok(seq)
+    }
+}

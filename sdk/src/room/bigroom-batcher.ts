@@ -5,6 +5,7 @@
  * (spreading a big audience's load over the window). W = 0 sends every message at once.
  */
 import { timeoutError, TimeoutMessage, type ZegoError } from '../errors';
+import type { BigimChatReq, BigimMsg } from '../wire/types';
 import type { CallUser, Request } from './requester';
 
 export const BIGIM_MAX_BATCH = 20;
@@ -116,7 +117,7 @@ export class BigRoomBatcher {
   }
 
   private sendBatch(batch: BigRoomMessage[]): void {
-    const msgs = batch.map((m) => ({
+    const msgs = batch.map((m): BigimMsg => ({
       msg_category: m.category,
       msg_type: m.type,
       msg_content: m.content,
@@ -124,7 +125,7 @@ export class BigRoomBatcher {
     }));
     this.deps.request(
       'bigim_chat',
-      { msgs },
+      { msgs } satisfies BigimChatReq,
       {
         ok: (body, seq) => {
           this.setWindow(body.bigim_time_window);

@@ -5,7 +5,7 @@
  * No client timeout: entries live until answered or the room resets.
  */
 import type { Logger } from '../logging/logger';
-import { SignalPushCmd, SignalSubCmd, type SignalMsg } from '../wire/types';
+import { SignalPushCmd, SignalSubCmd, type SignalMsg, type SignalReq } from '../wire/types';
 import type { CallUser, Request } from './requester';
 
 export interface JoinLiveDeps {
@@ -130,7 +130,7 @@ export class JoinLive {
     if (result !== undefined) msg.result = result;
     return this.deps.request(
       'signal',
-      { sub_cmd: subCmd, signal_msg: JSON.stringify(msg), dest_id_name: [dest] },
+      { sub_cmd: subCmd, signal_msg: JSON.stringify(msg), dest_id_name: [dest] } satisfies SignalReq,
       {
         ok: (_body, seq) => this.deps.call(`${api}.success`, ok, seq),
         fail: (e, seq) => {

@@ -6,7 +6,7 @@
  */
 import type { ZegoError } from '../errors';
 import type { Logger } from '../logging/logger';
-import { StreamSubCmd } from '../wire/types';
+import { StreamSubCmd, type StreamMsg, type StreamReq } from '../wire/types';
 import type { Request } from './requester';
 
 export const PublishState = { waitingUrl: 1, tryPublish: 2, updateInfo: 3, publishing: 4, stop: 5 } as const;
@@ -132,10 +132,10 @@ export class LocalStreams {
   }
 
   private send(subCmd: number, s: LocalStream, what: string, done?: RegisterResult): void {
-    const stream_msg = JSON.stringify({ stream_id: s.streamId, extra_info: s.extraInfo });
+    const stream_msg = JSON.stringify({ stream_id: s.streamId, extra_info: s.extraInfo } satisfies StreamMsg);
     this.deps.request(
       'stream',
-      { sub_cmd: subCmd, stream_msg },
+      { sub_cmd: subCmd, stream_msg } satisfies StreamReq,
       {
         ok: (body) => {
           if (typeof body.stream_seq === 'number') this.deps.onStreamSeq(body.stream_seq);

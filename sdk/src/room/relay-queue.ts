@@ -4,6 +4,7 @@
  * of simultaneous answers is spread over up to two windows. W = 0 sends at once.
  */
 import { timeoutError, TimeoutMessage } from '../errors';
+import type { RelayReq } from '../wire/types';
 import type { CallUser, Request } from './requester';
 
 /** While reconnecting, a due message is re-checked no more often than this. */
@@ -91,7 +92,7 @@ export class RelayQueue {
   private send(m: RelayMessage): void {
     this.deps.request(
       'relay',
-      { relay_type: m.type, relay_data: m.data },
+      { relay_type: m.type, relay_data: m.data } satisfies RelayReq,
       {
         ok: (body, seq) => this.deps.call('sendRelayMessage.success', m.ok, seq, body.relay_result),
         fail: (e, seq) => this.deps.call('sendRelayMessage.error', m.err, e, seq),

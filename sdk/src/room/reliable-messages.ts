@@ -4,7 +4,7 @@
  * with `trans_fetch`, so late joiners and reconnecting clients get the latest message of each changed type.
  */
 import type { Logger } from '../logging/logger';
-import type { PushTrans, TransFetchResult, TransSeqChannel, TransSeqEntry } from '../wire/types';
+import type { PushTrans, TransFetchReq, TransFetchResult, TransReq, TransSeqChannel, TransSeqEntry } from '../wire/types';
 import type { CallUser, Request } from './requester';
 
 export const TRANS_CHANNEL = 'clt';
@@ -56,7 +56,7 @@ export class ReliableMessages {
   send(type: string, data: string, ok: unknown, err: unknown): number {
     return this.deps.request(
       'trans',
-      { trans_type: type, trans_data: data, trans_local_seq: this.localSeq(type), trans_channel: TRANS_CHANNEL },
+      { trans_type: type, trans_data: data, trans_local_seq: this.localSeq(type), trans_channel: TRANS_CHANNEL } satisfies TransReq,
       {
         ok: (body, seq) => {
           if (typeof body.trans_seq === 'number') this.seqs.set(type, Math.max(this.localSeq(type), body.trans_seq));
@@ -84,12 +84,15 @@ export class ReliableMessages {
       this.deps.log.debug(`zc.trans.fetch channel=${channel} types=${stale.map((e) => e.trans_type).join(',')}`);
       this.deps.request(
         'trans_fetch',
-        { trans_channel: channel, fetch_array: fetchArray },
+        { trans_channel: channel, fetch_array: fetchArray } satisfies TransFetchReq,
         {
           ok: (body) => {
             if (gen !== this.generation) return;
             this.fetching.delete(channel);
-            const results = Array.isArray(body.trans_fetch_results) ? (body.trans_fetch_results as TransFetchResult[]) : [];
+            // Older servers named the sender `trans_idname`.
+            const results = Array.isArray(body.trans_fetch_results)
+              ? (body.trans_fetch_results as Array<TransFetchResult & { trans_idname?: string }>)
+              : [];
             for (const r of results) {
               if (typeof r.trans_type !== 'string' || typeof r.trans_seq !== 'number') continue;
               this.deliver(r.trans_type, r.trans_seq, r.trans_data, r.trans_user_idname ?? r.trans_idname, true);

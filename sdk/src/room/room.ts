@@ -18,8 +18,11 @@ import {
 import type { Logger } from '../logging/logger';
 import { SDK_VERSION } from '../version';
 import type {
+  CustomMsgReq,
   HbRsp,
+  ImChatReq,
   InboundFrame,
+  LoginReq,
   LoginRsp,
   PushImChat,
   PushMergeMessage,
@@ -294,7 +297,7 @@ export class Room {
       room_create_flag: id.audienceCreateRoom ? 1 : 0,
       client_type: CLIENT_TYPE_WEBRTC,
       third_token: req.thirdToken,
-    });
+    } satisfies LoginReq);
   }
 
   private onLoginResponse(frame: InboundFrame): void {
@@ -594,7 +597,7 @@ export class Room {
       custom_content: content,
       room_id: this.roomId,
     });
-    return this.request('custommsg', { dest_id_name: dest, custom_msg }, {
+    return this.request('custommsg', { dest_id_name: dest, custom_msg } satisfies CustomMsgReq, {
       ok: (_b, seq) => this.callUser('sendCustomCommand.success', ok, seq, content),
       fail: (e, seq) => this.callUser('sendCustomCommand.error', err, e, seq, content),
     });
@@ -609,7 +612,7 @@ export class Room {
       return false;
     }
     this.lastRoomMsgAt = now;
-    this.request('im_chat', { msg_category: category, msg_type: type, msg_content: content }, {
+    this.request('im_chat', { msg_category: category, msg_type: type, msg_content: content } satisfies ImChatReq, {
       ok: (b, seq) => this.callUser('sendRoomMsg.success', ok, seq, b.msg_id, category, type, content),
       fail: (e, seq) => this.callUser('sendRoomMsg.error', err, e, seq, category, type, content),
     });

@@ -8,7 +8,7 @@
  *   the refetch interval after the previous full fetch (1.9.x behaviour, protects the server in big rooms).
  */
 import type { Logger } from '../logging/logger';
-import type { PushUserListUpdate, WireUserAction, WireUserBaseInfo } from '../wire/types';
+import type { PushUserListUpdate, UserListReq, WireUserAction, WireUserBaseInfo } from '../wire/types';
 import type { Request } from './requester';
 
 export const USERLIST_MERGE_TIMEOUT_MS = 5000;
@@ -94,7 +94,7 @@ export class UserList {
       pages++;
       this.deps.request(
         'user_list',
-        { user_index: index, sort_type: 0 },
+        { user_index: index, sort_type: 0 } satisfies UserListReq,
         {
           ok: (body) => {
             if (gen !== this.generation) return;

@@ -1,0 +1,283 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BACKUP, loginNow, newClient, SERVER, setup } from './helpers/client';
+import type { FakeRoomServer, Frame } from './helpers/fake-server';
+
+let server: FakeRoomServer;
+beforeEach(() => {
+  server = setup();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('login', () => {
+  it('sends the login body of notes §1.3 and reports the stream list without own stale streams', () => {
+    const zg = newClient('alice');
+    zg.setUserStateUpdate(true);
+    server.handlers.login = (f) =>
+      server.loginOk(f, {
+        stream_seq: 7,
+        stream_info: [
+          { stream_id: 's-bob', anchor_id_name: 'bob', anchor_nick_name: 'Bob', extra_info: 'x', urls_m3u8: ['http://h/a.m3u8'] },
+          { stream_id: 's-stale', anchor_id_name: 'alice', anchor_nick_name: 'A', extra_info: '' },
+        ],
+        anchor_info: { anchor_id: '9', anchor_id_name: 'bob', anchor_nick_name: 'Bob' },
+        online_count: 3,
+      });
+    const anchor = vi.fn();
+    const online = vi.fn();
+    zg.onGetAnchorInfo = anchor;
+    zg.onUpdateOnlineCount = online;
+    const { success } = loginNow(zg, 'room-1');
+    const login = server.sentOf('login')[0];
+    expect(login.header).toMatchObject({ Protocol: 'req', cmd: 'login', appid: 42, seq: 1, user_id: '', session_id: '', room_id: 'room-1' });
+    expect(login.body).toEqual({
+      id_name: 'alice',
+      nick_name: 'alice-nick',
+      role: 1,
+      token: 'token',
+      version: ZegoClientVersion(),
+      room_name: 'room-1',
+      user_state_flag: 1,
+      room_create_flag: 1,
+      client_type: 3,
+      third_token: '',
+    });
+    const list = success.mock.calls[0][0];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ stream_id: 's-bob', anchor_id_name: 'bob', anchor_nick_name: 'Bob', extra_info: 'x', urls_hls: ['http://h/a.m3u8'] });
+    expect(anchor).toHaveBeenCalledWith('bob', 'Bob');
+    expect(online).toHaveBeenCalledWith('room-1', 3);
+    // the stale own stream is ended in the room
+    const ends = server.sentOf('stream');
+    expect(ends).toHaveLength(1);
+    expect(ends[0].body.sub_cmd).toBe(2002);
+    expect(JSON.parse(ends[0].body.stream_msg as string)).toEqual({ stream_id: 's-stale', extra_info: '' });
+    // heartbeat right after login, user list fetched, later requests carry the session ids
+    const hb = server.sentOf('hb');
+    expect(hb).toHaveLength(1);
+    expect(hb[0].header).toMatchObject({ user_id: server.session.user_id, session_id: server.session.session_id, room_id: 'room-1' });
+    expect(server.sentOf('user_list')).toHaveLength(1);
+  });
+
+  it('loginWithAuthor fills third_token and audienceCreateRoom:false clears room_create_flag', () => {
+    const zg = newClient('alice');
+    zg.config({ appid: 42, server: SERVER, idName: 'alice', nickName: 'n', logLevel: 100, audienceCreateRoom: false });
+    const ok = vi.fn();
+    expect(zg.loginWithAuthor('r', 2, 't', 'third', ok, vi.fn())).toBe(true);
+    vi.advanceTimersByTime(5);
+    expect(server.sentOf('login')[0].body).toMatchObject({ third_token: 'third', room_create_flag: 0, role: 2, user_state_flag: 0 });
+    expect(ok).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries 5 times with the 1.9.x delays, alternating servers, then fails with login timeout', () => {
+    const zg = newClient('alice', [SERVER, BACKUP]);
+    server.down.add(SERVER);
+    server.down.add(BACKUP);
+    const ok = vi.fn();
+    const err = vi.fn();
+    zg.login('r', 1, 't', ok, err);
+    const opened = () => server.sockets.map((s) => s.url);
+    vi.advanceTimersByTime(1999);
+    expect(opened()).toEqual([SERVER]);
+    vi.advanceTimersByTime(1);
+    expect(opened()).toEqual([SERVER, BACKUP]);
+    vi.advanceTimersByTime(4000);
+    expect(opened()).toEqual([SERVER, BACKUP, SERVER]);
+    vi.advanceTimersByTime(6000);
+    expect(opened()).toEqual([SERVER, BACKUP, SERVER, BACKUP]);
+    vi.advanceTimersByTime(8000);
+    expect(opened()).toEqual([SERVER, BACKUP, SERVER, BACKUP, SERVER]);
+    expect(err).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(9999);
+    expect(err).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(err).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Timeout', msg: 'login timeout.' });
+    expect(ok).not.toHaveBeenCalled();
+    expect(zg.logout()).toBe(false);
+    vi.advanceTimersByTime(60000);
+    expect(server.sockets).toHaveLength(5);
+  });
+
+  it('keeps trying after err 1002/1003 and succeeds on a later attempt over the open socket', () => {
+    const zg = newClient();
+    let n = 0;
+    server.handlers.login = (f) => {
+      n++;
+      if (n === 1) return { err_code: 1002, err_message: 'x' };
+      if (n === 2) return { err_code: 1003, err_message: 'x' };
+      return server.loginOk(f);
+    };
+    const ok = vi.fn();
+    const err = vi.fn();
+    zg.login('r', 1, 't', ok, err);
+    vi.advanceTimersByTime(5);
+    expect(ok).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(2000);
+    expect(ok).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(4000);
+    expect(ok).toHaveBeenCalledTimes(1);
+    expect(err).not.toHaveBeenCalled();
+    expect(server.sockets).toHaveLength(1); // resent on the open socket
+    expect(server.sentOf('login').map((f) => f.header.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('stops at a fatal login error and reports it mapped (token error)', () => {
+    const zg = newClient();
+    server.handlers.login = () => ({ err_code: 1008, err_message: 'token error' });
+    const err = vi.fn();
+    zg.login('r', 1, 't', vi.fn(), err);
+    vi.advanceTimersByTime(5);
+    expect(err).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Server', msg: 'token error' });
+    vi.advanceTimersByTime(60000);
+    expect(server.sentOf('login')).toHaveLength(1);
+  });
+
+  it('ignores a late answer to an earlier login attempt', () => {
+    const zg = newClient();
+    const delayed: Frame[] = [];
+    server.handlers.login = (f) => {
+      delayed.push(f);
+      return null;
+    };
+    const ok = vi.fn();
+    zg.login('r', 1, 't', ok, vi.fn());
+    vi.advanceTimersByTime(2005); // second attempt sent
+    expect(delayed).toHaveLength(2);
+    const sock = server.last;
+    const stale = server.loginOk(delayed[0]);
+    sock.deliver({ header: server.rspHeader('login', delayed[0].header.seq), body: stale });
+    expect(ok).not.toHaveBeenCalled();
+    sock.deliver({ header: server.rspHeader('login', delayed[1].header.seq), body: server.loginOk(delayed[1]) });
+    expect(ok).toHaveBeenCalledTimes(1);
+  });
+
+  it('calls the error callback with a param error when config() never succeeded', () => {
+    const { ZegoClient } = ZC;
+    const zg = new ZegoClient();
+    const err = vi.fn();
+    expect(zg.login('r', 1, 't', vi.fn(), err)).toBe(false);
+    expect(err).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Param', msg: 'config is not set.' });
+    expect(server.sockets).toHaveLength(0);
+  });
+
+  it('a second login() first resets the current session (logout sent)', () => {
+    const zg = newClient();
+    loginNow(zg, 'r1');
+    const first = server.last;
+    loginNow(zg, 'r2');
+    expect(first.sent.some((f) => f.header.cmd === 'logout')).toBe(true);
+    expect(first.readyState).toBe(3);
+    expect(server.sentOf('login').at(-1)!.header.room_id).toBe('r2');
+  });
+});
+
+describe('re-login after a dropped connection', () => {
+  it('re-logs in, diffs the stream list into callbacks, refetches users, and does not call login success again', () => {
+    const zg = newClient('alice');
+    zg.setUserStateUpdate(true);
+    const s = (id: string, extra = '') => ({ stream_id: id, anchor_id_name: 'bob', anchor_nick_name: 'Bob', extra_info: extra });
+    server.handlers.login = (f) => server.loginOk(f, { stream_seq: 3, stream_info: [s('a'), s('b', 'old')] });
+    server.handlers.user_list = () => ({ err_code: 0, ret_user_index: 1, server_user_index: 1, server_user_seq: 4, user_baseinfos: [{ id_name: 'alice', nick_name: 'A', role: 1 }] });
+    const total = vi.fn();
+    zg.onGetTotalUserList = total;
+    const { success } = loginNow(zg);
+    vi.advanceTimersByTime(5);
+    expect(total).toHaveBeenCalledTimes(1);
+    const updated = vi.fn();
+    const extra = vi.fn();
+    const disc = vi.fn();
+    zg.onStreamUpdated = updated;
+    zg.onStreamExtraInfoUpdated = extra;
+    zg.onDisconnect = disc;
+    const pendingErr = vi.fn();
+    server.handlers.custommsg = () => null; // never answered
+    zg.sendCustomCommand(['bob'], 'hi', vi.fn(), pendingErr);
+    server.handlers.login = (f) => server.loginOk(f, { stream_seq: 9, stream_info: [s('b', 'new'), s('c')] });
+    const oldSession = server.session.session_id;
+    server.last.drop();
+    // pending requests fail at once with the reset timeout
+    expect(pendingErr).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Timeout', msg: 'msg waiting ack is clear when reset.' }, expect.any(Number), 'hi');
+    vi.advanceTimersByTime(5);
+    expect(server.sockets).toHaveLength(2);
+    expect(server.session.session_id).not.toBe(oldSession);
+    expect(success).toHaveBeenCalledTimes(1);
+    expect(updated).toHaveBeenCalledWith(0, [expect.objectContaining({ stream_id: 'c' })]);
+    expect(updated).toHaveBeenCalledWith(1, [expect.objectContaining({ stream_id: 'a' })]);
+    expect(extra).toHaveBeenCalledWith([expect.objectContaining({ stream_id: 'b', extra_info: 'new' })]);
+    expect(total).toHaveBeenCalledTimes(2);
+    expect(disc).not.toHaveBeenCalled();
+    // requests after re-login carry the new session
+    zg.sendRoomMsg(1, 1, 'x', vi.fn(), vi.fn());
+    expect(server.sentOf('im_chat')[0].header.session_id).toBe(server.session.session_id);
+  });
+
+  it('reports onDisconnect(Network) when the re-login retries are exhausted', () => {
+    const zg = newClient();
+    loginNow(zg);
+    const disc = vi.fn();
+    zg.onDisconnect = disc;
+    server.down.add(SERVER);
+    server.last.drop();
+    vi.advanceTimersByTime(2000 + 4000 + 6000 + 8000 + 10000 - 1);
+    expect(disc).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(10);
+    expect(disc).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Network', msg: 'network is broken and login fail.' });
+    expect(server.sockets).toHaveLength(6);
+    expect(zg.logout()).toBe(false);
+  });
+
+  it('a fatal error on re-login goes to onDisconnect', () => {
+    const zg = newClient();
+    loginNow(zg);
+    const disc = vi.fn();
+    zg.onDisconnect = disc;
+    server.handlers.login = () => ({ err_code: 1000000014 });
+    server.last.drop();
+    vi.advanceTimersByTime(5);
+    expect(disc).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Server', msg: 'liveroom cmd error, result=1000000014' });
+  });
+});
+
+describe('kick-out and logout', () => {
+  it('push_kickout resets the room and calls onKickOut', () => {
+    const zg = newClient();
+    loginNow(zg);
+    const kick = vi.fn();
+    zg.onKickOut = kick;
+    server.push('push_kickout', { reason: 1, err_message: 'logged in elsewhere' });
+    expect(kick).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Kickout', msg: 'kickout reason=1' });
+    expect(server.last.readyState).toBe(3);
+    expect(zg.logout()).toBe(false);
+    expect(zg.sendRoomMsg(1, 1, 'x', vi.fn(), vi.fn())).toBe(false);
+  });
+
+  it('logout sends logout, closes the socket, and a second logout returns false', () => {
+    const zg = newClient();
+    loginNow(zg);
+    const sock = server.last;
+    expect(zg.logout()).toBe(true);
+    expect(sock.sent.at(-1)!.header.cmd).toBe('logout');
+    expect(sock.readyState).toBe(3);
+    expect(zg.logout()).toBe(false);
+    vi.advanceTimersByTime(120000);
+    expect(server.sentOf('hb')).toHaveLength(1);
+  });
+
+  it('drops frames that are not addressed to the current session', () => {
+    const zg = newClient();
+    loginNow(zg);
+    const msg = vi.fn();
+    zg.onRecvRoomMsg = msg;
+    server.last.deliver({ header: { protocol: 'push', cmd: 'push_im_chat', ...server.session, session_id: 'other' }, body: { chat_data: [] } });
+    server.last.deliver({ header: { protocol: 'push', cmd: 'push_im_chat', ...server.session, appid: '42' }, body: { chat_data: [] } });
+    expect(msg).not.toHaveBeenCalled();
+    server.push('push_im_chat', { chat_data: [], server_msg_id: 1, ret_msg_id: 1 });
+    expect(msg).toHaveBeenCalledTimes(1);
+  });
+});
+
+import * as ZC from '../../src/zego-client';
+function ZegoClientVersion(): string {
+  return ZC.ZegoClient.getCurrentVersion();
+}

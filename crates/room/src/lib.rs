@@ -260,6 +260,11 @@ impl<H: Outbox> Room<H> {
         self.members.disconnect(key, now);
     }
 
+    /// The member leaves for good, without a reply (its connection moved to another room).
+    pub fn leave(&mut self, key: u64) {
+        self.remove_member(key);
+    }
+
     /// Removes a member with a kick-out (admin kick, the same user logging in elsewhere).
     /// With `key`, only that session is kicked (a newer login of the user stays).
     pub fn kick(&mut self, id_name: &str, key: Option<u64>, reason: u32) -> bool {

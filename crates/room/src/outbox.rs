@@ -26,8 +26,6 @@ impl Push {
 
 /// A session as seen by the room.
 pub trait Outbox {
-    /// A reply to this session's request `seq`. Never dropped.
-    fn reply(&self, cmd: &'static str, seq: u64, body: Bytes);
     /// A push that must arrive (chat, streams, users, reliable messages, signals). If the
     /// session's queue is full the session is disconnected instead of losing it.
     fn push(&self, push: &Arc<Push>);

@@ -1,7 +1,6 @@
 //! Room state with a fake clock and recording outboxes.
 
 use super::*;
-use bytes::Bytes;
 use liveroom_proto::body::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,7 +32,6 @@ impl Rec {
 }
 
 impl Outbox for Rec {
-    fn reply(&self, _cmd: &'static str, _seq: u64, _body: Bytes) {}
     fn push(&self, p: &Arc<Push>) {
         self.0.borrow_mut().push(Seen::Push(p.cmd, serde_json::from_slice(&p.body).unwrap()));
     }

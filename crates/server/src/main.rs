@@ -1,1 +1,132 @@
-fn main() {}
+//! `liveroom`: the server (`liveroom --dev`, `liveroom --config FILE`) and its tools
+//! (`liveroom token ...`).
+
+use clap::{Parser, Subcommand};
+use liveroom_server::config::{Config, Overrides, DEV_APP_SIGN, DEV_SERVER_SECRET};
+use liveroom_server::token;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Parser)]
+#[command(name = "liveroom", version, about = "Liveroom: self-hosted real-time audio/video rooms")]
+struct Cli {
+    /// Dev mode: in-memory state, any appid with the fixed dev credentials, /token endpoint.
+    #[arg(long)]
+    dev: bool,
+    /// TOML configuration file (see docs/configuration.md).
+    #[arg(long, env = "LIVEROOM_CONFIG")]
+    config: Option<PathBuf>,
+    /// HTTP and WebSocket listener address; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints a login token.
+    Token {
+        #[arg(long)]
+        appid: u64,
+        #[arg(long)]
+        id_name: String,
+        /// App sign: makes a legacy v1 token (defaults to the dev app sign with --dev-credentials).
+        #[arg(long)]
+        app_sign: Option<String>,
+        /// Server secret: makes a v2 token (recommended for production).
+        #[arg(long)]
+        server_secret: Option<String>,
+        /// v2 only: restrict the token to this room.
+        #[arg(long, default_value = "")]
+        room_id: String,
+        /// v2 only: the token may log in but not publish.
+        #[arg(long)]
+        no_publish: bool,
+        /// Use the dev credentials (for a server started with --dev).
+        #[arg(long)]
+        dev_credentials: bool,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 86400)]
+        ttl: u64,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(Command::Token { appid, id_name, app_sign, server_secret, room_id, no_publish, dev_credentials, ttl }) = cli.command {
+        let expired = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) + ttl;
+        let t = match (app_sign, server_secret, dev_credentials) {
+            (_, Some(secret), _) => {
+                let privilege = token::PRIVILEGE_LOGIN | if no_publish { 0 } else { token::PRIVILEGE_PUBLISH };
+                token::make_v2(appid, &secret, &id_name, &room_id, privilege, expired)
+            }
+            (Some(sign), None, _) => token::make_v1(appid, &sign, &id_name, expired),
+            (None, None, true) => token::make_v1(appid, DEV_APP_SIGN, &id_name, expired),
+            (None, None, false) => {
+                eprintln!("liveroom token: give --app-sign (v1), --server-secret (v2) or --dev-credentials");
+                std::process::exit(2);
+            }
+        };
+        println!("{t}");
+        return;
+    }
+    let overrides = Overrides { dev: cli.dev, http: cli.http };
+    let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("liveroom: {e}");
+            std::process::exit(2);
+        }
+    };
+    init_logging(&config);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    rt.block_on(async move {
+        let dev = config.dev;
+        let server = match liveroom_server::start(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("liveroom: {e}");
+                std::process::exit(1);
+            }
+        };
+        if dev {
+            eprintln!(
+                "liveroom dev mode: any appid is accepted\n  app sign:      {DEV_APP_SIGN}\n  server secret: {DEV_SERVER_SECRET}\n  console:       http://{}/\n  dev token:     http://{}/token?app_id=1&id_name=alice",
+                server.http_addr, server.http_addr
+            );
+        }
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "{}", server.ready_line());
+        let _ = out.flush();
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+    });
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn init_logging(c: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIVEROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if c.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,393 @@
+//! Configuration: defaults < TOML file (`--config`) < `LIVEROOM_*` environment < flags.
+//! Unknown keys are errors that name the key. Every key is listed in docs/configuration.md.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The fixed credentials of dev mode, the same at every start (printed at start).
+pub const DEV_APP_SIGN: &str = "6c6976656f6f6d2d6465762d6170702d7369676e2d6e6f742d736563726574";
+pub const DEV_SERVER_SECRET: &str = "liveroom-dev-server-secret-not-for-production";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Dev mode: any appid is accepted with the dev credentials, `/token` mints tokens.
+    pub dev: bool,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+    pub room: RoomConfig,
+    pub session: SessionConfig,
+    pub tokens: TokenConfig,
+    pub relay: RelayConfig,
+    pub remote_log: RemoteLogConfig,
+    pub log_collector: LogCollectorConfig,
+    pub apps: Vec<AppConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// HTTP and WebSocket listener; port 0 picks a free port.
+    pub listen: String,
+    /// Seconds a shutdown waits for connections to close.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter, e.g. "info" or "liveroom_server=debug".
+    pub level: String,
+    /// "text" or "json".
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoomConfig {
+    pub heartbeat_interval_ms: u32,
+    pub session_timeout_ms: u32,
+    pub reconnect_grace_ms: u32,
+    pub bigim_time_window_ms: u32,
+    pub dati_time_window_ms: u32,
+    pub max_users_per_room: usize,
+    pub max_rooms: usize,
+    /// When false, logins never create rooms (whatever their `room_create_flag`).
+    pub allow_create: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Frames per second a connection may send on average …
+    pub rate_limit_per_sec: u32,
+    /// … and in a burst.
+    pub rate_limit_burst: u32,
+    /// Frames queued towards one client before it counts as unable to keep up.
+    pub outbound_queue: usize,
+    /// A connection that has not logged in within this time is closed.
+    pub login_deadline_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    /// Accept the legacy md5 token v1 (the original demos use it). Production should turn
+    /// it off and mint v2 tokens.
+    pub allow_v1: bool,
+    /// Longest lifetime the `/token` endpoint and the CLI give a token.
+    pub default_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelayConfig {
+    /// The business server's URL that `relay` messages are POSTed to ("" = none).
+    pub url: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemoteLogConfig {
+    /// Told to SDKs in the login reply (`config_info.log_url`); "" = no remote logging.
+    pub url: String,
+    /// Told to SDKs as `config_info.log_level`.
+    pub level: i32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogCollectorConfig {
+    /// Where `/log` stores SDK log lines ("" = collector off; dev mode uses a temp folder).
+    pub dir: String,
+    pub max_file_bytes: u64,
+    /// Rotated files kept per app and user.
+    pub max_files: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub appid: u64,
+    /// Checks login tokens v1 (its first 32 characters).
+    pub app_sign: String,
+    /// Checks v2 tokens and server-side signatures; never leaves the business server.
+    pub server_secret: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dev: false,
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+            room: RoomConfig::default(),
+            session: SessionConfig::default(),
+            tokens: TokenConfig::default(),
+            relay: RelayConfig::default(),
+            remote_log: RemoteLogConfig::default(),
+            log_collector: LogCollectorConfig::default(),
+            apps: Vec::new(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "127.0.0.1:8282".into(),
+            shutdown_grace_secs: 5,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            heartbeat_interval_ms: 30_000,
+            session_timeout_ms: 100_000,
+            reconnect_grace_ms: 30_000,
+            bigim_time_window_ms: 1_000,
+            dati_time_window_ms: 1_000,
+            max_users_per_room: 10_000,
+            max_rooms: 10_000,
+            allow_create: true,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            rate_limit_per_sec: 50,
+            rate_limit_burst: 100,
+            outbound_queue: 1024,
+            login_deadline_ms: 30_000,
+        }
+    }
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig {
+            allow_v1: true,
+            default_ttl_secs: 24 * 3600,
+        }
+    }
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        RelayConfig {
+            url: String::new(),
+            timeout_ms: 3_000,
+        }
+    }
+}
+
+impl Default for RemoteLogConfig {
+    fn default() -> Self {
+        RemoteLogConfig {
+            url: String::new(),
+            level: 1,
+        }
+    }
+}
+
+impl Default for LogCollectorConfig {
+    fn default() -> Self {
+        LogCollectorConfig {
+            dir: String::new(),
+            max_file_bytes: 10 * 1024 * 1024,
+            max_files: 3,
+        }
+    }
+}
+
+/// Flags given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub dev: bool,
+    pub http: Option<String>,
+}
+
+/// Environment variables that are not config keys but are ours (read elsewhere).
+const ENV_NOT_KEYS: &[&str] = &["LIVEROOM_CONFIG", "LIVEROOM_BIN", "LIVEROOM_LOG"];
+
+impl Config {
+    /// Builds the configuration from its four layers.
+    pub fn load(
+        file: Option<&PathBuf>,
+        env: impl Iterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Config, String> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| format!("config file {}: {e}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("LIVEROOM_") else {
+                continue;
+            };
+            if ENV_NOT_KEYS.contains(&name.as_str()) {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+            if path.len() == 1 && path[0] != "dev" {
+                // Top-level flags only; sections need LIVEROOM_SECTION__KEY.
+                return Err(format!(
+                    "unknown environment variable {name} (sections take LIVEROOM_SECTION__KEY, e.g. LIVEROOM_HTTP__LISTEN)"
+                ));
+            }
+            set_path(&mut table, &path, parse_env_value(&value));
+        }
+        if flags.dev {
+            table.insert("dev".into(), toml::Value::Boolean(true));
+        }
+        if let Some(http) = &flags.http {
+            set_path(&mut table, &["http".into(), "listen".into()], toml::Value::String(http.clone()));
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("configuration: {}", e.message()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.room.heartbeat_interval_ms < 1000 {
+            return Err("room.heartbeat_interval_ms must be at least 1000".into());
+        }
+        if self.room.session_timeout_ms < self.room.heartbeat_interval_ms {
+            return Err("room.session_timeout_ms must be at least room.heartbeat_interval_ms".into());
+        }
+        if self.session.rate_limit_per_sec == 0 || self.session.rate_limit_burst == 0 {
+            return Err("session.rate_limit_per_sec and rate_limit_burst must be positive".into());
+        }
+        if self.session.outbound_queue < 16 {
+            return Err("session.outbound_queue must be at least 16".into());
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(format!("log.format must be \"text\" or \"json\", not {:?}", self.log.format));
+        }
+        for app in &self.apps {
+            if app.app_sign.len() < 32 {
+                return Err(format!("apps: appid {}: app_sign must have at least 32 characters", app.appid));
+            }
+            if app.server_secret.len() < 16 {
+                return Err(format!("apps: appid {}: server_secret must have at least 16 characters", app.appid));
+            }
+        }
+        if !self.dev && self.apps.is_empty() {
+            return Err("no apps configured: add [[apps]] to the config file, or start with --dev".into());
+        }
+        Ok(())
+    }
+
+    /// The log collector's folder, if the collector is on.
+    pub fn log_collector_dir(&self) -> Option<PathBuf> {
+        if !self.log_collector.dir.is_empty() {
+            Some(PathBuf::from(&self.log_collector.dir))
+        } else if self.dev {
+            Some(std::env::temp_dir().join("liveroom-logs"))
+        } else {
+            None
+        }
+    }
+}
+
+fn parse_env_value(v: &str) -> toml::Value {
+    // "30000" is a number, "true" a boolean, anything else a string.
+    match format!("v = {v}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(v.into())),
+        Err(_) => toml::Value::String(v.into()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut t = table;
+    for p in parents {
+        let entry = t
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        t = entry.as_table_mut().expect("just made a table");
+    }
+    t.insert(last.clone(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(file: &str, env: &[(&str, &str)], flags: Overrides) -> Result<Config, String> {
+        let dir = std::env::temp_dir().join(format!("liveroom-cfg-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(&path, file).unwrap();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Config::load(Some(&path), env, &flags)
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let c = load(
+            "dev = true\n[http]\nlisten = \"127.0.0.1:1\"\n[room]\nheartbeat_interval_ms = 5000\n",
+            &[("LIVEROOM_HTTP__LISTEN", "127.0.0.1:2"), ("LIVEROOM_ROOM__SESSION_TIMEOUT_MS", "9000")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.http.listen, "127.0.0.1:2");
+        assert_eq!(c.room.heartbeat_interval_ms, 5000);
+        assert_eq!(c.room.session_timeout_ms, 9000);
+        let c = load(
+            "dev = true\n",
+            &[("LIVEROOM_HTTP__LISTEN", "127.0.0.1:2")],
+            Overrides { dev: true, http: Some("127.0.0.1:3".into()) },
+        )
+        .unwrap();
+        assert_eq!(c.http.listen, "127.0.0.1:3");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = load("dev = true\n[room]\nheartbeat = 1\n", &[], Overrides::default()).unwrap_err();
+        assert!(e.contains("heartbeat"), "{e}");
+        let e = load("dev = true\nbogus = 1\n", &[], Overrides::default()).unwrap_err();
+        assert!(e.contains("bogus"), "{e}");
+        let e = load("dev = true\n", &[("LIVEROOM_ROOM__NOPE", "1")], Overrides::default()).unwrap_err();
+        assert!(e.contains("nope"), "{e}");
+        let e = load("dev = true\n", &[("LIVEROOM_WHATEVER", "1")], Overrides::default()).unwrap_err();
+        assert!(e.contains("LIVEROOM_WHATEVER"), "{e}");
+    }
+
+    #[test]
+    fn production_needs_apps() {
+        assert!(load("", &[], Overrides::default()).unwrap_err().contains("no apps"));
+        let c = load(
+            "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.apps[0].appid, 7);
+    }
+}

@@ -1,0 +1,126 @@
+//! The HTTP listener's routes: the room WebSocket, the dev token endpoint, health, the SDK
+//! log collector, the SDK bundle and the landing page.
+
+use crate::log_collector::MAX_BATCH_BYTES;
+use crate::{session, token, AppState};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::StreamExt;
+use liveroom_proto::limits::{MAX_FRAME_BYTES, MAX_ID_BYTES};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tower_http::cors::{Any, CorsLayer};
+
+/// WebSocket messages larger than this are refused by the protocol layer before we see them;
+/// ours are checked against `MAX_FRAME_BYTES` so the client gets a close with a reason.
+const WS_TRANSPORT_LIMIT: usize = 1024 * 1024;
+
+include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/ws", get(room_ws))
+        .route("/token", get(dev_token))
+        .route("/livez", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/log", get(log_ws).post(log_post))
+        .route("/sdk/zego-client.js", get(sdk_bundle))
+        .route("/", get(index))
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
+        // Application pages are often served from another origin (notes §12).
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any))
+        .with_state(state)
+}
+
+async fn room_ws(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if state.draining.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
+    }
+    ws.max_message_size(WS_TRANSPORT_LIMIT.max(MAX_FRAME_BYTES * 2))
+        .max_frame_size(WS_TRANSPORT_LIMIT)
+        .on_upgrade(move |socket| session::serve(socket, state, peer))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    app_id: Option<String>,
+    id_name: Option<String>,
+}
+
+/// `GET /token?app_id=A&id_name=U`: a v1 token as plain text, in dev mode only (as the
+/// original service's test endpoint).
+async fn dev_token(State(state): State<Arc<AppState>>, Query(q): Query<TokenQuery>) -> Response {
+    if !state.config.dev {
+        return (StatusCode::NOT_FOUND, "/token exists only in dev mode; mint tokens with `liveroom token`\n").into_response();
+    }
+    let Some(appid) = q.app_id.as_deref().and_then(|a| a.trim().parse::<u64>().ok()).filter(|a| *a != 0) else {
+        return (StatusCode::BAD_REQUEST, "app_id must be a positive number\n").into_response();
+    };
+    let id_name = q.id_name.unwrap_or_default();
+    if id_name.is_empty() || id_name.len() > MAX_ID_BYTES {
+        return (StatusCode::BAD_REQUEST, format!("id_name must be 1 to {MAX_ID_BYTES} bytes\n")).into_response();
+    }
+    let Some(app) = state.apps.get(appid) else {
+        return (StatusCode::NOT_FOUND, "unknown app\n").into_response();
+    };
+    let expired = state.hub.clock.now().unix_ms / 1000 + state.config.tokens.default_ttl_secs;
+    let t = token::make_v1(app.appid, &app.app_sign, &id_name, expired);
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], t).into_response()
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.draining.load(Ordering::SeqCst) {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response()
+    } else {
+        "ok".into_response()
+    }
+}
+
+async fn log_post(State(state): State<Arc<AppState>>, body: String) -> Response {
+    let Some(c) = state.log_collector.clone() else {
+        return (StatusCode::NOT_FOUND, "log collector is off (set log_collector.dir)\n").into_response();
+    };
+    let r = tokio::task::spawn_blocking(move || c.store_batch(&body)).await.unwrap_or_default();
+    axum::Json(serde_json::json!({"stored": r.stored, "rejected": r.rejected, "interval": 10000})).into_response()
+}
+
+async fn log_ws(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+    let Some(c) = state.log_collector.clone() else {
+        return (StatusCode::NOT_FOUND, "log collector is off (set log_collector.dir)\n").into_response();
+    };
+    ws.max_message_size(MAX_BATCH_BYTES).on_upgrade(move |socket: WebSocket| async move {
+        let (_, mut rx) = socket.split();
+        while let Some(Ok(msg)) = rx.next().await {
+            if let Message::Text(t) = msg {
+                let c = c.clone();
+                let text = t.to_string();
+                let _ = tokio::task::spawn_blocking(move || c.store_batch(&text)).await;
+            }
+        }
+    })
+}
+
+async fn sdk_bundle() -> Response {
+    match SDK_BUNDLE {
+        Some(js) => ([(header::CONTENT_TYPE, "application/javascript; charset=utf-8")], js).into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the SDK bundle was not built into this binary: run `npm --prefix sdk ci && npm --prefix sdk run build`, then rebuild the server\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn index() -> Html<&'static str> {
+    Html(INDEX_HTML)
+}

@@ -1,0 +1,174 @@
+//! The registry of live rooms and of who is logged in where.
+//!
+//! Each room is an actor task (see `room_actor`) behind a bounded command channel; the maps
+//! here are held only for a lookup or an insert, never across an await.
+
+use crate::outbox::SessionOutbox;
+use crate::room_actor;
+use liveroom_proto::body::LoginRsp;
+use liveroom_proto::ErrCode;
+use liveroom_room::{LoginInput, Now, Refusal, Request, Settings};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::{mpsc, oneshot};
+
+/// Commands a room actor takes.
+pub enum RoomCmd {
+    Login {
+        input: LoginInput<SessionOutbox>,
+        reply: oneshot::Sender<Result<LoginRsp, Refusal>>,
+    },
+    /// The room answers through `out`.
+    Request {
+        key: u64,
+        seq: u64,
+        req: Request,
+        out: SessionOutbox,
+    },
+    Disconnected {
+        key: u64,
+    },
+    /// The member leaves for good without a reply (its connection logged in elsewhere).
+    Leave {
+        key: u64,
+    },
+    Kick {
+        id_name: String,
+        key: Option<u64>,
+        reason: u32,
+    },
+}
+
+/// Commands queued per room before senders wait (only the sending session waits).
+pub const ROOM_INBOX: usize = 4096;
+
+/// An answer to a login that reached a room as it was closing: the session tries again.
+pub const CLOSING: ErrCode = ErrCode::LIVEROOM_REQUEST;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoomKey {
+    pub appid: u64,
+    pub room_id: String,
+}
+
+/// Where an id_name (of an app) is logged in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub key: u64,
+    pub room: RoomKey,
+}
+
+#[derive(Clone)]
+pub struct Clock {
+    base: Instant,
+}
+
+impl Clock {
+    pub fn now(&self) -> Now {
+        let unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        Now {
+            mono_ms: self.base.elapsed().as_millis() as u64,
+            unix_ms,
+        }
+    }
+
+    /// The tokio instant of a monotonic ms value from `now()`.
+    pub fn instant(&self, mono_ms: u64) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.base + std::time::Duration::from_millis(mono_ms))
+    }
+}
+
+pub struct Hub {
+    rooms: Mutex<HashMap<RoomKey, mpsc::Sender<RoomCmd>>>,
+    claims: Mutex<HashMap<(u64, String), Claim>>,
+    pub settings: Settings,
+    pub max_rooms: usize,
+    pub clock: Clock,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding these small locks would be a bug; keep serving regardless.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Hub {
+    pub fn new(settings: Settings, max_rooms: usize) -> Arc<Hub> {
+        Arc::new(Hub {
+            rooms: Mutex::new(HashMap::new()),
+            claims: Mutex::new(HashMap::new()),
+            settings,
+            max_rooms,
+            clock: Clock {
+                base: Instant::now(),
+            },
+        })
+    }
+
+    pub fn room(&self, key: &RoomKey) -> Option<mpsc::Sender<RoomCmd>> {
+        lock(&self.rooms).get(key).cloned()
+    }
+
+    /// The room's handle, creating the room (with the creator's user-state setting).
+    pub fn room_or_create(
+        self: &Arc<Self>,
+        key: &RoomKey,
+        user_state_updates: bool,
+    ) -> Result<mpsc::Sender<RoomCmd>, ErrCode> {
+        let mut rooms = lock(&self.rooms);
+        if let Some(tx) = rooms.get(key) {
+            return Ok(tx.clone());
+        }
+        if rooms.len() >= self.max_rooms {
+            return Err(ErrCode::TOO_MANY_ROOMS);
+        }
+        let (tx, rx) = mpsc::channel(ROOM_INBOX);
+        rooms.insert(key.clone(), tx.clone());
+        room_actor::spawn(self.clone(), key.clone(), user_state_updates, rx);
+        Ok(tx)
+    }
+
+    /// Called by a room actor with nothing left: removes it unless a command is waiting.
+    pub fn remove_room_if_idle(&self, key: &RoomKey, rx: &mpsc::Receiver<RoomCmd>) -> bool {
+        let mut rooms = lock(&self.rooms);
+        if !rx.is_empty() {
+            return false;
+        }
+        rooms.remove(key);
+        true
+    }
+
+    pub fn room_count(&self) -> usize {
+        lock(&self.rooms).len()
+    }
+
+    pub fn rooms(&self) -> Vec<RoomKey> {
+        lock(&self.rooms).keys().cloned().collect()
+    }
+
+    /// Records that `id_name` is logged in at `claim`; returns where it was before.
+    pub fn claim(&self, appid: u64, id_name: &str, claim: Claim) -> Option<Claim> {
+        lock(&self.claims).insert((appid, id_name.to_string()), claim)
+    }
+
+    /// Forgets the claim if it is still session `key`'s.
+    pub fn release(&self, appid: u64, id_name: &str, key: u64) {
+        let mut claims = lock(&self.claims);
+        let k = (appid, id_name.to_string());
+        if claims.get(&k).is_some_and(|c| c.key == key) {
+            claims.remove(&k);
+        }
+    }
+
+    pub fn claim_of(&self, appid: u64, id_name: &str) -> Option<Claim> {
+        lock(&self.claims).get(&(appid, id_name.to_string())).cloned()
+    }
+
+    /// Closes every connection's room sessions gracefully (shutdown): rooms just drop.
+    pub fn room_senders(&self) -> Vec<mpsc::Sender<RoomCmd>> {
+        lock(&self.rooms).values().cloned().collect()
+    }
+}

@@ -1,0 +1,149 @@
+//! A connection's bounded outbound queue and the room-facing handle on it.
+//!
+//! Rooms only ever `try_send` here, so one slow client cannot slow its room: a lossy push
+//! (big-room batch) to a full queue is dropped, anything else disconnects the client (its
+//! SDK logs in again and resyncs) rather than losing a message silently.
+
+use bytes::Bytes;
+use liveroom_proto::envelope::SessionIds;
+use liveroom_room::{Outbox, Push};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, Notify};
+
+/// What the writer task sends; headers are written there, per recipient.
+pub enum Outbound {
+    Reply {
+        cmd: String,
+        seq: u64,
+        body: Bytes,
+        ids: Arc<SessionIds>,
+    },
+    Push {
+        push: Arc<Push>,
+        ids: Arc<SessionIds>,
+    },
+    /// `push_kickout`, then close.
+    Kick { reason: u32, ids: Arc<SessionIds> },
+}
+
+/// WebSocket close codes we use.
+pub mod close_code {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN: u16 = 1013;
+}
+
+/// One WebSocket connection's sending side.
+pub struct Conn {
+    tx: mpsc::Sender<Outbound>,
+    kill: Notify,
+    dead: AtomicBool,
+    close: Mutex<Option<(u16, String)>>,
+    pub dropped_lossy: AtomicU64,
+}
+
+impl Conn {
+    pub fn new(queue: usize) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(queue);
+        let conn = Arc::new(Conn {
+            tx,
+            kill: Notify::new(),
+            dead: AtomicBool::new(false),
+            close: Mutex::new(None),
+            dropped_lossy: AtomicU64::new(0),
+        });
+        (conn, rx)
+    }
+
+    /// Closes the connection as soon as the writer sees it (queued frames are not sent).
+    pub fn kill(&self, code: u16, reason: &str) {
+        if !self.dead.swap(true, Ordering::SeqCst) {
+            if let Ok(mut c) = self.close.lock() {
+                *c = Some((code, reason.to_string()));
+            }
+            self.kill.notify_one();
+        }
+    }
+
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::SeqCst)
+    }
+
+    pub async fn killed(&self) -> (u16, String) {
+        self.kill.notified().await;
+        self.close
+            .lock()
+            .ok()
+            .and_then(|c| c.clone())
+            .unwrap_or((close_code::NORMAL, String::new()))
+    }
+
+    /// Queues a frame that must arrive; a full queue disconnects the client.
+    pub fn send(&self, item: Outbound) {
+        if self.is_dead() {
+            return;
+        }
+        if self.tx.try_send(item).is_err() {
+            tracing::warn!("client cannot keep up with its queue; disconnecting it");
+            self.kill(close_code::TRY_AGAIN, "client too slow: outbound queue full");
+        }
+    }
+
+    fn send_lossy(&self, item: Outbound) {
+        if self.is_dead() {
+            return;
+        }
+        if self.tx.try_send(item).is_err() {
+            self.dropped_lossy.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The room's handle on one login of a connection: the connection plus the ids its headers
+/// carry.
+#[derive(Clone)]
+pub struct SessionOutbox {
+    pub conn: Arc<Conn>,
+    pub ids: Arc<SessionIds>,
+}
+
+impl SessionOutbox {
+    pub fn reply(&self, cmd: &str, seq: u64, body: Vec<u8>) {
+        self.conn.send(Outbound::Reply {
+            cmd: cmd.to_string(),
+            seq,
+            body: Bytes::from(body),
+            ids: self.ids.clone(),
+        });
+    }
+}
+
+impl Outbox for SessionOutbox {
+    fn push(&self, push: &Arc<Push>) {
+        self.conn.send(Outbound::Push {
+            push: push.clone(),
+            ids: self.ids.clone(),
+        });
+    }
+
+    fn push_lossy(&self, push: &Arc<Push>) {
+        self.conn.send_lossy(Outbound::Push {
+            push: push.clone(),
+            ids: self.ids.clone(),
+        });
+    }
+
+    fn kick(&self, reason: u32) {
+        self.conn.send(Outbound::Kick {
+            reason,
+            ids: self.ids.clone(),
+        });
+    }
+
+    fn close(&self) {
+        self.conn.kill(close_code::POLICY, "session timed out");
+    }
+}

@@ -1,0 +1,500 @@
+//! One room-protocol WebSocket connection: reads frames, checks them, logs in, forwards
+//! commands to the room actor; a writer task drains the connection's bounded queue and
+//! writes each frame's header (the recipient's own ids) around the shared body.
+
+use crate::hub::{Claim, RoomCmd, RoomKey, CLOSING};
+use crate::outbox::{close_code, Conn, Outbound, SessionOutbox};
+use crate::ratelimit::TokenBucket;
+use crate::{token, AppState};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, StreamExt};
+use futures_util::SinkExt;
+use liveroom_proto::body::{self, error_body, ok_body, LoginReq, PushKickout, RelayReq, RelayRsp};
+use liveroom_proto::envelope::SessionIds;
+use liveroom_proto::errors::kick_reason;
+use liveroom_proto::limits::*;
+use liveroom_proto::{encode_push, encode_reply, parse_frame, ErrCode, ReqHeader};
+use liveroom_room::{LoginInput, Request};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many times a login is retried when it reached a room that was just retiring.
+const LOGIN_ATTEMPTS: usize = 3;
+/// How long the end of a connection waits for its writer to flush.
+const WRITER_FLUSH: Duration = Duration::from_secs(2);
+
+struct LoggedIn {
+    room_key: RoomKey,
+    room: mpsc::Sender<RoomCmd>,
+    key: u64,
+    session_id: String,
+    id_name: String,
+    nick_name: String,
+    out: SessionOutbox,
+}
+
+struct Session {
+    state: Arc<AppState>,
+    conn: Arc<Conn>,
+    peer: SocketAddr,
+    bucket: TokenBucket,
+    login: Option<LoggedIn>,
+    rate_limited: u64,
+}
+
+pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
+    let (conn, rx) = Conn::new(state.config.session.outbound_queue);
+    let (sink, mut stream) = socket.split();
+    let mut writer = tokio::spawn(write_loop(sink, rx, conn.clone()));
+    let mut shutdown = state.shutdown.clone();
+    let login_deadline = tokio::time::sleep(Duration::from_millis(state.config.session.login_deadline_ms));
+    tokio::pin!(login_deadline);
+    let now_ms = state.hub.clock.now().mono_ms;
+    let mut s = Session {
+        bucket: TokenBucket::new(
+            state.config.session.rate_limit_per_sec,
+            state.config.session.rate_limit_burst,
+            now_ms,
+        ),
+        state,
+        conn: conn.clone(),
+        peer,
+        login: None,
+        rate_limited: 0,
+    };
+    let mut writer_done = false;
+    let mut deadline_done = false;
+    tracing::debug!(%peer, "room connection opened");
+    loop {
+        tokio::select! {
+            msg = stream.next() => match msg {
+                Some(Ok(Message::Text(t))) => {
+                    if !s.on_text(t.as_str()).await {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    s.refuse_raw("", 0, ErrCode::PARSE_JSON, "binary frames are not accepted");
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = &mut writer => { writer_done = true; break; }
+            _ = shutdown.changed() => {
+                // Not a kick-out: the SDK sees a dropped socket and logs in again later.
+                conn.kill(close_code::GOING_AWAY, "server shutting down");
+            }
+            _ = &mut login_deadline, if !deadline_done => {
+                deadline_done = true;
+                if s.login.is_none() {
+                    tracing::info!(%peer, "no login in time; closing");
+                    conn.kill(close_code::POLICY, "no login in time");
+                }
+            }
+        }
+    }
+    s.on_close().await;
+    conn.kill(close_code::NORMAL, "");
+    if !writer_done {
+        let _ = tokio::time::timeout(WRITER_FLUSH, writer).await;
+    }
+    tracing::debug!(%peer, "room connection closed");
+}
+
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outbound>, conn: Arc<Conn>) {
+    let mut push_seq: u64 = 0;
+    loop {
+        let item = tokio::select! {
+            biased;
+            (code, reason) = conn.killed() => {
+                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                return;
+            }
+            item = rx.recv() => item,
+        };
+        let Some(item) = item else { return };
+        let mut close_after = false;
+        let text = match item {
+            Outbound::Reply { cmd, seq, body, ids } => encode_reply(&cmd, seq, &ids, &body),
+            Outbound::Push { push, ids } => {
+                push_seq += 1;
+                encode_push(push.cmd, push_seq, &push.from_user_id, &ids, &push.body)
+            }
+            Outbound::Kick { reason, ids } => {
+                push_seq += 1;
+                close_after = true;
+                let body = serde_json::to_vec(&PushKickout {
+                    reason,
+                    err_message: kick_reason::text(reason).into(),
+                })
+                .unwrap_or_default();
+                encode_push("push_kickout", push_seq, "", &ids, &body)
+            }
+        };
+        if sink.send(Message::Text(text.into())).await.is_err() {
+            conn.kill(close_code::NORMAL, "");
+            return;
+        }
+        if close_after {
+            conn.kill(close_code::NORMAL, "kicked out");
+        }
+    }
+}
+
+impl Session {
+    /// Handles one text frame; false closes the connection.
+    async fn on_text(&mut self, text: &str) -> bool {
+        if text.len() > MAX_FRAME_BYTES {
+            tracing::warn!(peer = %self.peer, bytes = text.len(), "frame over the size limit; closing");
+            self.conn.kill(
+                close_code::TOO_BIG,
+                &format!("frame of {} bytes is over the {MAX_FRAME_BYTES}-byte limit", text.len()),
+            );
+            return false;
+        }
+        let frame = match parse_frame(text) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(peer = %self.peer, error = ?e, "unparseable frame");
+                self.refuse_raw("", 0, ErrCode::PARSE_JSON, "frame is not {header, body} JSON with a cmd");
+                return true;
+            }
+        };
+        let h = frame.header;
+        if !self.bucket.take(self.state.hub.clock.now().mono_ms) {
+            self.rate_limited += 1;
+            if self.rate_limited.is_power_of_two() {
+                tracing::warn!(peer = %self.peer, refused = self.rate_limited, "connection over its rate limit");
+            }
+            self.refuse(&h, ErrCode::RATE_LIMITED, "too many frames; slow down");
+            return true;
+        }
+        let body = frame.body.get();
+        match h.cmd.as_str() {
+            "login" => self.login(&h, body).await,
+            _ if self.login.is_none() => self.refuse(&h, ErrCode::LOGIN_STATE, "log in first"),
+            _ if !self.header_matches(&h) => {
+                self.refuse(&h, ErrCode::LOGIN_STATE, "session_id does not match this connection's login")
+            }
+            "logout" => {
+                self.to_room(&h, Request::Logout).await;
+                self.login = None;
+            }
+            "hb" => self.to_room(&h, Request::Hb).await,
+            "stream_info" => self.to_room(&h, Request::StreamInfo).await,
+            "stream" => self.parsed(&h, body, Request::Stream).await,
+            "user_list" => self.parsed(&h, body, Request::UserList).await,
+            "custommsg" => self.parsed(&h, body, Request::CustomMsg).await,
+            "im_chat" => self.parsed(&h, body, Request::ImChat).await,
+            "signal" => self.parsed(&h, body, Request::Signal).await,
+            "trans" => self.parsed(&h, body, Request::Trans).await,
+            "trans_fetch" => self.parsed(&h, body, Request::TransFetch).await,
+            "bigim_chat" => self.parsed(&h, body, Request::BigIm).await,
+            "relay" => self.relay(&h, body),
+            other => {
+                tracing::info!(peer = %self.peer, cmd = other, "unknown command");
+                self.refuse(&h, ErrCode::UNKNOWN_CMD, &format!("unknown cmd {other:?}"));
+            }
+        }
+        true
+    }
+
+    fn header_matches(&self, h: &ReqHeader) -> bool {
+        let l = self.login.as_ref().expect("checked by caller");
+        h.session_id == l.session_id && (h.room_id.is_empty() || h.room_id == l.room_key.room_id)
+    }
+
+    /// The ids an answer echoes: the login's, or the request's own before login.
+    fn ids_for(&self, h: &ReqHeader) -> Arc<SessionIds> {
+        match &self.login {
+            Some(l) => l.out.ids.clone(),
+            None => Arc::new(SessionIds {
+                appid: h.appid,
+                user_id: String::new(),
+                session_id: String::new(),
+                room_id: h.room_id.clone(),
+            }),
+        }
+    }
+
+    fn refuse(&self, h: &ReqHeader, code: ErrCode, detail: &str) {
+        self.conn.send(Outbound::Reply {
+            cmd: h.cmd.clone(),
+            seq: h.seq,
+            body: error_body(code, detail).into(),
+            ids: self.ids_for(h),
+        });
+    }
+
+    fn refuse_raw(&self, cmd: &str, seq: u64, code: ErrCode, detail: &str) {
+        let h = ReqHeader {
+            cmd: cmd.into(),
+            seq,
+            ..Default::default()
+        };
+        self.refuse(&h, code, detail);
+    }
+
+    async fn parsed<T: DeserializeOwned>(&mut self, h: &ReqHeader, body: &str, make: fn(T) -> Request) {
+        match serde_json::from_str::<T>(body) {
+            Ok(b) => self.to_room(h, make(b)).await,
+            Err(e) => {
+                tracing::info!(peer = %self.peer, cmd = %h.cmd, error = %e, "bad body");
+                self.refuse(h, ErrCode::BAD_BODY, &e.to_string());
+            }
+        }
+    }
+
+    async fn to_room(&mut self, h: &ReqHeader, req: Request) {
+        let l = self.login.as_ref().expect("logged in");
+        let cmd = RoomCmd::Request {
+            key: l.key,
+            seq: h.seq,
+            req,
+            out: l.out.clone(),
+        };
+        if l.room.send(cmd).await.is_err() {
+            self.refuse(h, ErrCode::LOGIN_STATE, "room closed; log in again");
+            self.login = None;
+        }
+    }
+
+    async fn login(&mut self, h: &ReqHeader, body: &str) {
+        let req: LoginReq = match serde_json::from_str(body) {
+            Ok(r) => r,
+            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
+        };
+        let room_id = if h.room_id.is_empty() { req.room_name.clone() } else { h.room_id.clone() };
+        if let Err(detail) = check_login_fields(&req, &room_id) {
+            return self.refuse(h, ErrCode::BAD_BODY, &detail);
+        }
+        let state = self.state.clone();
+        let Some(app) = state.apps.get(h.appid) else {
+            tracing::info!(peer = %self.peer, appid = h.appid, "login for unknown appid");
+            return self.refuse(h, ErrCode::TOKEN, &format!("unknown appid {}", h.appid));
+        };
+        let now = state.hub.clock.now();
+        let grant = match token::verify(
+            &req.token,
+            app.appid,
+            &app.app_sign,
+            &app.server_secret,
+            &req.id_name,
+            state.config.tokens.allow_v1,
+            now.unix_ms / 1000,
+        ) {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::info!(peer = %self.peer, appid = app.appid, user = %req.id_name, error = %e, "login token refused");
+                return self.refuse(h, ErrCode::TOKEN, &e.to_string());
+            }
+        };
+        if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
+            return self.refuse(h, ErrCode::TOKEN, "token is for another room");
+        }
+        let room_key = RoomKey {
+            appid: app.appid,
+            room_id: room_id.clone(),
+        };
+        // A login on a connection that is logged in replaces that login.
+        if let Some(old) = self.login.take() {
+            let cmd = if old.room_key == room_key {
+                RoomCmd::Disconnected { key: old.key }
+            } else {
+                RoomCmd::Leave { key: old.key }
+            };
+            let _ = old.room.send(cmd).await;
+        }
+        let key = nonzero_random();
+        let user_id = nonzero_random();
+        let ids = Arc::new(SessionIds {
+            appid: app.appid,
+            user_id: user_id.to_string(),
+            session_id: key.to_string(),
+            room_id: room_id.clone(),
+        });
+        let out = SessionOutbox {
+            conn: self.conn.clone(),
+            ids,
+        };
+        let hub = &state.hub;
+        let claim = Claim {
+            key,
+            room: room_key.clone(),
+        };
+        if let Some(prev) = hub.claim(app.appid, &req.id_name, claim) {
+            if prev.room != room_key {
+                if let Some(tx) = hub.room(&prev.room) {
+                    let _ = tx
+                        .send(RoomCmd::Kick {
+                            id_name: req.id_name.clone(),
+                            key: Some(prev.key),
+                            reason: kick_reason::DUPLICATE_LOGIN,
+                        })
+                        .await;
+                }
+            }
+        }
+        let create = req.room_create_flag != 0 && state.config.room.allow_create;
+        let mut outcome = Err((ErrCode::LIVEROOM_REQUEST, "room busy; try again".to_string()));
+        for _ in 0..LOGIN_ATTEMPTS {
+            let tx = if create {
+                hub.room_or_create(&room_key, req.user_state_flag == 1)
+                    .map_err(|c| (c, String::new()))
+            } else {
+                hub.room(&room_key).ok_or((ErrCode::ROOM_NOT_EXIST, room_id.clone()))
+            };
+            let tx = match tx {
+                Ok(tx) => tx,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            let (reply, rx) = oneshot::channel();
+            let input = LoginInput {
+                key,
+                user_id,
+                id_name: req.id_name.clone(),
+                nick_name: req.nick_name.clone(),
+                role: req.role,
+                can_publish: grant.can_publish,
+                handle: out.clone(),
+            };
+            if tx.send(RoomCmd::Login { input, reply }).await.is_err() {
+                continue;
+            }
+            match rx.await {
+                Ok(Ok(rsp)) => {
+                    outcome = Ok((tx, rsp));
+                    break;
+                }
+                Ok(Err(r)) if r.code == CLOSING => continue,
+                Ok(Err(r)) => {
+                    outcome = Err((r.code, r.detail));
+                    break;
+                }
+                Err(_) => continue,
+            }
+        }
+        match outcome {
+            Ok((tx, rsp)) => {
+                out.reply("login", h.seq, ok_body(rsp));
+                self.login = Some(LoggedIn {
+                    room_key,
+                    room: tx,
+                    key,
+                    session_id: key.to_string(),
+                    id_name: req.id_name.clone(),
+                    nick_name: req.nick_name.clone(),
+                    out,
+                });
+            }
+            Err((code, detail)) => {
+                hub.release(app.appid, &req.id_name, key);
+                tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, "login failed");
+                self.refuse(h, code, &detail);
+            }
+        }
+    }
+
+    /// Forwards a relay message to the business server; the answer comes back as
+    /// `relay_result` without holding up this connection or the room.
+    fn relay(&mut self, h: &ReqHeader, body: &str) {
+        let req: RelayReq = match serde_json::from_str(body) {
+            Ok(r) => r,
+            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
+        };
+        if req.relay_type.len() > RELAY_TYPE_MAX_BYTES || req.relay_data.len() > RELAY_DATA_MAX_BYTES {
+            return self.refuse(
+                h,
+                ErrCode::CONTENT_TOO_LONG,
+                &format!("relay_type is at most {RELAY_TYPE_MAX_BYTES} and relay_data {RELAY_DATA_MAX_BYTES} bytes"),
+            );
+        }
+        let cfg = &self.state.config.relay;
+        if cfg.url.is_empty() {
+            return self.refuse(h, ErrCode::RELAY_NOT_CONFIGURED, "set relay.url to the business server");
+        }
+        let l = self.login.as_ref().expect("logged in");
+        let Some(app) = self.state.apps.get(l.room_key.appid) else {
+            return self.refuse(h, ErrCode::INTERNAL, "app vanished");
+        };
+        let payload = serde_json::json!({
+            "event": "relay",
+            "appid": l.room_key.appid,
+            "room_id": l.room_key.room_id,
+            "id_name": l.id_name,
+            "nick_name": l.nick_name,
+            "relay_type": req.relay_type,
+            "relay_data": req.relay_data,
+            "timestamp": self.state.hub.clock.now().unix_ms,
+        });
+        let body = serde_json::to_vec(&payload).unwrap_or_default();
+        let url = cfg.url.clone();
+        let timeout = Duration::from_millis(cfg.timeout_ms);
+        let client = self.state.business.clone();
+        let out = l.out.clone();
+        let seq = h.seq;
+        tokio::spawn(async move {
+            let answer = match client.post_json(&url, body, &app.server_secret, timeout).await {
+                Ok((status, bytes)) if (200..300).contains(&status) => Ok(relay_result(&bytes)),
+                Ok((status, _)) => Err(format!("business server answered HTTP {status}")),
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(result) => out.reply("relay", seq, ok_body(RelayRsp { relay_result: result })),
+                Err(e) => {
+                    tracing::warn!(url = %url, error = %e, "relay failed");
+                    out.reply("relay", seq, error_body(ErrCode::RELAY_FAILED, &e));
+                }
+            }
+        });
+    }
+
+    async fn on_close(&mut self) {
+        if let Some(l) = self.login.take() {
+            let _ = l.room.send(RoomCmd::Disconnected { key: l.key }).await;
+        }
+    }
+}
+
+/// The business server answers `{"relay_result": "..."}` or plain text.
+fn relay_result(bytes: &[u8]) -> String {
+    if let Ok(body::RelayRsp { relay_result }) = serde_json::from_slice::<body::RelayRsp>(bytes) {
+        return relay_result;
+    }
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn check_login_fields(req: &LoginReq, room_id: &str) -> Result<(), String> {
+    let sized = |what: &str, v: &str, min: usize, max: usize| {
+        if v.len() < min || v.len() > max {
+            Err(format!("{what} must be {min} to {max} bytes"))
+        } else {
+            Ok(())
+        }
+    };
+    sized("id_name", &req.id_name, 1, MAX_ID_BYTES)?;
+    sized("nick_name", &req.nick_name, 0, MAX_ID_BYTES)?;
+    sized("room id", room_id, 1, MAX_ID_BYTES)?;
+    sized("token", &req.token, 1, MAX_TOKEN_BYTES)?;
+    sized("third_token", &req.third_token, 0, MAX_TOKEN_BYTES)?;
+    if !matches!(req.role, 1 | 2) {
+        return Err(format!("role must be 1 (anchor) or 2 (audience), not {}", req.role));
+    }
+    Ok(())
+}
+
+fn nonzero_random() -> u64 {
+    // Ids go to JavaScript as decimal strings, so the full u64 range is safe.
+    loop {
+        let v = rand::random::<u64>();
+        if v != 0 {
+            return v;
+        }
+    }
+}

@@ -455,6 +455,7 @@ export class Room {
       fail: (e) => {
         this.streamFetchInFlight = false;
         this.log.warn(`zc.stream_info.fetch failed ${e.code} ${e.msg}`);
+        if (this.streamFetchAgain && this.state === 'login') this.fetchStreams();
       },
     });
   }

@@ -15,6 +15,8 @@ export class FakeWebSocket {
   onerror: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: string }) => void) | null = null;
   readonly sent: Frame[] = [];
+  /** Every text frame as sent (log sockets send non-JSON batches). */
+  readonly raw: string[] = [];
 
   constructor(readonly url: string) {
     FakeRoomServer.current.onConnect(this);
@@ -22,7 +24,14 @@ export class FakeWebSocket {
 
   send(data: string): void {
     if (this.readyState !== 1) throw new Error('send on a socket that is not open');
-    const frame = JSON.parse(data) as Frame;
+    this.raw.push(data);
+    let frame: Frame;
+    try {
+      frame = JSON.parse(data) as Frame;
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object' || !frame.header) return;
     this.sent.push(frame);
     FakeRoomServer.current.onFrame(this, frame);
   }

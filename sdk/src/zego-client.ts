@@ -371,11 +371,13 @@ export class ZegoClient implements ZegoCallbacks {
 
   private logContext(): LogContext {
     const r = this._room;
+    // userid/userName follow the SDK's own convention (as in custom_msg: from_userid = idName,
+    // from_username = nickName); the collector files lines per userid.
     return {
       appid: r.identity ? r.identity.appid : 0,
       roomid: r.roomId,
-      userid: r.userId,
-      userName: r.identity ? r.identity.idName : '',
+      userid: r.identity ? r.identity.idName : '',
+      userName: r.identity ? r.identity.nickName : '',
       sessionid: r.sessionId,
     };
   }

@@ -59,7 +59,7 @@ export class ReliableMessages {
       { trans_type: type, trans_data: data, trans_local_seq: this.localSeq(type), trans_channel: TRANS_CHANNEL } satisfies TransReq,
       {
         ok: (body, seq) => {
-          if (typeof body.trans_seq === 'number') this.seqs.set(type, Math.max(this.localSeq(type), body.trans_seq));
+          if (typeof body.trans_seq === 'number') this.seqs.set(type, body.trans_seq);
           this.deps.call('sendReliableMessage.success', ok, seq);
         },
         fail: (e, seq) => this.deps.call('sendReliableMessage.error', err, e, seq),
@@ -95,7 +95,7 @@ export class ReliableMessages {
               : [];
             for (const r of results) {
               if (typeof r.trans_type !== 'string' || typeof r.trans_seq !== 'number') continue;
-              this.deliver(r.trans_type, r.trans_seq, r.trans_data, r.trans_user_idname ?? r.trans_idname, true);
+              this.deliver(r.trans_type, r.trans_seq, r.trans_data, r.trans_user_idname ?? r.trans_idname);
             }
           },
           fail: (e) => {
@@ -115,12 +115,12 @@ export class ReliableMessages {
   }
 
   /**
-   * Records a message and reports it unless we sent it. A push is new only if its seq is above ours; a fetch
-   * result is new whenever its seq differs (after a server restart seqs may start again from 1).
+   * Records a message and reports it unless we sent it or already know that seq. Any other seq counts as new,
+   * lower ones included: one connection delivers in order, so a lower seq means the server restarted and its
+   * counters began again.
    */
-  private deliver(type: string, seq: number, data: unknown, from: unknown, fromFetch = false): void {
-    const known = this.seqs.get(type);
-    if (known !== undefined && (fromFetch ? seq === known : seq <= known)) return;
+  private deliver(type: string, seq: number, data: unknown, from: unknown): void {
+    if (this.seqs.get(type) === seq) return;
     this.seqs.set(type, seq);
     if (from === this.deps.selfIdName()) return;
     this.deps.emit(type, seq, typeof data === 'string' ? data : String(data ?? ''));

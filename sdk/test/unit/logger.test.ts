@@ -154,8 +154,8 @@ describe('remote logging', () => {
       content: 'hello world',
       appid: 42,
       roomid: 'r1',
-      userid: server.session.user_id,
-      userName: 'alice',
+      userid: 'alice',
+      userName: 'alice-nick',
       sessionid: server.session.session_id,
     });
     zg.release();

@@ -49,16 +49,19 @@ describe('reliable messages (notes §4)', () => {
     expect(zg._room.reliable.localSeq('mine')).toBe(2);
   });
 
-  it('pushes update the seq and reach the callback unless sent by us; old seqs are ignored', () => {
+  it('pushes update the seq and reach the callback unless sent by us or already known', () => {
     const zg = newClient('alice');
     const recv = vi.fn();
     zg.onRecvReliableMessage = recv;
     loginNow(zg);
     server.push('push_trans', { trans_type: 't', trans_seq: 3, trans_data: 'd3', trans_user_idname: 'bob', trans_channel: 'clt' });
-    server.push('push_trans', { trans_type: 't', trans_seq: 2, trans_data: 'd2', trans_user_idname: 'bob', trans_channel: 'clt' });
+    server.push('push_trans', { trans_type: 't', trans_seq: 3, trans_data: 'd3', trans_user_idname: 'bob', trans_channel: 'clt' });
     server.push('push_trans', { trans_type: 't', trans_seq: 5, trans_data: 'd5', trans_user_idname: 'alice', trans_channel: 'clt' });
     expect(recv.mock.calls).toEqual([['t', 3, 'd3']]);
     expect(zg._room.reliable.localSeq('t')).toBe(5);
+    // a restarted server counts from 1 again: a lower seq is new
+    server.push('push_trans', { trans_type: 't', trans_seq: 1, trans_data: 'fresh', trans_user_idname: 'bob', trans_channel: 'clt' });
+    expect(recv).toHaveBeenLastCalledWith('t', 1, 'fresh');
   });
 
   it('send carries the local seq; the answer updates it; success gets the request seq', () => {

@@ -25,7 +25,11 @@ pub enum ClientError {
     Closed(Option<(u16, String)>),
     Timeout(String),
     /// A reply with a non-zero `err_code`.
-    Server { code: u64, message: String, body: Value },
+    Server {
+        code: u64,
+        message: String,
+        body: Value,
+    },
 }
 
 impl std::fmt::Display for ClientError {
@@ -107,7 +111,13 @@ impl RoomClient {
     }
 
     /// Logs in; on success the client's ids are the reply's. Returns the reply body.
-    pub async fn login(&mut self, room_id: &str, id_name: &str, token: &str, o: &LoginOptions) -> Result<Value> {
+    pub async fn login(
+        &mut self,
+        room_id: &str,
+        id_name: &str,
+        token: &str,
+        o: &LoginOptions,
+    ) -> Result<Value> {
         self.room_id = room_id.into();
         self.id_name = id_name.into();
         let body = json!({
@@ -158,8 +168,11 @@ impl RoomClient {
 
     /// The reply frame to request `seq` (pushes that arrive first are kept for later).
     pub async fn reply(&mut self, seq: u64) -> Result<Frame> {
-        self.wait_for(|f| f.protocol() == "rsp" && f.header["seq"].as_u64() == Some(seq), WAIT)
-            .await
+        self.wait_for(
+            |f| f.protocol() == "rsp" && f.header["seq"].as_u64() == Some(seq),
+            WAIT,
+        )
+        .await
     }
 
     /// The next push of `cmd`.
@@ -169,16 +182,24 @@ impl RoomClient {
 
     pub async fn push_within(&mut self, cmd: &str, wait: Duration) -> Result<Frame> {
         let cmd = cmd.to_string();
-        self.wait_for(move |f| f.protocol() == "push" && f.cmd() == cmd, wait).await
+        self.wait_for(move |f| f.protocol() == "push" && f.cmd() == cmd, wait)
+            .await
     }
 
     /// True if no push of `cmd` arrives within `wait`.
     pub async fn no_push(&mut self, cmd: &str, wait: Duration) -> bool {
-        matches!(self.push_within(cmd, wait).await, Err(ClientError::Timeout(_)))
+        matches!(
+            self.push_within(cmd, wait).await,
+            Err(ClientError::Timeout(_))
+        )
     }
 
     /// Waits for the first frame (buffered or new) that `pred` accepts.
-    pub async fn wait_for(&mut self, pred: impl Fn(&Frame) -> bool, wait: Duration) -> Result<Frame> {
+    pub async fn wait_for(
+        &mut self,
+        pred: impl Fn(&Frame) -> bool,
+        wait: Duration,
+    ) -> Result<Frame> {
         if let Some(i) = self.buffered.iter().position(&pred) {
             return Ok(self.buffered.remove(i).expect("index from position"));
         }
@@ -186,7 +207,11 @@ impl RoomClient {
         loop {
             let f = match tokio::time::timeout_at(deadline, self.next_frame()).await {
                 Ok(f) => f?,
-                Err(_) => return Err(ClientError::Timeout(format!("no matching frame within {wait:?}"))),
+                Err(_) => {
+                    return Err(ClientError::Timeout(format!(
+                        "no matching frame within {wait:?}"
+                    )))
+                }
             };
             if pred(&f) {
                 return Ok(f);
@@ -260,9 +285,13 @@ pub async fn dev_token(http_addr: &str, appid: u64, id_name: &str) -> Result<Str
     let req = format!(
         "GET /token?app_id={appid}&id_name={id_name} HTTP/1.1\r\nHost: {http_addr}\r\nConnection: close\r\n\r\n"
     );
-    s.write_all(req.as_bytes()).await.map_err(|e| ClientError::Io(e.to_string()))?;
+    s.write_all(req.as_bytes())
+        .await
+        .map_err(|e| ClientError::Io(e.to_string()))?;
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.map_err(|e| ClientError::Io(e.to_string()))?;
+    s.read_to_end(&mut buf)
+        .await
+        .map_err(|e| ClientError::Io(e.to_string()))?;
     let text = String::from_utf8_lossy(&buf);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     if !head.starts_with("HTTP/1.1 200") {

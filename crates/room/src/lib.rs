@@ -68,9 +68,18 @@ impl Default for Settings {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RoomEvent {
     /// A member left for good (logout, timeout, kick, end of its reconnect grace).
-    MemberRemoved { id_name: String, key: u64 },
-    StreamAdded { stream_id: String, id_name: String },
-    StreamRemoved { stream_id: String, id_name: String },
+    MemberRemoved {
+        id_name: String,
+        key: u64,
+    },
+    StreamAdded {
+        stream_id: String,
+        id_name: String,
+    },
+    StreamRemoved {
+        stream_id: String,
+        id_name: String,
+    },
 }
 
 /// A logged-in member's identity, made by the server for each login.
@@ -193,11 +202,7 @@ impl<H: Outbox> Room<H> {
     /// Admits a member, or replaces the member with the same id_name: a reconnect keeps its
     /// place and streams silently; a second live session of the same user is kicked out.
     pub fn login(&mut self, now: Now, input: LoginInput<H>) -> Result<LoginRsp, Refusal> {
-        let joined = self.members.login(now, input, &self.settings, self.user_state_updates);
-        let (member_key, joined) = match joined {
-            Ok(v) => v,
-            Err(r) => return Err(r),
-        };
+        let (member_key, joined) = self.members.login(now, input, &self.settings)?;
         if let Some(action) = joined {
             self.broadcast_user_actions(vec![action], Some(member_key));
         }
@@ -231,7 +236,10 @@ impl<H: Outbox> Room<H> {
     /// pushes to others have been queued.
     pub fn request(&mut self, now: Now, key: u64, req: Request) -> Reply {
         if !self.members.touch(key, now) {
-            return Err(Refusal::new(ErrCode::LOGIN_STATE, "session is not in this room"));
+            return Err(Refusal::new(
+                ErrCode::LOGIN_STATE,
+                "session is not in this room",
+            ));
         }
         match req {
             Request::Hb => Ok(body::ok_body(self.hb_rsp())),
@@ -363,7 +371,12 @@ impl<H: Outbox> Room<H> {
                 stream_id: s.stream_id.clone(),
                 id_name: m.id_name.clone(),
             });
-            self.push_stream_update(body::stream_cmd::PUSH_DELETED, s, None, &m.user_id.to_string());
+            self.push_stream_update(
+                body::stream_cmd::PUSH_DELETED,
+                s,
+                None,
+                &m.user_id.to_string(),
+            );
         }
         let action = self.members.leave_action(&m);
         self.broadcast_user_actions(vec![action], None);

@@ -72,7 +72,6 @@ impl<H: Outbox> Members<H> {
         now: Now,
         input: LoginInput<H>,
         settings: &Settings,
-        _user_state_updates: bool,
     ) -> Result<(u64, Option<UserAction>), Refusal> {
         if let Some(old) = self.by_id.get_mut(&input.id_name) {
             // The same user again: a reconnect (old session gone) or a second device (old
@@ -137,7 +136,11 @@ impl<H: Outbox> Members<H> {
     }
 
     pub fn disconnect(&mut self, key: u64, now: Now) {
-        if let Some(m) = self.key_to_id.get(&key).and_then(|id| self.by_id.get_mut(id)) {
+        if let Some(m) = self
+            .key_to_id
+            .get(&key)
+            .and_then(|id| self.by_id.get_mut(id))
+        {
             m.connected = false;
             m.disconnected_mono = now.mono_ms;
         }

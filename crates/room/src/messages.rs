@@ -3,8 +3,8 @@
 use crate::{push_to_named, Now, Outbox, Push, Refusal, Reply, Room};
 use liveroom_proto::body::{
     self, BigImAck, BigImData, BigImMerge, BigImReq, BigImRsp, ChatData, CustomMsgEnvelope,
-    CustomMsgReq, ImChatReq, ImChatRsp, MergeMessage, PushCustomMsg, PushImChat,
-    PushMergeMessage, PushSignal, SignalMsg, SignalReq, MERGE_SUB_CMD_BIGIM,
+    CustomMsgReq, ImChatReq, ImChatRsp, MergeMessage, PushCustomMsg, PushImChat, PushMergeMessage,
+    PushSignal, SignalMsg, SignalReq, MERGE_SUB_CMD_BIGIM,
 };
 use liveroom_proto::limits::*;
 use liveroom_proto::ErrCode;
@@ -44,7 +44,10 @@ fn check_dest(dest: &[String]) -> Result<(), Refusal> {
 }
 
 fn too_long(what: &str, max: usize) -> Refusal {
-    Refusal::new(ErrCode::CONTENT_TOO_LONG, format!("{what} is over {max} bytes"))
+    Refusal::new(
+        ErrCode::CONTENT_TOO_LONG,
+        format!("{what} is over {max} bytes"),
+    )
 }
 
 impl<H: Outbox> Room<H> {
@@ -64,7 +67,10 @@ impl<H: Outbox> Room<H> {
         }
         let m = self.member_or_refuse(key)?;
         if env.from_userid != m.id_name {
-            return Err(Refusal::new(ErrCode::BAD_BODY, "from_userid is not the sender"));
+            return Err(Refusal::new(
+                ErrCode::BAD_BODY,
+                "from_userid is not the sender",
+            ));
         }
         let push = Push::new(
             "push_custommsg",
@@ -74,7 +80,10 @@ impl<H: Outbox> Room<H> {
             },
         );
         if push_to_named(&self.members, &req.dest_id_name, &push) == 0 {
-            return Err(Refusal::new(ErrCode::USER_NOT_IN_ROOM, req.dest_id_name.join(",")));
+            return Err(Refusal::new(
+                ErrCode::USER_NOT_IN_ROOM,
+                req.dest_id_name.join(","),
+            ));
         }
         Ok(body::ok_body(body::Empty {}))
     }
@@ -105,7 +114,8 @@ impl<H: Outbox> Room<H> {
                 ret_msg_id: msg_id,
             },
         );
-        self.members.for_each_connected(Some(key), |h| h.push(&push));
+        self.members
+            .for_each_connected(Some(key), |h| h.push(&push));
         Ok(body::ok_body(ImChatRsp { msg_id }))
     }
 
@@ -151,7 +161,10 @@ impl<H: Outbox> Room<H> {
             .map_err(|e| Refusal::new(ErrCode::BAD_BODY, format!("signal_msg: {e}")))?;
         let m = self.member_or_refuse(key)?;
         if msg.from_userid != m.id_name {
-            return Err(Refusal::new(ErrCode::BAD_BODY, "from_userid is not the sender"));
+            return Err(Refusal::new(
+                ErrCode::BAD_BODY,
+                "from_userid is not the sender",
+            ));
         }
         let push = Push::new(
             "push_signal",
@@ -162,7 +175,10 @@ impl<H: Outbox> Room<H> {
             },
         );
         if push_to_named(&self.members, &req.dest_id_name, &push) == 0 {
-            return Err(Refusal::new(ErrCode::USER_NOT_IN_ROOM, req.dest_id_name.join(",")));
+            return Err(Refusal::new(
+                ErrCode::USER_NOT_IN_ROOM,
+                req.dest_id_name.join(","),
+            ));
         }
         Ok(body::ok_body(body::Empty {}))
     }
@@ -174,7 +190,11 @@ impl<H: Outbox> Room<H> {
                 format!("msgs must hold 1 to {BIGIM_MSGS_PER_REQUEST} messages"),
             ));
         }
-        if req.msgs.iter().any(|m| m.msg_content.len() > CHAT_CONTENT_MAX_BYTES) {
+        if req
+            .msgs
+            .iter()
+            .any(|m| m.msg_content.len() > CHAT_CONTENT_MAX_BYTES)
+        {
             return Err(too_long("msg_content", CHAT_CONTENT_MAX_BYTES));
         }
         if self.chat.bigim_pending.len() + req.msgs.len() > BIGIM_MSGS_PER_WINDOW {
@@ -207,7 +227,11 @@ impl<H: Outbox> Room<H> {
         if self.chat.bigim_flush_mono.is_none() {
             // The batch goes out at the end of the current window (server time), so every
             // client's messages of one window arrive in one push.
-            let wait = if window == 0 { 0 } else { window - now.unix_ms % window };
+            let wait = if window == 0 {
+                0
+            } else {
+                window - now.unix_ms % window
+            };
             self.chat.bigim_flush_mono = Some(now.mono_ms + wait);
         }
         if window == 0 {
@@ -239,7 +263,8 @@ impl<H: Outbox> Room<H> {
                     }],
                 },
             );
-            self.members.for_each_connected(None, |h| h.push_lossy(&push));
+            self.members
+                .for_each_connected(None, |h| h.push_lossy(&push));
         }
     }
 }

@@ -14,7 +14,11 @@ pub struct Push {
 }
 
 impl Push {
-    pub fn new<T: serde::Serialize>(cmd: &'static str, from_user_id: String, body: &T) -> Arc<Push> {
+    pub fn new<T: serde::Serialize>(
+        cmd: &'static str,
+        from_user_id: String,
+        body: &T,
+    ) -> Arc<Push> {
         Arc::new(Push {
             cmd,
             from_user_id,

@@ -3,7 +3,9 @@
 
 use crate::{Outbox, Push, Refusal, Reply, Room, RoomEvent};
 use liveroom_proto::body::{self, stream_cmd, StreamInfo, StreamMsg, StreamReq};
-use liveroom_proto::limits::{EXTRA_INFO_MAX_BYTES, MAX_ID_BYTES, STREAMS_PER_ROOM, STREAMS_PER_USER};
+use liveroom_proto::limits::{
+    EXTRA_INFO_MAX_BYTES, MAX_ID_BYTES, STREAMS_PER_ROOM, STREAMS_PER_USER,
+};
 use liveroom_proto::ErrCode;
 
 #[derive(Default)]
@@ -49,8 +51,12 @@ impl<H: Outbox> Room<H> {
             ));
         }
         let m = self.member_or_refuse(key)?;
-        let (id_name, nick_name, user_id, can_publish) =
-            (m.id_name.clone(), m.nick_name.clone(), m.user_id.to_string(), m.can_publish);
+        let (id_name, nick_name, user_id, can_publish) = (
+            m.id_name.clone(),
+            m.nick_name.clone(),
+            m.user_id.to_string(),
+            m.can_publish,
+        );
         let found = self.streams.find(&msg.stream_id);
         if let Some(i) = found {
             if self.streams.list[i].anchor_id_name != id_name {
@@ -60,13 +66,23 @@ impl<H: Outbox> Room<H> {
         match (req.sub_cmd, found) {
             (stream_cmd::LIVE_BEGIN, None) => {
                 if !can_publish {
-                    return Err(Refusal::new(ErrCode::NO_PRIVILEGE, "token does not allow publishing"));
+                    return Err(Refusal::new(
+                        ErrCode::NO_PRIVILEGE,
+                        "token does not allow publishing",
+                    ));
                 }
-                let own = self.streams.list.iter().filter(|s| s.anchor_id_name == id_name).count();
+                let own = self
+                    .streams
+                    .list
+                    .iter()
+                    .filter(|s| s.anchor_id_name == id_name)
+                    .count();
                 if own >= STREAMS_PER_USER || self.streams.list.len() >= STREAMS_PER_ROOM {
                     return Err(Refusal::new(
                         ErrCode::TOO_MANY_STREAMS,
-                        format!("at most {STREAMS_PER_USER} per user and {STREAMS_PER_ROOM} per room"),
+                        format!(
+                            "at most {STREAMS_PER_USER} per user and {STREAMS_PER_ROOM} per room"
+                        ),
                     ));
                 }
                 let s = StreamInfo {

@@ -33,10 +33,14 @@ impl Rec {
 
 impl Outbox for Rec {
     fn push(&self, p: &Arc<Push>) {
-        self.0.borrow_mut().push(Seen::Push(p.cmd, serde_json::from_slice(&p.body).unwrap()));
+        self.0
+            .borrow_mut()
+            .push(Seen::Push(p.cmd, serde_json::from_slice(&p.body).unwrap()));
     }
     fn push_lossy(&self, p: &Arc<Push>) {
-        self.0.borrow_mut().push(Seen::Lossy(p.cmd, serde_json::from_slice(&p.body).unwrap()));
+        self.0
+            .borrow_mut()
+            .push(Seen::Lossy(p.cmd, serde_json::from_slice(&p.body).unwrap()));
     }
     fn kick(&self, reason: u32) {
         self.0.borrow_mut().push(Seen::Kick(reason));
@@ -148,8 +152,21 @@ fn user_list_pages_are_one_based() {
     let mut index = 0;
     let mut all = Vec::new();
     loop {
-        let v = ok(room.request(at(300), 1, Request::UserList(UserListReq { user_index: index, sort_type: 0 })));
-        all.extend(v["user_baseinfos"].as_array().unwrap().iter().map(|u| u["id_name"].as_str().unwrap().to_string()));
+        let v = ok(room.request(
+            at(300),
+            1,
+            Request::UserList(UserListReq {
+                user_index: index,
+                sort_type: 0,
+            }),
+        ));
+        all.extend(
+            v["user_baseinfos"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id_name"].as_str().unwrap().to_string()),
+        );
         assert_eq!(v["server_user_index"], 250);
         if v["ret_user_index"] == v["server_user_index"] {
             break;
@@ -180,14 +197,20 @@ fn stream_seq_rises_per_change_and_others_get_pushes() {
     assert!(b.pushes("push_stream_update").is_empty());
     ok(room.request(at(3), 1, stream(2003, "s1", "y")));
     let p = b.pushes("push_stream_update");
-    assert_eq!((p[0]["stream_cmd"].as_u64(), p[0]["stream_seq"].as_u64()), (Some(12003), Some(2)));
+    assert_eq!(
+        (p[0]["stream_cmd"].as_u64(), p[0]["stream_seq"].as_u64()),
+        (Some(12003), Some(2))
+    );
     assert_eq!(p[0]["stream_info"][0]["extra_info"], "y");
     // Bob may not end or take alice's stream.
     let e = room.request(at(4), 2, stream(2002, "s1", "")).unwrap_err();
     assert_eq!(e.code, ErrCode::STREAM_OWNED_BY_OTHER);
     ok(room.request(at(5), 1, stream(2002, "s1", "")));
     let p = b.pushes("push_stream_update");
-    assert_eq!((p[0]["stream_cmd"].as_u64(), p[0]["stream_seq"].as_u64()), (Some(12002), Some(3)));
+    assert_eq!(
+        (p[0]["stream_cmd"].as_u64(), p[0]["stream_seq"].as_u64()),
+        (Some(12002), Some(3))
+    );
     let e = room.request(at(6), 1, stream(2002, "s1", "")).unwrap_err();
     assert_eq!(e.code, ErrCode::STREAM_NOT_FOUND);
     let e = room.request(at(6), 1, stream(2009, "s1", "")).unwrap_err();
@@ -209,7 +232,10 @@ fn streams_survive_a_reconnect_within_grace_and_end_after_it() {
     assert_eq!(r.online_count, 2);
     assert!(b.take().is_empty());
     // The old session's key is dead.
-    assert_eq!(room.request(at(2600), 1, Request::Hb).unwrap_err().code, ErrCode::LOGIN_STATE);
+    assert_eq!(
+        room.request(at(2600), 1, Request::Hb).unwrap_err().code,
+        ErrCode::LOGIN_STATE
+    );
     // Now drop for longer than the grace.
     room.disconnected(at(3000), 11);
     ok(room.request(at(4500), 2, Request::Hb));
@@ -218,10 +244,18 @@ fn streams_survive_a_reconnect_within_grace_and_end_after_it() {
     let due = room.poll_timeout().unwrap();
     room.handle_timeout(at(due.max(6000)));
     let seen = b.take();
-    assert!(seen.iter().any(|s| matches!(s, Seen::Push("push_stream_update", v) if v["stream_cmd"] == 12002)));
+    assert!(seen
+        .iter()
+        .any(|s| matches!(s, Seen::Push("push_stream_update", v) if v["stream_cmd"] == 12002)));
     assert!(seen.iter().any(|s| matches!(s, Seen::Push("push_userlist_update", v) if v["user_actions"][0]["Action"] == 2)));
     assert_eq!(room.online_count(), 1);
-    assert_eq!(room.drain_events().iter().filter(|e| matches!(e, RoomEvent::MemberRemoved { .. })).count(), 1);
+    assert_eq!(
+        room.drain_events()
+            .iter()
+            .filter(|e| matches!(e, RoomEvent::MemberRemoved { .. }))
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -248,7 +282,12 @@ fn a_second_live_login_kicks_the_first() {
     let mut room = Room::new("r".into(), settings(), true);
     let (a1, _) = join(&mut room, at(0), 1, "alice", 1);
     let (a2, _) = join(&mut room, at(1), 2, "alice", 1);
-    assert_eq!(a1.take(), vec![Seen::Kick(liveroom_proto::errors::kick_reason::DUPLICATE_LOGIN)]);
+    assert_eq!(
+        a1.take(),
+        vec![Seen::Kick(
+            liveroom_proto::errors::kick_reason::DUPLICATE_LOGIN
+        )]
+    );
     assert!(a2.take().is_empty());
     assert_eq!(room.online_count(), 1);
 }
@@ -262,22 +301,60 @@ fn custom_commands_reach_named_members_only() {
     let msg = |content: serde_json::Value, from: &str| {
         serde_json::json!({"from_userid": from, "from_username": "A", "request_id": "alice-1", "custom_content": content, "room_id": "r"}).to_string()
     };
-    let req = |dest: Vec<&str>, m: String| Request::CustomMsg(CustomMsgReq { dest_id_name: dest.into_iter().map(String::from).collect(), custom_msg: m });
-    ok(room.request(at(1), 1, req(vec!["bob", "bob", "nobody"], msg("hi".into(), "alice"))));
+    let req = |dest: Vec<&str>, m: String| {
+        Request::CustomMsg(CustomMsgReq {
+            dest_id_name: dest.into_iter().map(String::from).collect(),
+            custom_msg: m,
+        })
+    };
+    ok(room.request(
+        at(1),
+        1,
+        req(vec!["bob", "bob", "nobody"], msg("hi".into(), "alice")),
+    ));
     let p = b.pushes("push_custommsg");
     assert_eq!(p.len(), 1);
-    let inner: serde_json::Value = serde_json::from_str(p[0]["custommsg"].as_str().unwrap()).unwrap();
+    let inner: serde_json::Value =
+        serde_json::from_str(p[0]["custommsg"].as_str().unwrap()).unwrap();
     assert_eq!(inner["custom_content"], "hi");
     assert!(c.take().is_empty());
     assert!(a.take().is_empty());
-    assert_eq!(room.request(at(1), 1, req(vec![], msg("hi".into(), "alice"))).unwrap_err().code, ErrCode::BAD_BODY);
-    assert_eq!(room.request(at(1), 1, req(vec!["nobody"], msg("hi".into(), "alice"))).unwrap_err().code, ErrCode::USER_NOT_IN_ROOM);
-    assert_eq!(room.request(at(1), 1, req(vec!["bob"], msg("hi".into(), "bob"))).unwrap_err().code, ErrCode::BAD_BODY);
+    assert_eq!(
+        room.request(at(1), 1, req(vec![], msg("hi".into(), "alice")))
+            .unwrap_err()
+            .code,
+        ErrCode::BAD_BODY
+    );
+    assert_eq!(
+        room.request(at(1), 1, req(vec!["nobody"], msg("hi".into(), "alice")))
+            .unwrap_err()
+            .code,
+        ErrCode::USER_NOT_IN_ROOM
+    );
+    assert_eq!(
+        room.request(at(1), 1, req(vec!["bob"], msg("hi".into(), "bob")))
+            .unwrap_err()
+            .code,
+        ErrCode::BAD_BODY
+    );
     let long = "x".repeat(1025);
-    assert_eq!(room.request(at(1), 1, req(vec!["bob"], msg(long.into(), "alice"))).unwrap_err().code, ErrCode::CONTENT_TOO_LONG);
-    ok(room.request(at(1), 1, req(vec!["bob"], msg("x".repeat(1024).into(), "alice"))));
+    assert_eq!(
+        room.request(at(1), 1, req(vec!["bob"], msg(long.into(), "alice")))
+            .unwrap_err()
+            .code,
+        ErrCode::CONTENT_TOO_LONG
+    );
+    ok(room.request(
+        at(1),
+        1,
+        req(vec!["bob"], msg("x".repeat(1024).into(), "alice")),
+    ));
     // An object counts as its JSON.
-    ok(room.request(at(1), 1, req(vec!["bob"], msg(serde_json::json!({"k": "v"}), "alice"))));
+    ok(room.request(
+        at(1),
+        1,
+        req(vec!["bob"], msg(serde_json::json!({"k": "v"}), "alice")),
+    ));
 }
 
 #[test]
@@ -285,7 +362,13 @@ fn chat_ids_rise_per_room_and_go_to_others() {
     let mut room = Room::new("r".into(), settings(), false);
     let (a, _) = join(&mut room, at(0), 1, "alice", 1);
     let (b, _) = join(&mut room, at(0), 2, "bob", 2);
-    let chat = |s: &str| Request::ImChat(ImChatReq { msg_category: 1, msg_type: 1, msg_content: s.into() });
+    let chat = |s: &str| {
+        Request::ImChat(ImChatReq {
+            msg_category: 1,
+            msg_type: 1,
+            msg_content: s.into(),
+        })
+    };
     assert_eq!(ok(room.request(at(5), 1, chat("one")))["msg_id"], 1);
     assert_eq!(ok(room.request(at(6), 2, chat("two")))["msg_id"], 2);
     let p = b.pushes("push_im_chat");
@@ -294,8 +377,16 @@ fn chat_ids_rise_per_room_and_go_to_others() {
     assert_eq!(p[0]["chat_data"][0]["id_name"], "alice");
     assert_eq!(p[0]["chat_data"][0]["send_time"], 1_700_000_000_005u64);
     assert_eq!(p[0]["server_msg_id"], 1);
-    assert_eq!(a.pushes("push_im_chat")[0]["chat_data"][0]["msg_content"], "two");
-    assert_eq!(room.request(at(7), 1, chat(&"x".repeat(1025))).unwrap_err().code, ErrCode::CONTENT_TOO_LONG);
+    assert_eq!(
+        a.pushes("push_im_chat")[0]["chat_data"][0]["msg_content"],
+        "two"
+    );
+    assert_eq!(
+        room.request(at(7), 1, chat(&"x".repeat(1025)))
+            .unwrap_err()
+            .code,
+        ErrCode::CONTENT_TOO_LONG
+    );
 }
 
 #[test]
@@ -305,12 +396,28 @@ fn signals_are_relayed_with_push_sub_cmds() {
     let (b, _) = join(&mut room, at(0), 2, "bob", 2);
     for sub in 1001..=1004 {
         let msg = serde_json::json!({"request_id": "alice-1", "room_id": "r", "from_userid": "alice", "from_username": "A", "to_userid": "bob", "result": 1}).to_string();
-        ok(room.request(at(1), 1, Request::Signal(SignalReq { sub_cmd: sub, signal_msg: msg.clone(), dest_id_name: vec!["bob".into()] })));
+        ok(room.request(
+            at(1),
+            1,
+            Request::Signal(SignalReq {
+                sub_cmd: sub,
+                signal_msg: msg.clone(),
+                dest_id_name: vec!["bob".into()],
+            }),
+        ));
         let p = b.pushes("push_signal");
         assert_eq!(p[0]["sub_cmd"], sub + 10000);
         assert_eq!(p[0]["signal_msg"], msg);
     }
-    let e = room.request(at(1), 1, Request::Signal(SignalReq { sub_cmd: 1005, signal_msg: "{}".into(), dest_id_name: vec!["bob".into()] }));
+    let e = room.request(
+        at(1),
+        1,
+        Request::Signal(SignalReq {
+            sub_cmd: 1005,
+            signal_msg: "{}".into(),
+            dest_id_name: vec!["bob".into()],
+        }),
+    );
     assert_eq!(e.unwrap_err().code, ErrCode::BAD_BODY);
 }
 
@@ -319,10 +426,20 @@ fn reliable_messages_keep_the_latest_per_type_with_a_rising_seq() {
     let mut room = Room::new("r".into(), settings(), false);
     join(&mut room, at(0), 1, "alice", 1);
     let (b, _) = join(&mut room, at(0), 2, "bob", 2);
-    let send = |t: &str, d: &str| Request::Trans(TransReq { trans_type: t.into(), trans_data: d.into(), trans_local_seq: 0, trans_channel: "clt".into() });
+    let send = |t: &str, d: &str| {
+        Request::Trans(TransReq {
+            trans_type: t.into(),
+            trans_data: d.into(),
+            trans_local_seq: 0,
+            trans_channel: "clt".into(),
+        })
+    };
     assert_eq!(ok(room.request(at(1), 1, send("q", "one")))["trans_seq"], 1);
     assert_eq!(ok(room.request(at(1), 1, send("q", "two")))["trans_seq"], 2);
-    assert_eq!(ok(room.request(at(1), 1, send("score", "5")))["trans_seq"], 3);
+    assert_eq!(
+        ok(room.request(at(1), 1, send("score", "5")))["trans_seq"],
+        3
+    );
     let p = b.pushes("push_trans");
     assert_eq!(p.len(), 3);
     assert_eq!(p[1]["trans_data"], "two");
@@ -331,20 +448,50 @@ fn reliable_messages_keep_the_latest_per_type_with_a_rising_seq() {
     let (_c, _) = join(&mut room, at(2), 3, "carol", 2);
     let hb = ok(room.request(at(3), 3, Request::Hb));
     assert_eq!(hb["trans_seqs"][0]["trans_channel"], "clt");
-    assert_eq!(hb["trans_seqs"][0]["trans_seq_array"], serde_json::json!([{"trans_type": "q", "trans_seq": 2}, {"trans_type": "score", "trans_seq": 3}]));
-    let f = ok(room.request(at(3), 3, Request::TransFetch(TransFetchReq {
-        trans_channel: "clt".into(),
-        fetch_array: vec![TransFetchItem { trans_type: "q".into(), trans_seq: 0 }, TransFetchItem { trans_type: "score".into(), trans_seq: 3 }],
-        trans_type: None,
-        trans_local_seq: None,
-    })));
-    assert_eq!(f["trans_fetch_results"], serde_json::json!([{"trans_type": "q", "trans_seq": 2, "trans_data": "two", "trans_user_idname": "alice"}]));
+    assert_eq!(
+        hb["trans_seqs"][0]["trans_seq_array"],
+        serde_json::json!([{"trans_type": "q", "trans_seq": 2}, {"trans_type": "score", "trans_seq": 3}])
+    );
+    let f = ok(room.request(
+        at(3),
+        3,
+        Request::TransFetch(TransFetchReq {
+            trans_channel: "clt".into(),
+            fetch_array: vec![
+                TransFetchItem {
+                    trans_type: "q".into(),
+                    trans_seq: 0,
+                },
+                TransFetchItem {
+                    trans_type: "score".into(),
+                    trans_seq: 3,
+                },
+            ],
+            trans_type: None,
+            trans_local_seq: None,
+        }),
+    ));
+    assert_eq!(
+        f["trans_fetch_results"],
+        serde_json::json!([{"trans_type": "q", "trans_seq": 2, "trans_data": "two", "trans_user_idname": "alice"}])
+    );
     for i in 0..8 {
         ok(room.request(at(4), 1, send(&format!("t{i}"), "")));
     }
-    assert_eq!(room.request(at(4), 1, send("t9", "")).unwrap_err().code, ErrCode::TOO_MANY_TRANS_TYPES);
-    assert_eq!(room.request(at(4), 1, send("", "")).unwrap_err().code, ErrCode::BAD_BODY);
-    assert_eq!(room.request(at(4), 1, send(&"t".repeat(129), "")).unwrap_err().code, ErrCode::BAD_BODY);
+    assert_eq!(
+        room.request(at(4), 1, send("t9", "")).unwrap_err().code,
+        ErrCode::TOO_MANY_TRANS_TYPES
+    );
+    assert_eq!(
+        room.request(at(4), 1, send("", "")).unwrap_err().code,
+        ErrCode::BAD_BODY
+    );
+    assert_eq!(
+        room.request(at(4), 1, send(&"t".repeat(129), ""))
+            .unwrap_err()
+            .code,
+        ErrCode::BAD_BODY
+    );
 }
 
 #[test]
@@ -352,12 +499,32 @@ fn big_room_messages_merge_into_one_push_per_window() {
     let mut room = Room::new("r".into(), settings(), false);
     let (a, _) = join(&mut room, at(0), 1, "alice", 1);
     let (b, _) = join(&mut room, at(0), 2, "bob", 2);
-    let msg = |id: &str| BigImMsg { msg_category: 1, msg_type: 1, msg_content: format!("m{id}"), bigmsg_client_id: id.into() };
+    let msg = |id: &str| BigImMsg {
+        msg_category: 1,
+        msg_type: 1,
+        msg_content: format!("m{id}"),
+        bigmsg_client_id: id.into(),
+    };
     // unix time of at(250) is 250 ms into a 1000 ms window: flush due at mono 1000.
-    let v = ok(room.request(at(250), 1, Request::BigIm(BigImReq { msgs: vec![msg("1"), msg("2")] })));
-    assert_eq!(v["msgs"], serde_json::json!([{"bigmsg_client_id": "1", "bigmsg_id": "1"}, {"bigmsg_client_id": "2", "bigmsg_id": "2"}]));
+    let v = ok(room.request(
+        at(250),
+        1,
+        Request::BigIm(BigImReq {
+            msgs: vec![msg("1"), msg("2")],
+        }),
+    ));
+    assert_eq!(
+        v["msgs"],
+        serde_json::json!([{"bigmsg_client_id": "1", "bigmsg_id": "1"}, {"bigmsg_client_id": "2", "bigmsg_id": "2"}])
+    );
     assert_eq!(v["bigim_time_window"], 1000);
-    ok(room.request(at(600), 2, Request::BigIm(BigImReq { msgs: vec![msg("1")] })));
+    ok(room.request(
+        at(600),
+        2,
+        Request::BigIm(BigImReq {
+            msgs: vec![msg("1")],
+        }),
+    ));
     assert_eq!(room.poll_timeout(), Some(1000));
     room.handle_timeout(at(999));
     assert!(a.pushes("push_merge_message").is_empty());
@@ -367,13 +534,19 @@ fn big_room_messages_merge_into_one_push_per_window() {
     assert_eq!(pa, pb);
     assert_eq!(pa.len(), 1);
     assert_eq!(pa[0]["messages"][0]["sub_cmd"], 14001);
-    let inner: serde_json::Value = serde_json::from_str(pa[0]["messages"][0]["msg_body"].as_str().unwrap()).unwrap();
+    let inner: serde_json::Value =
+        serde_json::from_str(pa[0]["messages"][0]["msg_body"].as_str().unwrap()).unwrap();
     assert_eq!(inner["room_id"], "r");
     assert_eq!(inner["msg_data"].as_array().unwrap().len(), 3);
     assert_eq!(inner["msg_data"][2]["id_name"], "bob");
     assert_eq!(inner["msg_data"][2]["bigmsg_id"], "3");
     let too_many = (0..21).map(|i| msg(&i.to_string())).collect();
-    assert_eq!(room.request(at(1001), 1, Request::BigIm(BigImReq { msgs: too_many })).unwrap_err().code, ErrCode::BAD_BODY);
+    assert_eq!(
+        room.request(at(1001), 1, Request::BigIm(BigImReq { msgs: too_many }))
+            .unwrap_err()
+            .code,
+        ErrCode::BAD_BODY
+    );
 }
 
 #[test]
@@ -394,8 +567,26 @@ fn kick_and_close_remove_members_with_a_reason() {
 
 #[test]
 fn room_full_is_refused() {
-    let mut room = Room::new("r".into(), Settings { max_users: 1, ..settings() }, false);
+    let mut room = Room::new(
+        "r".into(),
+        Settings {
+            max_users: 1,
+            ..settings()
+        },
+        false,
+    );
     join(&mut room, at(0), 1, "alice", 1);
-    let e = room.login(at(0), LoginInput { key: 2, user_id: 2, id_name: "bob".into(), nick_name: String::new(), role: 2, can_publish: true, handle: Rec::default() });
+    let e = room.login(
+        at(0),
+        LoginInput {
+            key: 2,
+            user_id: 2,
+            id_name: "bob".into(),
+            nick_name: String::new(),
+            role: 2,
+            can_publish: true,
+            handle: Rec::default(),
+        },
+    );
     assert_eq!(e.unwrap_err().code, ErrCode::ROOM_FULL);
 }

@@ -56,7 +56,11 @@ impl Trans {
         }
         let results = asked
             .into_iter()
-            .filter_map(|(t, seq)| self.latest.iter().find(|l| l.trans_type == t && l.seq != seq))
+            .filter_map(|(t, seq)| {
+                self.latest
+                    .iter()
+                    .find(|l| l.trans_type == t && l.seq != seq)
+            })
             .map(|l| TransFetchResult {
                 trans_type: l.trans_type.clone(),
                 trans_seq: l.seq,
@@ -79,7 +83,13 @@ impl<H: Outbox> Room<H> {
     pub(crate) fn trans_send(&mut self, key: u64, req: TransReq) -> Reply {
         let m = self.member_or_refuse(key)?;
         let (id_name, user_id) = (m.id_name.clone(), m.user_id.to_string());
-        let seq = self.store_trans(req.trans_type.clone(), req.trans_data, id_name, user_id, Some(key))?;
+        let seq = self.store_trans(
+            req.trans_type.clone(),
+            req.trans_data,
+            id_name,
+            user_id,
+            Some(key),
+        )?;
         Ok(body::ok_body(TransRsp {
             trans_type: req.trans_type,
             trans_seq: seq,
@@ -87,7 +97,12 @@ impl<H: Outbox> Room<H> {
     }
 
     /// A reliable message from the server itself (admin API); `id_name` is the sender shown.
-    pub fn system_trans(&mut self, trans_type: String, data: String, id_name: String) -> Result<u32, Refusal> {
+    pub fn system_trans(
+        &mut self,
+        trans_type: String,
+        data: String,
+        id_name: String,
+    ) -> Result<u32, Refusal> {
         self.store_trans(trans_type, data, id_name, String::new(), None)
     }
 

@@ -28,7 +28,12 @@ impl Default for BusinessClient {
 pub fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(body);
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("sha256={hex}")
 }
 
@@ -54,7 +59,11 @@ impl BusinessClient {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("bad url {url}: {e}"))?;
         let call = async {
-            let rsp = self.client.request(req).await.map_err(|e| format!("request failed: {e}"))?;
+            let rsp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| format!("request failed: {e}"))?;
             let status = rsp.status().as_u16();
             let limited = http_body_util::Limited::new(rsp.into_body(), MAX_ANSWER_BYTES);
             let bytes = limited

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub const DEV_APP_SIGN: &str = "6c6976656f6f6d2d6465762d6170702d7369676e2d6e6f742d736563726574";
 pub const DEV_SERVER_SECRET: &str = "liveroom-dev-server-secret-not-for-production";
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Dev mode: any appid is accepted with the dev credentials, `/token` mints tokens.
@@ -114,23 +114,6 @@ pub struct AppConfig {
     pub app_sign: String,
     /// Checks v2 tokens and server-side signatures; never leaves the business server.
     pub server_secret: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            dev: false,
-            http: HttpConfig::default(),
-            log: LogConfig::default(),
-            room: RoomConfig::default(),
-            session: SessionConfig::default(),
-            tokens: TokenConfig::default(),
-            relay: RelayConfig::default(),
-            remote_log: RemoteLogConfig::default(),
-            log_collector: LogCollectorConfig::default(),
-            apps: Vec::new(),
-        }
-    }
 }
 
 impl Default for HttpConfig {
@@ -260,7 +243,11 @@ impl Config {
             table.insert("dev".into(), toml::Value::Boolean(true));
         }
         if let Some(http) = &flags.http {
-            set_path(&mut table, &["http".into(), "listen".into()], toml::Value::String(http.clone()));
+            set_path(
+                &mut table,
+                &["http".into(), "listen".into()],
+                toml::Value::String(http.clone()),
+            );
         }
         let config: Config = toml::Value::Table(table)
             .try_into()
@@ -274,7 +261,9 @@ impl Config {
             return Err("room.heartbeat_interval_ms must be at least 1000".into());
         }
         if self.room.session_timeout_ms < self.room.heartbeat_interval_ms {
-            return Err("room.session_timeout_ms must be at least room.heartbeat_interval_ms".into());
+            return Err(
+                "room.session_timeout_ms must be at least room.heartbeat_interval_ms".into(),
+            );
         }
         if self.session.rate_limit_per_sec == 0 || self.session.rate_limit_burst == 0 {
             return Err("session.rate_limit_per_sec and rate_limit_burst must be positive".into());
@@ -283,18 +272,29 @@ impl Config {
             return Err("session.outbound_queue must be at least 16".into());
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(format!("log.format must be \"text\" or \"json\", not {:?}", self.log.format));
+            return Err(format!(
+                "log.format must be \"text\" or \"json\", not {:?}",
+                self.log.format
+            ));
         }
         for app in &self.apps {
             if app.app_sign.len() < 32 {
-                return Err(format!("apps: appid {}: app_sign must have at least 32 characters", app.appid));
+                return Err(format!(
+                    "apps: appid {}: app_sign must have at least 32 characters",
+                    app.appid
+                ));
             }
             if app.server_secret.len() < 16 {
-                return Err(format!("apps: appid {}: server_secret must have at least 16 characters", app.appid));
+                return Err(format!(
+                    "apps: appid {}: server_secret must have at least 16 characters",
+                    app.appid
+                ));
             }
         }
         if !self.dev && self.apps.is_empty() {
-            return Err("no apps configured: add [[apps]] to the config file, or start with --dev".into());
+            return Err(
+                "no apps configured: add [[apps]] to the config file, or start with --dev".into(),
+            );
         }
         Ok(())
     }
@@ -314,7 +314,9 @@ impl Config {
 fn parse_env_value(v: &str) -> toml::Value {
     // "30000" is a number, "true" a boolean, anything else a string.
     match format!("v = {v}").parse::<toml::Table>() {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(v.into())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(v.into())),
         Err(_) => toml::Value::String(v.into()),
     }
 }
@@ -351,7 +353,10 @@ mod tests {
     fn layers_apply_in_order() {
         let c = load(
             "dev = true\n[http]\nlisten = \"127.0.0.1:1\"\n[room]\nheartbeat_interval_ms = 5000\n",
-            &[("LIVEROOM_HTTP__LISTEN", "127.0.0.1:2"), ("LIVEROOM_ROOM__SESSION_TIMEOUT_MS", "9000")],
+            &[
+                ("LIVEROOM_HTTP__LISTEN", "127.0.0.1:2"),
+                ("LIVEROOM_ROOM__SESSION_TIMEOUT_MS", "9000"),
+            ],
             Overrides::default(),
         )
         .unwrap();
@@ -361,7 +366,10 @@ mod tests {
         let c = load(
             "dev = true\n",
             &[("LIVEROOM_HTTP__LISTEN", "127.0.0.1:2")],
-            Overrides { dev: true, http: Some("127.0.0.1:3".into()) },
+            Overrides {
+                dev: true,
+                http: Some("127.0.0.1:3".into()),
+            },
         )
         .unwrap();
         assert_eq!(c.http.listen, "127.0.0.1:3");
@@ -369,19 +377,36 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = load("dev = true\n[room]\nheartbeat = 1\n", &[], Overrides::default()).unwrap_err();
+        let e = load(
+            "dev = true\n[room]\nheartbeat = 1\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("heartbeat"), "{e}");
         let e = load("dev = true\nbogus = 1\n", &[], Overrides::default()).unwrap_err();
         assert!(e.contains("bogus"), "{e}");
-        let e = load("dev = true\n", &[("LIVEROOM_ROOM__NOPE", "1")], Overrides::default()).unwrap_err();
+        let e = load(
+            "dev = true\n",
+            &[("LIVEROOM_ROOM__NOPE", "1")],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("nope"), "{e}");
-        let e = load("dev = true\n", &[("LIVEROOM_WHATEVER", "1")], Overrides::default()).unwrap_err();
+        let e = load(
+            "dev = true\n",
+            &[("LIVEROOM_WHATEVER", "1")],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("LIVEROOM_WHATEVER"), "{e}");
     }
 
     #[test]
     fn production_needs_apps() {
-        assert!(load("", &[], Overrides::default()).unwrap_err().contains("no apps"));
+        assert!(load("", &[], Overrides::default())
+            .unwrap_err()
+            .contains("no apps"));
         let c = load(
             "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n",
             &[],

@@ -34,7 +34,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(index))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         // Application pages are often served from another origin (notes §12).
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any),
+        )
         .with_state(state)
 }
 
@@ -61,14 +66,31 @@ struct TokenQuery {
 /// original service's test endpoint).
 async fn dev_token(State(state): State<Arc<AppState>>, Query(q): Query<TokenQuery>) -> Response {
     if !state.config.dev {
-        return (StatusCode::NOT_FOUND, "/token exists only in dev mode; mint tokens with `liveroom token`\n").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "/token exists only in dev mode; mint tokens with `liveroom token`\n",
+        )
+            .into_response();
     }
-    let Some(appid) = q.app_id.as_deref().and_then(|a| a.trim().parse::<u64>().ok()).filter(|a| *a != 0) else {
-        return (StatusCode::BAD_REQUEST, "app_id must be a positive number\n").into_response();
+    let Some(appid) = q
+        .app_id
+        .as_deref()
+        .and_then(|a| a.trim().parse::<u64>().ok())
+        .filter(|a| *a != 0)
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "app_id must be a positive number\n",
+        )
+            .into_response();
     };
     let id_name = q.id_name.unwrap_or_default();
     if id_name.is_empty() || id_name.len() > MAX_ID_BYTES {
-        return (StatusCode::BAD_REQUEST, format!("id_name must be 1 to {MAX_ID_BYTES} bytes\n")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("id_name must be 1 to {MAX_ID_BYTES} bytes\n"),
+        )
+            .into_response();
     }
     let Some(app) = state.apps.get(appid) else {
         return (StatusCode::NOT_FOUND, "unknown app\n").into_response();
@@ -88,26 +110,38 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 async fn log_post(State(state): State<Arc<AppState>>, body: String) -> Response {
     let Some(c) = state.log_collector.clone() else {
-        return (StatusCode::NOT_FOUND, "log collector is off (set log_collector.dir)\n").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "log collector is off (set log_collector.dir)\n",
+        )
+            .into_response();
     };
-    let r = tokio::task::spawn_blocking(move || c.store_batch(&body)).await.unwrap_or_default();
-    axum::Json(serde_json::json!({"stored": r.stored, "rejected": r.rejected, "interval": 10000})).into_response()
+    let r = tokio::task::spawn_blocking(move || c.store_batch(&body))
+        .await
+        .unwrap_or_default();
+    axum::Json(serde_json::json!({"stored": r.stored, "rejected": r.rejected, "interval": 10000}))
+        .into_response()
 }
 
 async fn log_ws(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
     let Some(c) = state.log_collector.clone() else {
-        return (StatusCode::NOT_FOUND, "log collector is off (set log_collector.dir)\n").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "log collector is off (set log_collector.dir)\n",
+        )
+            .into_response();
     };
-    ws.max_message_size(MAX_BATCH_BYTES).on_upgrade(move |socket: WebSocket| async move {
-        let (_, mut rx) = socket.split();
-        while let Some(Ok(msg)) = rx.next().await {
-            if let Message::Text(t) = msg {
-                let c = c.clone();
-                let text = t.to_string();
-                let _ = tokio::task::spawn_blocking(move || c.store_batch(&text)).await;
+    ws.max_message_size(MAX_BATCH_BYTES)
+        .on_upgrade(move |socket: WebSocket| async move {
+            let (_, mut rx) = socket.split();
+            while let Some(Ok(msg)) = rx.next().await {
+                if let Message::Text(t) = msg {
+                    let c = c.clone();
+                    let text = t.to_string();
+                    let _ = tokio::task::spawn_blocking(move || c.store_batch(&text)).await;
+                }
             }
-        }
-    })
+        })
 }
 
 async fn sdk_bundle() -> Response {

@@ -164,7 +164,9 @@ impl Hub {
     }
 
     pub fn claim_of(&self, appid: u64, id_name: &str) -> Option<Claim> {
-        lock(&self.claims).get(&(appid, id_name.to_string())).cloned()
+        lock(&self.claims)
+            .get(&(appid, id_name.to_string()))
+            .cloned()
     }
 
     /// Closes every connection's room sessions gracefully (shutdown): rooms just drop.

@@ -67,8 +67,12 @@ pub async fn start(config: Config) -> Result<Server, String> {
     let http_addr = listener.local_addr().map_err(|e| e.to_string())?;
     let log_collector = match config.log_collector_dir() {
         Some(dir) => Some(Arc::new(
-            LogCollector::new(dir.clone(), config.log_collector.max_file_bytes, config.log_collector.max_files)
-                .map_err(|e| format!("log collector folder {}: {e}", dir.display()))?,
+            LogCollector::new(
+                dir.clone(),
+                config.log_collector.max_file_bytes,
+                config.log_collector.max_files,
+            )
+            .map_err(|e| format!("log collector folder {}: {e}", dir.display()))?,
         )),
         None => None,
     };
@@ -88,7 +92,10 @@ pub async fn start(config: Config) -> Result<Server, String> {
         let graceful = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(graceful)
+            .await
+        {
             tracing::error!(error = %e, "http server failed");
         }
     });

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Parser)]
-#[command(name = "liveroom", version, about = "Liveroom: self-hosted real-time audio/video rooms")]
+#[command(
+    name = "liveroom",
+    version,
+    about = "Liveroom: self-hosted real-time audio/video rooms"
+)]
 struct Cli {
     /// Dev mode: in-memory state, any appid with the fixed dev credentials, /token endpoint.
     #[arg(long)]
@@ -55,11 +59,30 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    if let Some(Command::Token { appid, id_name, app_sign, server_secret, room_id, no_publish, dev_credentials, ttl }) = cli.command {
-        let expired = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) + ttl;
+    if let Some(Command::Token {
+        appid,
+        id_name,
+        app_sign,
+        server_secret,
+        room_id,
+        no_publish,
+        dev_credentials,
+        ttl,
+    }) = cli.command
+    {
+        let expired = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            + ttl;
         let t = match (app_sign, server_secret, dev_credentials) {
             (_, Some(secret), _) => {
-                let privilege = token::PRIVILEGE_LOGIN | if no_publish { 0 } else { token::PRIVILEGE_PUBLISH };
+                let privilege = token::PRIVILEGE_LOGIN
+                    | if no_publish {
+                        0
+                    } else {
+                        token::PRIVILEGE_PUBLISH
+                    };
                 token::make_v2(appid, &secret, &id_name, &room_id, privilege, expired)
             }
             (Some(sign), None, _) => token::make_v1(appid, &sign, &id_name, expired),
@@ -72,7 +95,10 @@ fn main() {
         println!("{t}");
         return;
     }
-    let overrides = Overrides { dev: cli.dev, http: cli.http };
+    let overrides = Overrides {
+        dev: cli.dev,
+        http: cli.http,
+    };
     let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
         Ok(c) => c,
         Err(e) => {
@@ -81,7 +107,10 @@ fn main() {
         }
     };
     init_logging(&config);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     rt.block_on(async move {
         let dev = config.dev;
         let server = match liveroom_server::start(config).await {
@@ -110,7 +139,8 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -123,7 +153,9 @@ async fn wait_for_signal() {
 fn init_logging(c: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIVEROOM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if c.log.format == "json" {
         builder.json().init();
     } else {

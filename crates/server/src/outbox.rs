@@ -88,7 +88,10 @@ impl Conn {
         }
         if self.tx.try_send(item).is_err() {
             tracing::warn!("client cannot keep up with its queue; disconnecting it");
-            self.kill(close_code::TRY_AGAIN, "client too slow: outbound queue full");
+            self.kill(
+                close_code::TRY_AGAIN,
+                "client too slow: outbound queue full",
+            );
         }
     }
 

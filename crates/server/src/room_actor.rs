@@ -13,9 +13,17 @@ pub fn spawn(hub: Arc<Hub>, key: RoomKey, user_state_updates: bool, rx: mpsc::Re
     tokio::spawn(run(hub, key, user_state_updates, rx));
 }
 
-async fn run(hub: Arc<Hub>, key: RoomKey, user_state_updates: bool, mut rx: mpsc::Receiver<RoomCmd>) {
-    let mut room: Room<SessionOutbox> =
-        Room::new(key.room_id.clone(), hub.settings.clone(), user_state_updates);
+async fn run(
+    hub: Arc<Hub>,
+    key: RoomKey,
+    user_state_updates: bool,
+    mut rx: mpsc::Receiver<RoomCmd>,
+) {
+    let mut room: Room<SessionOutbox> = Room::new(
+        key.room_id.clone(),
+        hub.settings.clone(),
+        user_state_updates,
+    );
     tracing::info!(appid = key.appid, room = %key.room_id, user_state_updates, "room created");
     loop {
         let deadline = room.poll_timeout().map(|t| hub.clock.instant(t));
@@ -43,7 +51,11 @@ async fn run(hub: Arc<Hub>, key: RoomKey, user_state_updates: bool, mut rx: mpsc
                 let _ = reply.send(Err(Refusal::new(CLOSING, "room closed; retry")));
             }
             RoomCmd::Request { seq, req, out, .. } => {
-                out.reply(req.cmd(), seq, error_body(ErrCode::LOGIN_STATE, "room closed"));
+                out.reply(
+                    req.cmd(),
+                    seq,
+                    error_body(ErrCode::LOGIN_STATE, "room closed"),
+                );
             }
             RoomCmd::Disconnected { .. } | RoomCmd::Leave { .. } | RoomCmd::Kick { .. } => {}
         }
@@ -71,7 +83,12 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, cmd: RoomCmd
             }
             let _ = reply.send(result);
         }
-        RoomCmd::Request { key: member, seq, req, out } => {
+        RoomCmd::Request {
+            key: member,
+            seq,
+            req,
+            out,
+        } => {
             let cmd = req.cmd();
             match room.request(now, member, req) {
                 Ok(body) => out.reply(cmd, seq, body),
@@ -83,7 +100,11 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, cmd: RoomCmd
         }
         RoomCmd::Disconnected { key: member } => room.disconnected(now, member),
         RoomCmd::Leave { key: member } => room.leave(member),
-        RoomCmd::Kick { id_name, key: member, reason } => {
+        RoomCmd::Kick {
+            id_name,
+            key: member,
+            reason,
+        } => {
             if room.kick(&id_name, member, reason) {
                 tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, reason, "kicked out");
             }
@@ -93,7 +114,10 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, cmd: RoomCmd
 
 fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
     match ev {
-        RoomEvent::MemberRemoved { id_name, key: member } => {
+        RoomEvent::MemberRemoved {
+            id_name,
+            key: member,
+        } => {
             tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, "left room");
             hub.release(key.appid, &id_name, member);
         }

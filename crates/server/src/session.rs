@@ -50,7 +50,9 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, rx, conn.clone()));
     let mut shutdown = state.shutdown.clone();
-    let login_deadline = tokio::time::sleep(Duration::from_millis(state.config.session.login_deadline_ms));
+    let login_deadline = tokio::time::sleep(Duration::from_millis(
+        state.config.session.login_deadline_ms,
+    ));
     tokio::pin!(login_deadline);
     let now_ms = state.hub.clock.now().mono_ms;
     let mut s = Session {
@@ -104,7 +106,11 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
     tracing::debug!(%peer, "room connection closed");
 }
 
-async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outbound>, conn: Arc<Conn>) {
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Outbound>,
+    conn: Arc<Conn>,
+) {
     let mut push_seq: u64 = 0;
     loop {
         let item = tokio::select! {
@@ -118,7 +124,12 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Recei
         let Some(item) = item else { return };
         let mut close_after = false;
         let text = match item {
-            Outbound::Reply { cmd, seq, body, ids } => encode_reply(&cmd, seq, &ids, &body),
+            Outbound::Reply {
+                cmd,
+                seq,
+                body,
+                ids,
+            } => encode_reply(&cmd, seq, &ids, &body),
             Outbound::Push { push, ids } => {
                 push_seq += 1;
                 encode_push(push.cmd, push_seq, &push.from_user_id, &ids, &push.body)
@@ -151,7 +162,10 @@ impl Session {
             tracing::warn!(peer = %self.peer, bytes = text.len(), "frame over the size limit; closing");
             self.conn.kill(
                 close_code::TOO_BIG,
-                &format!("frame of {} bytes is over the {MAX_FRAME_BYTES}-byte limit", text.len()),
+                &format!(
+                    "frame of {} bytes is over the {MAX_FRAME_BYTES}-byte limit",
+                    text.len()
+                ),
             );
             return false;
         }
@@ -159,7 +173,12 @@ impl Session {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(peer = %self.peer, error = ?e, "unparseable frame");
-                self.refuse_raw("", 0, ErrCode::PARSE_JSON, "frame is not {header, body} JSON with a cmd");
+                self.refuse_raw(
+                    "",
+                    0,
+                    ErrCode::PARSE_JSON,
+                    "frame is not {header, body} JSON with a cmd",
+                );
                 return true;
             }
         };
@@ -176,15 +195,17 @@ impl Session {
         match h.cmd.as_str() {
             "login" => self.login(&h, body).await,
             _ if self.login.is_none() => self.refuse(&h, ErrCode::LOGIN_STATE, "log in first"),
-            _ if !self.header_matches(&h) => {
-                self.refuse(&h, ErrCode::LOGIN_STATE, "session_id does not match this connection's login")
-            }
+            _ if !self.header_matches(&h) => self.refuse(
+                &h,
+                ErrCode::LOGIN_STATE,
+                "session_id does not match this connection's login",
+            ),
             "logout" => {
-                self.to_room(&h, Request::Logout).await;
+                self.forward(&h, Request::Logout).await;
                 self.login = None;
             }
-            "hb" => self.to_room(&h, Request::Hb).await,
-            "stream_info" => self.to_room(&h, Request::StreamInfo).await,
+            "hb" => self.forward(&h, Request::Hb).await,
+            "stream_info" => self.forward(&h, Request::StreamInfo).await,
             "stream" => self.parsed(&h, body, Request::Stream).await,
             "user_list" => self.parsed(&h, body, Request::UserList).await,
             "custommsg" => self.parsed(&h, body, Request::CustomMsg).await,
@@ -238,9 +259,14 @@ impl Session {
         self.refuse(&h, code, detail);
     }
 
-    async fn parsed<T: DeserializeOwned>(&mut self, h: &ReqHeader, body: &str, make: fn(T) -> Request) {
+    async fn parsed<T: DeserializeOwned>(
+        &mut self,
+        h: &ReqHeader,
+        body: &str,
+        make: fn(T) -> Request,
+    ) {
         match serde_json::from_str::<T>(body) {
-            Ok(b) => self.to_room(h, make(b)).await,
+            Ok(b) => self.forward(h, make(b)).await,
             Err(e) => {
                 tracing::info!(peer = %self.peer, cmd = %h.cmd, error = %e, "bad body");
                 self.refuse(h, ErrCode::BAD_BODY, &e.to_string());
@@ -248,7 +274,7 @@ impl Session {
         }
     }
 
-    async fn to_room(&mut self, h: &ReqHeader, req: Request) {
+    async fn forward(&mut self, h: &ReqHeader, req: Request) {
         let l = self.login.as_ref().expect("logged in");
         let cmd = RoomCmd::Request {
             key: l.key,
@@ -267,7 +293,11 @@ impl Session {
             Ok(r) => r,
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
         };
-        let room_id = if h.room_id.is_empty() { req.room_name.clone() } else { h.room_id.clone() };
+        let room_id = if h.room_id.is_empty() {
+            req.room_name.clone()
+        } else {
+            h.room_id.clone()
+        };
         if let Err(detail) = check_login_fields(&req, &room_id) {
             return self.refuse(h, ErrCode::BAD_BODY, &detail);
         }
@@ -339,13 +369,17 @@ impl Session {
             }
         }
         let create = req.room_create_flag != 0 && state.config.room.allow_create;
-        let mut outcome = Err((ErrCode::LIVEROOM_REQUEST, "room busy; try again".to_string()));
+        let mut outcome = Err((
+            ErrCode::LIVEROOM_REQUEST,
+            "room busy; try again".to_string(),
+        ));
         for _ in 0..LOGIN_ATTEMPTS {
             let tx = if create {
                 hub.room_or_create(&room_key, req.user_state_flag == 1)
                     .map_err(|c| (c, String::new()))
             } else {
-                hub.room(&room_key).ok_or((ErrCode::ROOM_NOT_EXIST, room_id.clone()))
+                hub.room(&room_key)
+                    .ok_or((ErrCode::ROOM_NOT_EXIST, room_id.clone()))
             };
             let tx = match tx {
                 Ok(tx) => tx,
@@ -408,7 +442,9 @@ impl Session {
             Ok(r) => r,
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
         };
-        if req.relay_type.len() > RELAY_TYPE_MAX_BYTES || req.relay_data.len() > RELAY_DATA_MAX_BYTES {
+        if req.relay_type.len() > RELAY_TYPE_MAX_BYTES
+            || req.relay_data.len() > RELAY_DATA_MAX_BYTES
+        {
             return self.refuse(
                 h,
                 ErrCode::CONTENT_TOO_LONG,
@@ -417,7 +453,11 @@ impl Session {
         }
         let cfg = &self.state.config.relay;
         if cfg.url.is_empty() {
-            return self.refuse(h, ErrCode::RELAY_NOT_CONFIGURED, "set relay.url to the business server");
+            return self.refuse(
+                h,
+                ErrCode::RELAY_NOT_CONFIGURED,
+                "set relay.url to the business server",
+            );
         }
         let l = self.login.as_ref().expect("logged in");
         let Some(app) = self.state.apps.get(l.room_key.appid) else {
@@ -440,13 +480,22 @@ impl Session {
         let out = l.out.clone();
         let seq = h.seq;
         tokio::spawn(async move {
-            let answer = match client.post_json(&url, body, &app.server_secret, timeout).await {
+            let answer = match client
+                .post_json(&url, body, &app.server_secret, timeout)
+                .await
+            {
                 Ok((status, bytes)) if (200..300).contains(&status) => Ok(relay_result(&bytes)),
                 Ok((status, _)) => Err(format!("business server answered HTTP {status}")),
                 Err(e) => Err(e),
             };
             match answer {
-                Ok(result) => out.reply("relay", seq, ok_body(RelayRsp { relay_result: result })),
+                Ok(result) => out.reply(
+                    "relay",
+                    seq,
+                    ok_body(RelayRsp {
+                        relay_result: result,
+                    }),
+                ),
                 Err(e) => {
                     tracing::warn!(url = %url, error = %e, "relay failed");
                     out.reply("relay", seq, error_body(ErrCode::RELAY_FAILED, &e));
@@ -484,7 +533,10 @@ fn check_login_fields(req: &LoginReq, room_id: &str) -> Result<(), String> {
     sized("token", &req.token, 1, MAX_TOKEN_BYTES)?;
     sized("third_token", &req.third_token, 0, MAX_TOKEN_BYTES)?;
     if !matches!(req.role, 1 | 2) {
-        return Err(format!("role must be 1 (anchor) or 2 (audience), not {}", req.role));
+        return Err(format!(
+            "role must be 1 (anchor) or 2 (audience), not {}",
+            req.role
+        ));
     }
     Ok(())
 }

@@ -81,7 +81,14 @@ fn sign32(app_sign: &str) -> &str {
     app_sign.get(..32).unwrap_or(app_sign)
 }
 
-fn v2_payload(appid: u64, id_name: &str, room_id: &str, privilege: u32, nonce: &str, expired: u64) -> String {
+fn v2_payload(
+    appid: u64,
+    id_name: &str,
+    room_id: &str,
+    privilege: u32,
+    nonce: &str,
+    expired: u64,
+) -> String {
     format!("2\n{appid}\n{id_name}\n{room_id}\n{privilege}\n{nonce}\n{expired}")
 }
 
@@ -102,11 +109,18 @@ pub fn verify(
     allow_v1: bool,
     now_secs: u64,
 ) -> Result<Grant, TokenError> {
-    let raw = B64.decode(token.trim()).map_err(|_| TokenError::Malformed)?;
+    let raw = B64
+        .decode(token.trim())
+        .map_err(|_| TokenError::Malformed)?;
     let env: Envelope = serde_json::from_slice(&raw).map_err(|_| TokenError::Malformed)?;
     match env.ver {
         1 if allow_v1 => {
-            let want = md5_hex(&format!("{appid}{}{id_name}{}{}", sign32(app_sign), env.nonce, env.expired));
+            let want = md5_hex(&format!(
+                "{appid}{}{id_name}{}{}",
+                sign32(app_sign),
+                env.nonce,
+                env.expired
+            ));
             if !constant_time_eq(&want, &env.hash.to_ascii_lowercase()) {
                 return Err(TokenError::BadHash);
             }
@@ -125,7 +139,14 @@ pub fn verify(
             let tok_user = env.id_name.clone().unwrap_or_default();
             let want = hmac_hex(
                 server_secret,
-                &v2_payload(tok_app, &tok_user, &room, privilege, &env.nonce, env.expired),
+                &v2_payload(
+                    tok_app,
+                    &tok_user,
+                    &room,
+                    privilege,
+                    &env.nonce,
+                    env.expired,
+                ),
             );
             if !constant_time_eq(&want, &env.hash.to_ascii_lowercase()) {
                 return Err(TokenError::BadHash);
@@ -149,7 +170,11 @@ pub fn verify(
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn random_nonce() -> String {
@@ -159,7 +184,10 @@ fn random_nonce() -> String {
 /// Mints a legacy v1 token.
 pub fn make_v1(appid: u64, app_sign: &str, id_name: &str, expired: u64) -> String {
     let nonce = random_nonce();
-    let hash = md5_hex(&format!("{appid}{}{id_name}{nonce}{expired}", sign32(app_sign)));
+    let hash = md5_hex(&format!(
+        "{appid}{}{id_name}{nonce}{expired}",
+        sign32(app_sign)
+    ));
     encode(&Envelope {
         ver: 1,
         hash,
@@ -173,9 +201,19 @@ pub fn make_v1(appid: u64, app_sign: &str, id_name: &str, expired: u64) -> Strin
 }
 
 /// Mints a v2 token; `room_id` "" means any room.
-pub fn make_v2(appid: u64, server_secret: &str, id_name: &str, room_id: &str, privilege: u32, expired: u64) -> String {
+pub fn make_v2(
+    appid: u64,
+    server_secret: &str,
+    id_name: &str,
+    room_id: &str,
+    privilege: u32,
+    expired: u64,
+) -> String {
     let nonce = random_nonce();
-    let hash = hmac_hex(server_secret, &v2_payload(appid, id_name, room_id, privilege, &nonce, expired));
+    let hash = hmac_hex(
+        server_secret,
+        &v2_payload(appid, id_name, room_id, privilege, &nonce, expired),
+    );
     encode(&Envelope {
         ver: 2,
         hash,
@@ -201,19 +239,40 @@ mod tests {
     #[test]
     fn v1_round_trip_and_failures() {
         let t = make_v1(42, SIGN, "alice", 2000);
-        assert_eq!(verify(&t, 42, SIGN, SECRET, "alice", true, 1000).unwrap().can_publish, true);
-        assert_eq!(verify(&t, 42, SIGN, SECRET, "alice", true, 2000), Err(TokenError::Expired));
-        assert_eq!(verify(&t, 42, SIGN, SECRET, "bob", true, 1000), Err(TokenError::BadHash));
-        assert_eq!(verify(&t, 43, SIGN, SECRET, "alice", true, 1000), Err(TokenError::BadHash));
-        assert_eq!(verify(&t, 42, SIGN, SECRET, "alice", false, 1000), Err(TokenError::Version(1)));
-        assert_eq!(verify("%%%", 42, SIGN, SECRET, "alice", true, 1000), Err(TokenError::Malformed));
+        assert!(
+            verify(&t, 42, SIGN, SECRET, "alice", true, 1000)
+                .unwrap()
+                .can_publish
+        );
+        assert_eq!(
+            verify(&t, 42, SIGN, SECRET, "alice", true, 2000),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            verify(&t, 42, SIGN, SECRET, "bob", true, 1000),
+            Err(TokenError::BadHash)
+        );
+        assert_eq!(
+            verify(&t, 43, SIGN, SECRET, "alice", true, 1000),
+            Err(TokenError::BadHash)
+        );
+        assert_eq!(
+            verify(&t, 42, SIGN, SECRET, "alice", false, 1000),
+            Err(TokenError::Version(1))
+        );
+        assert_eq!(
+            verify("%%%", 42, SIGN, SECRET, "alice", true, 1000),
+            Err(TokenError::Malformed)
+        );
     }
 
     #[test]
     fn v1_matches_the_documented_formula() {
         // hash = md5(appid + appSign[..32] + idName + nonce + expired), nonce as a number.
         let hash = md5_hex("420123456789abcdef0123456789abcdefalice77762000");
-        let t = B64.encode(format!(r#"{{"ver":1,"hash":"{hash}","nonce":777,"expired":62000}}"#));
+        let t = B64.encode(format!(
+            r#"{{"ver":1,"hash":"{hash}","nonce":777,"expired":62000}}"#
+        ));
         assert!(verify(&t, 42, SIGN, SECRET, "alice", true, 1000).is_ok());
     }
 
@@ -221,10 +280,25 @@ mod tests {
     fn v2_scopes_room_and_privilege() {
         let t = make_v2(42, SECRET, "alice", "room1", PRIVILEGE_LOGIN, 2000);
         let g = verify(&t, 42, SIGN, SECRET, "alice", false, 1000).unwrap();
-        assert_eq!(g, Grant { room_id: Some("room1".into()), can_publish: false });
-        assert_eq!(verify(&t, 42, SIGN, SECRET, "bob", false, 1000), Err(TokenError::WrongScope));
-        assert_eq!(verify(&t, 42, SIGN, "other-secret", "alice", false, 1000), Err(TokenError::BadHash));
+        assert_eq!(
+            g,
+            Grant {
+                room_id: Some("room1".into()),
+                can_publish: false
+            }
+        );
+        assert_eq!(
+            verify(&t, 42, SIGN, SECRET, "bob", false, 1000),
+            Err(TokenError::WrongScope)
+        );
+        assert_eq!(
+            verify(&t, 42, SIGN, "other-secret", "alice", false, 1000),
+            Err(TokenError::BadHash)
+        );
         let t = make_v2(42, SECRET, "alice", "", PRIVILEGE_PUBLISH, 2000);
-        assert_eq!(verify(&t, 42, SIGN, SECRET, "alice", false, 1000), Err(TokenError::NoLogin));
+        assert_eq!(
+            verify(&t, 42, SIGN, SECRET, "alice", false, 1000),
+            Err(TokenError::NoLogin)
+        );
     }
 }

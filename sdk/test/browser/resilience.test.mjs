@@ -1,0 +1,162 @@
+// Connection-level behaviour on the real server: restart mid-session (re-login and resync), kick-out by a
+// second login of the same idName, heartbeat timeout, exhausted re-login retries.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { launchBrowser, openClient, sleep, startServer, token } from './harness.mjs';
+
+describe('connection resilience', () => {
+  let browser;
+  let server;
+  const clients = [];
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+    await server?.stop();
+    server = null;
+  });
+
+  async function client(opts) {
+    const c = await openClient(browser.context, server, opts);
+    clients.push(c);
+    return c;
+  }
+
+  it('server restart on the same port: silent re-login, stream and user resync, no second login success', async () => {
+    server = await startServer();
+    const room = 'room-restart';
+    const alice = await client({ idName: 'alice', nickName: 'Alice' });
+    const bob = await client({ idName: 'bob', nickName: 'Bob' });
+    // log in, counting login successes
+    for (const [c, role] of [[alice, 1], [bob, 2]]) {
+      const tok = await token(server.http, c.idName);
+      const r = await c.eval(
+        ({ room, role, tok }) =>
+          new Promise((resolve) => {
+            window.__loginOk = 0;
+            window.zg.login(room, role, tok, (list) => {
+              window.__loginOk++;
+              resolve({ ok: true, list });
+            }, (err) => resolve({ ok: false, err }));
+          }),
+        { room, role, tok },
+      );
+      assert.equal(r.ok, true, JSON.stringify(r));
+    }
+    const reg = await alice.eval(
+      () =>
+        new Promise((resolve) => {
+          window.zg._room.localStreams.add('alice-live', 'before');
+          window.zg._room.localStreams.register('alice-live', (ok) => resolve(ok));
+        }),
+    );
+    assert.equal(reg, true);
+    await bob.waitEvent('onStreamUpdated', "args[0] === 0 && args[1].some(s => s.stream_id === 'alice-live')");
+    await bob.waitEvent('onGetTotalUserList');
+    const totalsBefore = (await bob.events('onGetTotalUserList')).length;
+    const sessionBefore = await bob.eval(() => window.zg._room.sessionId);
+
+    // restart: a new server process on the same address
+    const addr = server.http;
+    await server.stop('SIGKILL');
+    server = await startServer({ listen: addr });
+
+    // both re-login within the retry schedule (first attempt at once, then 2 s, 4 s…)
+    await bob.page.waitForFunction((before) => window.zg._room.state === 'login' && window.zg._room.sessionId !== before, sessionBefore, { timeout: 20000 });
+    await alice.page.waitForFunction(() => window.zg._room.state === 'login', null, { timeout: 20000 });
+    // the user list is fetched again and eventually shows both users
+    await bob.page.waitForFunction(
+      (n) => {
+        const t = window.__events.filter((e) => e.name === 'onGetTotalUserList');
+        return t.length > n && t[t.length - 1].args[1].length === 2;
+      },
+      totalsBefore,
+      { timeout: 20000 },
+    );
+    // alice's stream is announced again on the new server; bob's view of the stream list ends with it
+    await bob.page.waitForFunction(
+      () => {
+        const set = new Set();
+        for (const e of window.__events) {
+          if (e.name !== 'onStreamUpdated') continue;
+          for (const s of e.args[1]) e.args[0] === 0 ? set.add(s.stream_id) : set.delete(s.stream_id);
+        }
+        return set.has('alice-live') && window.zg._room.streams.has('alice-live');
+      },
+      null,
+      { timeout: 20000 },
+    );
+    // messaging works on the new server, reliable seqs resync although the new server counts from 1
+    assert.equal((await alice.call('sendCustomCommand', [['bob'], 'after restart'])).cb, 'success');
+    assert.deepEqual((await bob.waitEvent('onRecvCustomCommand', "args[2] === 'after restart'")).args, ['alice', 'Alice', 'after restart']);
+    assert.equal((await alice.call('sendReliableMessage', ['state', 'v-new'])).cb, 'success');
+    await bob.waitEvent('onRecvReliableMessage', "args[2] === 'v-new'", 10000);
+    for (const c of [alice, bob]) {
+      assert.equal(await c.eval(() => window.__loginOk), 1, `${c.idName}: login success only once`);
+      assert.equal((await c.events('onDisconnect')).length, 0, `${c.idName}: no onDisconnect`);
+    }
+  });
+
+  it('kick-out: the same idName logging in elsewhere kicks the first session', async () => {
+    server = await startServer();
+    const first = await client({ idName: 'kim', nickName: 'Kim' });
+    const second = await client({ idName: 'kim', nickName: 'Kim 2' });
+    assert.equal((await first.login('room-kick', 2)).ok, true);
+    assert.equal((await second.login('room-kick', 2)).ok, true);
+    const kick = await first.waitEvent('onKickOut');
+    assert.equal(kick.args[0].code, 'ZegoClient.Error.Kickout');
+    assert.match(kick.args[0].msg, /^kickout reason=\S+$/);
+    assert.equal(await first.invoke('logout'), false, 'the kicked client is logged out');
+    assert.equal((await first.events('onDisconnect')).length, 0);
+    await sleep(4000); // the kicked client must not log in again by itself
+    assert.equal(await first.eval(() => window.zg._room.state), 'logout');
+    assert.equal((await second.events('onKickOut')).length, 0);
+    assert.equal(await second.eval(() => window.zg._room.state), 'login');
+  });
+
+  it('heartbeat timeout: a frozen server → onDisconnect(Timeout) after three unanswered heartbeats', async () => {
+    server = await startServer();
+    const c = await client({ idName: 'hank', nickName: 'Hank' });
+    assert.equal((await c.login('room-hb', 2)).ok, true);
+    await c.waitEvent('onUpdateOnlineCount');
+    server.proc.kill('SIGSTOP'); // sockets stay open, nothing answers
+    try {
+      const ev = await c.waitEvent('onDisconnect', 'true', 20000);
+      assert.deepEqual(ev.args, [{ code: 'ZegoClient.Error.Timeout', msg: 'heartbeat timeout.' }]);
+      assert.equal(await c.eval(() => window.zg._room.state), 'logout');
+    } finally {
+      server.proc.kill('SIGCONT');
+    }
+  });
+
+  it('server gone for good: re-login retries run out → onDisconnect(Network)', async () => {
+    server = await startServer();
+    const c = await client({ idName: 'gus', nickName: 'Gus' });
+    assert.equal((await c.login('room-gone', 2)).ok, true);
+    await server.stop('SIGKILL');
+    const t0 = Date.now();
+    const ev = await c.waitEvent('onDisconnect', 'true', 45000);
+    const waited = Date.now() - t0;
+    assert.deepEqual(ev.args, [{ code: 'ZegoClient.Error.Network', msg: 'network is broken and login fail.' }]);
+    assert.ok(waited >= 29000 && waited < 40000, `gave up after ${waited} ms (5 attempts: 2+4+6+8+10 s)`);
+    assert.equal(await c.invoke('logout'), false);
+  });
+
+  it('first login against a server that is down → login error(Timeout) after the retries', async () => {
+    server = await startServer();
+    const c = await client({ idName: 'lou', nickName: 'Lou' });
+    await server.stop('SIGKILL');
+    const t0 = Date.now();
+    const r = await c.eval(
+      (tok) => new Promise((resolve) => window.zg.login('room-x', 2, tok, () => resolve({ ok: true }), (err) => resolve({ ok: false, err }))),
+      'token-unused',
+    );
+    assert.deepEqual(r, { ok: false, err: { code: 'ZegoClient.Error.Timeout', msg: 'login timeout.' } });
+    assert.ok(Date.now() - t0 >= 29000);
+  });
+});

@@ -120,6 +120,8 @@ export class ZegoClient implements ZegoCallbacks {
   /** Reference §1.1. Returns false (and changes nothing) if a required option is missing or mistyped. */
   config(option: ZegoConfigOption): boolean {
     if (typeof option !== 'object' || option === null) return this.invalid('config', 'option must be an object');
+    // The identity (appid, idName, servers) belongs to the session in progress; change it between sessions.
+    if (this._room.state !== 'logout') return this.invalid('config', 'cannot change the configuration while logged in; logout first');
     const o = option as unknown as Record<string, unknown>;
     if (!isFiniteNumber(o.appid) || o.appid === 0) return this.invalid('config', 'appid must be a non-zero number');
     const servers = normalizeServers(o.server);

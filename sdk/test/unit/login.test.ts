@@ -99,6 +99,20 @@ describe('login', () => {
     expect(server.sockets).toHaveLength(5);
   });
 
+  it('logs in through the backup server when the primary is down', () => {
+    const zg = newClient('alice', [SERVER, BACKUP]);
+    server.down.add(SERVER);
+    const ok = vi.fn();
+    zg.login('r', 1, 't', ok, vi.fn());
+    vi.advanceTimersByTime(2005);
+    expect(ok).toHaveBeenCalledTimes(1);
+    expect(server.last.url).toBe(BACKUP);
+    // config cannot change the identity in the middle of a session
+    expect(zg.config({ appid: 7, server: SERVER, idName: 'x', nickName: 'x', logLevel: 100 })).toBe(false);
+    zg.logout();
+    expect(zg.config({ appid: 7, server: SERVER, idName: 'x', nickName: 'x', logLevel: 100 })).toBe(true);
+  });
+
   it('keeps trying after err 1002/1003 and succeeds on a later attempt over the open socket', () => {
     const zg = newClient();
     let n = 0;

@@ -11,6 +11,7 @@ import type { LogContext } from './logging/format';
 import { LogLevel } from './logging/levels';
 import { Logger } from './logging/logger';
 import { Room, type RoomIdentity } from './room/room';
+import type { StreamInfo } from './room/stream-list';
 import { safeCall } from './safe-emit';
 import {
   isBoolean,
@@ -162,7 +163,7 @@ export class ZegoClient implements ZegoCallbacks {
   // ------------------------------------------------------------ login / logout
 
   /** Reference §1.2. */
-  login(roomid: string, role: number, token: string, success: (streamList: unknown[]) => void, error: (err: ZegoError) => void): boolean {
+  login(roomid: string, role: number, token: string, success: (streamList: StreamInfo[]) => void, error: (err: ZegoError) => void): boolean {
     return this.startLogin('login', roomid, role, token, '', success, error);
   }
 
@@ -172,7 +173,7 @@ export class ZegoClient implements ZegoCallbacks {
     role: number,
     token: string,
     thirdToken: string,
-    success: (streamList: unknown[]) => void,
+    success: (streamList: StreamInfo[]) => void,
     error: (err: ZegoError) => void,
   ): boolean {
     if (!isString(thirdToken)) return this.invalid('loginWithAuthor', 'thirdToken must be a string');

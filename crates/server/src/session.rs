@@ -265,11 +265,11 @@ impl Session {
         body: &str,
         make: fn(T) -> Request,
     ) {
-        match serde_json::from_str::<T>(body) {
+        match parse_body::<T>(body) {
             Ok(b) => self.forward(h, make(b)).await,
             Err(e) => {
                 tracing::info!(peer = %self.peer, cmd = %h.cmd, error = %e, "bad body");
-                self.refuse(h, ErrCode::BAD_BODY, &e.to_string());
+                self.refuse(h, ErrCode::BAD_BODY, &e);
             }
         }
     }
@@ -289,9 +289,9 @@ impl Session {
     }
 
     async fn login(&mut self, h: &ReqHeader, body: &str) {
-        let req: LoginReq = match serde_json::from_str(body) {
+        let req: LoginReq = match parse_body(body) {
             Ok(r) => r,
-            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
+            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e),
         };
         let room_id = if h.room_id.is_empty() {
             req.room_name.clone()
@@ -438,9 +438,9 @@ impl Session {
     /// Forwards a relay message to the business server; the answer comes back as
     /// `relay_result` without holding up this connection or the room.
     fn relay(&mut self, h: &ReqHeader, body: &str) {
-        let req: RelayReq = match serde_json::from_str(body) {
+        let req: RelayReq = match parse_body(body) {
             Ok(r) => r,
-            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
+            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e),
         };
         if req.relay_type.len() > RELAY_TYPE_MAX_BYTES
             || req.relay_data.len() > RELAY_DATA_MAX_BYTES
@@ -509,6 +509,22 @@ impl Session {
             let _ = l.room.send(RoomCmd::Disconnected { key: l.key }).await;
         }
     }
+}
+
+/// Parses a request body; the error names the field at fault (`msg_category: invalid type…`),
+/// as serde_json alone names missing fields but not mistyped ones.
+fn parse_body<T: DeserializeOwned>(body: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.inner().to_string()
+        } else {
+            format!("{path}: {}", e.inner())
+        }
+    })?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
 }
 
 /// The business server answers `{"relay_result": "..."}` or plain text.

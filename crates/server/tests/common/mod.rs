@@ -213,12 +213,18 @@ pub fn stream_entry(room: &str, id: &str, id_name: &str, nick: &str, extra: &str
            "urls_rtmp": []})
 }
 
-/// The `custommsg` body the SDK sends.
-pub fn custom_body(from: &RoomClient, dest: &[&str], content: Value) -> Value {
-    let env = json!({"from_userid": from.id_name, "from_username": format!("nick-{}", from.id_name),
-                     "request_id": format!("{}-1", from.id_name), "custom_content": content,
-                     "room_id": from.room_id});
+/// The `custommsg` body the SDK of `from` (in room `room`) sends.
+pub fn custom_body(from: &str, room: &str, dest: &[&str], content: Value) -> Value {
+    let env = json!({"from_userid": from, "from_username": format!("nick-{from}"),
+                     "request_id": format!("{from}-1"), "custom_content": content,
+                     "room_id": room});
     json!({"dest_id_name": dest, "custom_msg": env.to_string()})
+}
+
+/// Sends a custom command as the SDK of `c` would; returns the reply frame.
+pub async fn custom(c: &mut RoomClient, dest: &[&str], content: Value) -> Frame {
+    let body = custom_body(&c.id_name, &c.room_id, dest, content);
+    call(c, "custommsg", body).await
 }
 
 pub fn chat_body(content: &str) -> Value {

@@ -1,7 +1,7 @@
 // Browser-test harness: the real liveroom server (spawned), Debian's Chromium driven by playwright-core, and
 // pages that load the built IIFE SDK and record every callback.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,6 +39,10 @@ export const FAST_ENV = {
  * address (to restart a server on the same port).
  */
 export async function startServer({ listen = '127.0.0.1:0', env = {} } = {}) {
+  if (!existsSync(SERVER_BIN)) {
+    throw new Error(`no server binary at ${SERVER_BIN}: build it (CARGO_TARGET_DIR=/var/tmp/liveroom-target cargo build -p liveroom-server) or set LIVEROOM_BIN`);
+  }
+  if (!existsSync(SDK_BUNDLE)) throw new Error(`no SDK bundle at ${SDK_BUNDLE}: run npm run build first`);
   const proc = spawn(SERVER_BIN, ['--dev', '--http', listen], {
     env: { ...process.env, ...FAST_ENV, ...env, LIVEROOM_LOG__LEVEL: process.env.LIVEROOM_TEST_SERVER_LOG || 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -102,6 +102,36 @@ describe('connection resilience', () => {
     }
   });
 
+  it('connection blip: the client re-logs in; its published stream and membership survive at the others', async () => {
+    server = await startServer();
+    const room = 'room-blip';
+    const alice = await client({ idName: 'alice', nickName: 'Alice' });
+    const bob = await client({ idName: 'bob', nickName: 'Bob' });
+    assert.equal((await alice.login(room, 1)).ok, true);
+    assert.equal((await bob.login(room, 2)).ok, true);
+    const reg = await alice.eval(
+      () =>
+        new Promise((resolve) => {
+          window.zg._room.localStreams.add('alice-blip', 'x');
+          window.zg._room.localStreams.register('alice-blip', (ok) => resolve(ok));
+        }),
+    );
+    assert.equal(reg, true);
+    await bob.waitEvent('onStreamUpdated', "args[0] === 0 && args[1].some(s => s.stream_id === 'alice-blip')");
+    const before = await alice.eval(() => window.zg._room.sessionId);
+    // drop alice's room socket from the page side (as a network change would)
+    await alice.eval(() => window.zg._room.connection.socket.close());
+    await alice.page.waitForFunction((b) => window.zg._room.state === 'login' && window.zg._room.sessionId !== b, before, { timeout: 15000 });
+    await sleep(4000); // a heartbeat round on both sides
+    assert.equal((await alice.call('sendCustomCommand', [['bob'], 'back'])).cb, 'success');
+    await bob.waitEvent('onRecvCustomCommand', "args[2] === 'back'");
+    const deleted = (await bob.events('onStreamUpdated')).filter((e) => e.args[0] === 1);
+    assert.deepEqual(deleted, [], 'the stream was not removed by the blip');
+    const left = (await bob.events('onUserStateUpdate')).filter((e) => e.args[1].some((u) => u.idName === 'alice' && u.action === 2));
+    assert.deepEqual(left, [], 'alice did not leave during the blip');
+    assert.equal((await alice.events('onDisconnect')).length, 0);
+  });
+
   it('kick-out: the same idName logging in elsewhere kicks the first session', async () => {
     server = await startServer();
     const first = await client({ idName: 'kim', nickName: 'Kim' });

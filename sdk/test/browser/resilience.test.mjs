@@ -69,11 +69,22 @@ describe('connection resilience', () => {
     // both re-login within the retry schedule (first attempt at once, then 2 s, 4 s…)
     await bob.page.waitForFunction((before) => window.zg._room.state === 'login' && window.zg._room.sessionId !== before, sessionBefore, { timeout: 20000 });
     await alice.page.waitForFunction(() => window.zg._room.state === 'login', null, { timeout: 20000 });
-    // the user list is fetched again and eventually shows both users
+    // the user list is fetched again; with the increments after it, bob's view ends with both users (whoever
+    // logged in to the new server first)
     await bob.page.waitForFunction(
       (n) => {
-        const t = window.__events.filter((e) => e.name === 'onGetTotalUserList');
-        return t.length > n && t[t.length - 1].args[1].length === 2;
+        const evs = window.__events;
+        let last = -1;
+        evs.forEach((e, i) => {
+          if (e.name === 'onGetTotalUserList') last = i;
+        });
+        if (evs.filter((e) => e.name === 'onGetTotalUserList').length <= n) return false;
+        const members = new Set(evs[last].args[1].map((u) => u.idName));
+        for (const e of evs.slice(last + 1)) {
+          if (e.name !== 'onUserStateUpdate') continue;
+          for (const u of e.args[1]) u.action === 1 ? members.add(u.idName) : members.delete(u.idName);
+        }
+        return members.has('alice') && members.has('bob') && members.size === 2;
       },
       totalsBefore,
       { timeout: 20000 },

@@ -266,6 +266,14 @@ impl RoomClient {
         }
     }
 
+    /// Sends a binary frame (the protocol has none; for tests of bad input).
+    pub async fn send_binary(&mut self, data: Vec<u8>) -> Result<()> {
+        self.ws
+            .send(Message::Binary(data.into()))
+            .await
+            .map_err(|e| ClientError::Io(e.to_string()))
+    }
+
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }

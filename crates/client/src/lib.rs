@@ -4,6 +4,8 @@
 //! It keeps the header rules of the protocol (capital `Protocol`, per-connection `seq`,
 //! the ids from the login reply) and buffers frames that arrive while it waits for another.
 
+pub mod media;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::VecDeque;

@@ -1,0 +1,87 @@
+//! Per-player rewriting of one forwarded track: the player's own contiguous sequence numbers
+//! and RTP times, rebased whenever the source changes (a publisher reconnects), and the
+//! player's payload type for the codec.
+
+use str0m::media::Pt;
+use str0m::rtp::SeqNo;
+
+/// A player's outgoing copy of one of the publisher's tracks.
+#[derive(Debug, Default)]
+pub struct TrackOut {
+    /// The source this mapping was built for (publisher's SSRC).
+    src: Option<u32>,
+    src_first_seq: u64,
+    src_first_time: u32,
+    out_first_seq: u64,
+    out_first_time: u32,
+    last_out_seq: Option<u64>,
+    last_out_time: u32,
+    /// Video only: packets are skipped until a key frame starts, so the decoder never sees a
+    /// delta frame without its reference.
+    pub waiting_keyframe: bool,
+    /// The player's payload type for the publisher's payload type.
+    pub pt_map: Vec<(Pt, Pt)>,
+}
+
+/// RTP time gap inserted when the source changes (≈33 ms of video, 33 ms of audio at 48 kHz
+/// is 1600; the decoder only needs it to move forward).
+const REBASE_TIME_GAP: u32 = 3000;
+
+impl TrackOut {
+    pub fn map_pt(&self, src: Pt) -> Option<Pt> {
+        self.pt_map.iter().find(|(s, _)| *s == src).map(|(_, d)| *d)
+    }
+
+    /// The player's sequence number and RTP time for a source packet.
+    pub fn rewrite(&mut self, ssrc: u32, seq: SeqNo, time: u32) -> (SeqNo, u32) {
+        let seq = *seq;
+        if self.src != Some(ssrc) || seq < self.src_first_seq {
+            self.src = Some(ssrc);
+            self.src_first_seq = seq;
+            self.src_first_time = time;
+            match self.last_out_seq {
+                Some(last) => {
+                    self.out_first_seq = last + 1;
+                    self.out_first_time = self.last_out_time.wrapping_add(REBASE_TIME_GAP);
+                }
+                None => {
+                    // Start low so the SRTP rollover counter starts at 0 on both sides.
+                    self.out_first_seq = rand::random::<u16>() as u64 % 16384 + 1;
+                    self.out_first_time = rand::random::<u32>();
+                }
+            }
+        }
+        let out_seq = self.out_first_seq + (seq - self.src_first_seq);
+        let out_time = self.out_first_time.wrapping_add(time.wrapping_sub(self.src_first_time));
+        if self.last_out_seq.is_none_or(|l| out_seq > l) {
+            self.last_out_seq = Some(out_seq);
+            self.last_out_time = out_time;
+        }
+        (out_seq.into(), out_time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_stay_contiguous_across_a_source_change() {
+        let mut t = TrackOut::default();
+        let (a, ta) = t.rewrite(1, 5000.into(), 90_000);
+        let (b, tb) = t.rewrite(1, 5001.into(), 93_000);
+        assert_eq!(*b, *a + 1);
+        assert_eq!(tb.wrapping_sub(ta), 3000);
+        // A retransmission of an earlier packet maps to its old number.
+        let (a2, _) = t.rewrite(1, 5000.into(), 90_000);
+        assert_eq!(a2, a);
+        // Loss stays a gap (the player can NACK it).
+        let (c, _) = t.rewrite(1, 5003.into(), 96_000);
+        assert_eq!(*c, *a + 3);
+        // The publisher reconnects with a new SSRC and sequence space.
+        let (d, td) = t.rewrite(2, 100.into(), 7);
+        assert_eq!(*d, *c + 1);
+        assert!(td.wrapping_sub(ta) > 6000);
+        assert!(*a < 65536);
+    }
+}

@@ -1,0 +1,179 @@
+//! The Liveroom SFU: WebRTC peers on str0m (ICE-lite, DTLS-SRTP, RTP mode) sharing one UDP
+//! port, forwarding RTP from each stream's publisher to its players.
+//!
+//! One worker task owns every peer (`worker.rs`): it reads the UDP socket, demultiplexes by
+//! ICE ufrag and then by remote address, drives each `Rtc` and forwards packets. Signalling
+//! code talks to it through an [`SfuHandle`] (commands in) and a per-peer channel of
+//! [`PeerEvent`]s (events out).
+
+mod codecs;
+mod forward;
+mod keyframe;
+mod peer;
+mod worker;
+
+use std::net::SocketAddr;
+use tokio::sync::{mpsc, oneshot};
+
+pub use keyframe::is_keyframe_start;
+
+/// Commands queued to the worker before senders wait.
+pub const SFU_INBOX: usize = 4096;
+/// Events queued per peer towards its signalling session; beyond it events are dropped (logged).
+pub const PEER_EVENTS: usize = 256;
+
+/// A stream of an app: what publishers and players meet on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StreamKey {
+    pub appid: u64,
+    pub stream_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Publish,
+    Play,
+}
+
+pub type PeerId = u64;
+
+/// Camera and microphone status of a published stream (0 on, 2 off, as on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AvStatus {
+    pub camera: u32,
+    pub mic: u32,
+}
+
+impl Default for AvStatus {
+    fn default() -> Self {
+        AvStatus { camera: 0, mic: 0 }
+    }
+}
+
+/// What the worker tells a peer's signalling session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeerEvent {
+    /// ICE and DTLS are up.
+    Connected(PeerId),
+    /// ICE lost the peer after it had connected (the client notices too and may retry).
+    Disconnected(PeerId),
+    /// The server dropped the peer: it never connected in time, or its connection died.
+    Closed(PeerId),
+    /// For players: the publisher's camera/mic status (at once when known, then on change).
+    StreamStatus(PeerId, AvStatus),
+}
+
+/// A peer created from an offer.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub peer: PeerId,
+    pub answer: String,
+    /// `candidate:...` lines of the server (also in the answer).
+    pub candidates: Vec<String>,
+}
+
+/// Counters for benchmarks and metrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SfuStats {
+    pub peers: usize,
+    pub publishers: usize,
+    pub players: usize,
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    pub forwarded_rtp: u64,
+    pub keyframe_requests: u64,
+    pub dropped_datagrams: u64,
+}
+
+pub enum SfuCmd {
+    Open {
+        key: StreamKey,
+        role: Role,
+        offer: String,
+        events: mpsc::Sender<PeerEvent>,
+        reply: oneshot::Sender<Result<Opened, String>>,
+    },
+    Close {
+        peer: PeerId,
+    },
+    /// A publisher's camera/mic status changed.
+    SetStatus {
+        peer: PeerId,
+        status: AvStatus,
+    },
+    Stats {
+        reply: oneshot::Sender<SfuStats>,
+    },
+}
+
+/// Where the SFU listens and what it tells peers.
+#[derive(Debug, Clone)]
+pub struct SfuConfig {
+    pub listen: SocketAddr,
+    /// Addresses put in ICE candidates; empty = the bound address (which must then be a
+    /// specific IP, not 0.0.0.0).
+    pub advertise: Vec<std::net::IpAddr>,
+    /// A peer that is not connected this long after its creation is dropped.
+    pub connect_timeout: std::time::Duration,
+}
+
+#[derive(Clone)]
+pub struct SfuHandle {
+    tx: mpsc::Sender<SfuCmd>,
+    pub addr: SocketAddr,
+}
+
+impl SfuHandle {
+    /// Creates a peer for `key` from the client's offer; answers the SDP answer.
+    pub async fn open(
+        &self,
+        key: StreamKey,
+        role: Role,
+        offer: String,
+        events: mpsc::Sender<PeerEvent>,
+    ) -> Result<Opened, String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(SfuCmd::Open { key, role, offer, events, reply })
+            .await
+            .map_err(|_| "media worker stopped".to_string())?;
+        rx.await.map_err(|_| "media worker stopped".to_string())?
+    }
+
+    pub async fn close(&self, peer: PeerId) {
+        let _ = self.tx.send(SfuCmd::Close { peer }).await;
+    }
+
+    pub async fn set_status(&self, peer: PeerId, status: AvStatus) {
+        let _ = self.tx.send(SfuCmd::SetStatus { peer, status }).await;
+    }
+
+    pub async fn stats(&self) -> Option<SfuStats> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(SfuCmd::Stats { reply }).await.ok()?;
+        rx.await.ok()
+    }
+}
+
+/// Binds the UDP socket and starts the worker.
+pub async fn start(config: SfuConfig) -> std::io::Result<SfuHandle> {
+    let socket = tokio::net::UdpSocket::bind(config.listen).await?;
+    let addr = socket.local_addr()?;
+    let advertise = if config.advertise.is_empty() {
+        if addr.ip().is_unspecified() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "rtc.listen is a wildcard address: set rtc.public_ips to the addresses clients reach",
+            ));
+        }
+        vec![addr.ip()]
+    } else {
+        config.advertise.clone()
+    };
+    let (tx, rx) = mpsc::channel(SFU_INBOX);
+    let candidates: Vec<SocketAddr> = advertise.iter().map(|ip| SocketAddr::new(*ip, addr.port())).collect();
+    tokio::spawn(worker::run(socket, addr, candidates, config.connect_timeout, rx));
+    Ok(SfuHandle { tx, addr })
+}

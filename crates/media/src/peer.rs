@@ -1,0 +1,72 @@
+//! One WebRTC peer: a publisher (receives a stream's tracks) or a player (sends copies).
+
+use crate::forward::TrackOut;
+use crate::{PeerEvent, PeerId, Role, StreamKey};
+use std::net::SocketAddr;
+use std::time::Instant;
+use str0m::media::{MediaKind, Mid};
+use str0m::rtp::Ssrc;
+use str0m::Rtc;
+use tokio::sync::mpsc;
+
+/// A player's outgoing track of one kind.
+pub struct OutTrack {
+    pub mid: Mid,
+    pub ssrc: Option<Ssrc>,
+    pub track: TrackOut,
+}
+
+pub struct Peer {
+    pub id: PeerId,
+    pub key: StreamKey,
+    pub role: Role,
+    pub rtc: Rtc,
+    pub ufrag: String,
+    pub events: mpsc::Sender<PeerEvent>,
+    pub created: Instant,
+    pub connected: bool,
+    /// The deadline this peer is filed under in the worker's timer set.
+    pub deadline: Option<Instant>,
+    pub addrs: Vec<SocketAddr>,
+    /// Publisher: SSRCs of incoming video, for key-frame requests.
+    pub video_ssrcs: Vec<Ssrc>,
+    pub last_keyframe_request: Option<Instant>,
+    /// Player: the outgoing tracks.
+    pub audio_out: Option<OutTrack>,
+    pub video_out: Option<OutTrack>,
+}
+
+impl Peer {
+    pub fn new(id: PeerId, key: StreamKey, role: Role, rtc: Rtc, ufrag: String, events: mpsc::Sender<PeerEvent>, now: Instant) -> Peer {
+        Peer {
+            id,
+            key,
+            role,
+            rtc,
+            ufrag,
+            events,
+            created: now,
+            connected: false,
+            deadline: None,
+            addrs: Vec::new(),
+            video_ssrcs: Vec::new(),
+            last_keyframe_request: None,
+            audio_out: None,
+            video_out: None,
+        }
+    }
+
+    pub fn out_track(&mut self, kind: MediaKind) -> Option<&mut OutTrack> {
+        match kind {
+            MediaKind::Audio => self.audio_out.as_mut(),
+            MediaKind::Video => self.video_out.as_mut(),
+        }
+    }
+
+    /// Tells the signalling session; a session that cannot keep up loses the event (logged).
+    pub fn emit(&self, e: PeerEvent) {
+        if self.events.try_send(e).is_err() {
+            tracing::warn!(peer = self.id, "peer event dropped (session gone or slow)");
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! The SFU worker: owns every peer, the UDP socket's traffic, the timers and the forwarding.
+//!
+//! Per received packet the work is: find the peer (ufrag or address map lookup), feed its
+//! `Rtc`, drain it; for a publisher's RTP, write a copy into each player of that stream and
+//! drain that player. Nothing per packet grows with anything but the number of receivers of
+//! that packet: timers live in an ordered set, streams in a map.
+
+use crate::codecs;
+use crate::forward::TrackOut;
+use crate::keyframe::is_keyframe_start;
+use crate::peer::{OutTrack, Peer};
+use crate::{AvStatus, Opened, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use str0m::change::SdpOffer;
+use str0m::format::{Codec, PayloadParams};
+use str0m::ice::{IceCreds, StunMessage};
+use str0m::media::{KeyframeRequestKind, MediaKind, Pt};
+use str0m::net::{Protocol, Receive};
+use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Largest datagram read.
+const MAX_DATAGRAM: usize = 2048;
+/// Datagrams read per wake-up before looking at commands and timers again.
+const READ_BATCH: usize = 64;
+/// A publisher is asked for a key frame at most this often.
+const KEYFRAME_REQUEST_MIN_INTERVAL: Duration = Duration::from_millis(100);
+/// How often the worker looks for peers that never connected.
+const HOUSEKEEPING: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+struct Stream {
+    publisher: Option<PeerId>,
+    players: Vec<PeerId>,
+    status: AvStatus,
+}
+
+struct Worker {
+    socket: Arc<UdpSocket>,
+    local: SocketAddr,
+    candidates: Vec<SocketAddr>,
+    connect_timeout: Duration,
+    peers: HashMap<PeerId, Peer>,
+    by_ufrag: HashMap<String, PeerId>,
+    by_addr: HashMap<SocketAddr, PeerId>,
+    streams: HashMap<StreamKey, Stream>,
+    timers: BTreeSet<(Instant, PeerId)>,
+    /// Events of drained peers, handled after the drain (they touch other peers).
+    queue: VecDeque<(PeerId, Event)>,
+    next_id: PeerId,
+    stats: SfuStats,
+}
+
+pub async fn run(
+    socket: UdpSocket,
+    local: SocketAddr,
+    candidates: Vec<SocketAddr>,
+    connect_timeout: Duration,
+    mut rx: mpsc::Receiver<SfuCmd>,
+) {
+    let socket = Arc::new(socket);
+    let mut w = Worker {
+        socket: socket.clone(),
+        local,
+        candidates,
+        connect_timeout,
+        peers: HashMap::new(),
+        by_ufrag: HashMap::new(),
+        by_addr: HashMap::new(),
+        streams: HashMap::new(),
+        timers: BTreeSet::new(),
+        queue: VecDeque::new(),
+        next_id: 1,
+        stats: SfuStats::default(),
+    };
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
+    tracing::info!(addr = %local, "media worker started");
+    loop {
+        let next = w.timers.first().map(|(t, _)| *t);
+        tokio::select! {
+            r = socket.recv_from(&mut buf) => {
+                match r {
+                    Ok((n, src)) => w.on_datagram(src, &buf[..n]),
+                    Err(e) => tracing::debug!(error = %e, "udp receive error"),
+                }
+                for _ in 0..READ_BATCH {
+                    match socket.try_recv_from(&mut buf) {
+                        Ok((n, src)) => w.on_datagram(src, &buf[..n]),
+                        Err(_) => break,
+                    }
+                }
+            }
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => w.on_cmd(cmd),
+                None => break,
+            },
+            _ = sleep_until(next) => w.on_timers(Instant::now()),
+            _ = housekeeping.tick() => w.housekeeping(Instant::now()),
+        }
+    }
+    tracing::info!("media worker stopped");
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Worker {
+    fn on_cmd(&mut self, cmd: SfuCmd) {
+        match cmd {
+            SfuCmd::Open { key, role, offer, events, reply } => {
+                let r = self.open(key, role, &offer, events);
+                let _ = reply.send(r);
+            }
+            SfuCmd::Close { peer } => self.close(peer),
+            SfuCmd::SetStatus { peer, status } => self.set_status(peer, status),
+            SfuCmd::Stats { reply } => {
+                let mut s = self.stats.clone();
+                s.peers = self.peers.len();
+                s.publishers = self.peers.values().filter(|p| p.role == Role::Publish).count();
+                s.players = s.peers - s.publishers;
+                let _ = reply.send(s);
+            }
+        }
+    }
+
+    fn open(&mut self, key: StreamKey, role: Role, offer: &str, events: mpsc::Sender<PeerEvent>) -> Result<Opened, String> {
+        let now = Instant::now();
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("bad offer: {e}"))?;
+        let creds = IceCreds::new();
+        let ufrag = creds.ufrag.clone();
+        let mut rtc = codecs::rtc_config().set_local_ice_credentials(creds).build(now);
+        let mut candidates = Vec::new();
+        for addr in &self.candidates {
+            let c = Candidate::host(*addr, "udp").map_err(|e| format!("candidate {addr}: {e}"))?;
+            candidates.push(candidate_line(&c.to_sdp_string()));
+            rtc.add_local_candidate(c);
+        }
+        let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| format!("cannot answer offer: {e}"))?;
+        let id = self.next_id;
+        self.next_id += 1;
+        let peer = Peer::new(id, key.clone(), role, rtc, ufrag.clone(), events, now);
+        self.peers.insert(id, peer);
+        self.by_ufrag.insert(ufrag, id);
+        let stream = self.streams.entry(key.clone()).or_default();
+        match role {
+            Role::Publish => {
+                if let Some(old) = stream.publisher.replace(id) {
+                    tracing::info!(appid = key.appid, stream = %key.stream_id, old, new = id, "publisher replaced");
+                    self.close_peer(old, false);
+                }
+            }
+            Role::Play => {
+                stream.players.push(id);
+                let status = stream.status;
+                if let Some(p) = self.peers.get(&id) {
+                    p.emit(PeerEvent::StreamStatus(id, status));
+                }
+            }
+        }
+        self.drain(id);
+        self.process_queue();
+        tracing::info!(appid = key.appid, stream = %key.stream_id, peer = id, ?role, "media peer opened");
+        Ok(Opened { peer: id, answer: answer.to_sdp_string(), candidates })
+    }
+
+    fn close(&mut self, id: PeerId) {
+        self.close_peer(id, true);
+    }
+
+    fn close_peer(&mut self, id: PeerId, remove_from_stream: bool) {
+        let Some(mut p) = self.peers.remove(&id) else { return };
+        p.rtc.disconnect();
+        self.by_ufrag.remove(&p.ufrag);
+        for a in &p.addrs {
+            self.by_addr.remove(a);
+        }
+        if let Some(d) = p.deadline {
+            self.timers.remove(&(d, id));
+        }
+        if remove_from_stream {
+            if let Some(s) = self.streams.get_mut(&p.key) {
+                match p.role {
+                    Role::Publish if s.publisher == Some(id) => s.publisher = None,
+                    Role::Play => s.players.retain(|x| *x != id),
+                    _ => {}
+                }
+                if s.publisher.is_none() && s.players.is_empty() {
+                    self.streams.remove(&p.key);
+                }
+            }
+        }
+        tracing::info!(appid = p.key.appid, stream = %p.key.stream_id, peer = id, "media peer closed");
+    }
+
+    fn set_status(&mut self, id: PeerId, status: AvStatus) {
+        let Some(p) = self.peers.get(&id) else { return };
+        if p.role != Role::Publish {
+            return;
+        }
+        let Some(s) = self.streams.get_mut(&p.key) else { return };
+        if s.publisher != Some(id) || s.status == status {
+            s.status = status;
+            return;
+        }
+        s.status = status;
+        for pid in &s.players {
+            if let Some(pl) = self.peers.get(pid) {
+                pl.emit(PeerEvent::StreamStatus(*pid, status));
+            }
+        }
+    }
+
+    fn on_datagram(&mut self, src: SocketAddr, data: &[u8]) {
+        self.stats.rx_packets += 1;
+        self.stats.rx_bytes += data.len() as u64;
+        let id = match self.by_addr.get(&src) {
+            Some(id) => *id,
+            None => {
+                // A new address: only an ICE check naming one of our ufrags may introduce it.
+                let found = StunMessage::parse(data)
+                    .ok()
+                    .and_then(|m| m.split_username().map(|(local, _)| local.to_string()))
+                    .and_then(|u| self.by_ufrag.get(&u).copied());
+                match found {
+                    Some(id) => id,
+                    None => {
+                        self.stats.dropped_datagrams += 1;
+                        return;
+                    }
+                }
+            }
+        };
+        let Ok(recv) = Receive::new(Protocol::Udp, src, self.destination(), data) else {
+            self.stats.dropped_datagrams += 1;
+            return;
+        };
+        let Some(p) = self.peers.get_mut(&id) else { return };
+        let input = Input::Receive(Instant::now(), recv);
+        if !p.rtc.accepts(&input) {
+            self.stats.dropped_datagrams += 1;
+            return;
+        }
+        if let Err(e) = p.rtc.handle_input(input) {
+            tracing::debug!(peer = id, error = %e, "peer rejected input");
+        }
+        if !p.addrs.contains(&src) {
+            p.addrs.push(src);
+            self.by_addr.insert(src, id);
+        }
+        self.drain(id);
+        self.process_queue();
+    }
+
+    /// The local address datagrams arrive at, as the peer's candidates know it.
+    fn destination(&self) -> SocketAddr {
+        self.candidates.first().copied().unwrap_or(self.local)
+    }
+
+    fn on_timers(&mut self, now: Instant) {
+        while let Some(&(t, id)) = self.timers.first() {
+            if t > now {
+                break;
+            }
+            self.timers.remove(&(t, id));
+            if let Some(p) = self.peers.get_mut(&id) {
+                p.deadline = None;
+                if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
+                    tracing::debug!(peer = id, error = %e, "timeout input failed");
+                }
+                self.drain(id);
+            }
+        }
+        self.process_queue();
+    }
+
+    fn housekeeping(&mut self, now: Instant) {
+        let stale: Vec<PeerId> = self
+            .peers
+            .values()
+            .filter(|p| (!p.connected && now.duration_since(p.created) > self.connect_timeout) || !p.rtc.is_alive())
+            .map(|p| p.id)
+            .collect();
+        for id in stale {
+            if let Some(p) = self.peers.get(&id) {
+                tracing::info!(peer = id, connected = p.connected, "media peer timed out");
+                p.emit(PeerEvent::Closed(id));
+            }
+            self.close_peer(id, true);
+        }
+    }
+
+    /// Polls a peer until it wants a timeout: sends its datagrams, queues its events.
+    fn drain(&mut self, id: PeerId) {
+        let Some(p) = self.peers.get_mut(&id) else { return };
+        loop {
+            match p.rtc.poll_output() {
+                Ok(Output::Timeout(t)) => {
+                    if p.deadline != Some(t) {
+                        if let Some(old) = p.deadline.take() {
+                            self.timers.remove(&(old, id));
+                        }
+                        p.deadline = Some(t);
+                        self.timers.insert((t, id));
+                    }
+                    break;
+                }
+                Ok(Output::Transmit(t)) => {
+                    self.stats.tx_packets += 1;
+                    self.stats.tx_bytes += t.contents.len() as u64;
+                    if self.socket.try_send_to(&t.contents, t.destination).is_err() {
+                        self.stats.dropped_datagrams += 1;
+                    }
+                }
+                Ok(Output::Event(e)) => self.queue.push_back((id, e)),
+                Err(e) => {
+                    tracing::warn!(peer = id, error = %e, "peer failed");
+                    break;
+                }
+            }
+        }
+    }
+
+    fn process_queue(&mut self) {
+        while let Some((id, e)) = self.queue.pop_front() {
+            self.on_event(id, e);
+        }
+    }
+
+    fn on_event(&mut self, id: PeerId, e: Event) {
+        match e {
+            Event::RtpPacket(pkt) => self.forward(id, pkt),
+            Event::Connected => self.on_connected(id),
+            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                if let Some(p) = self.peers.get(&id) {
+                    if p.connected {
+                        p.emit(PeerEvent::Disconnected(id));
+                    }
+                }
+            }
+            Event::MediaAdded(m) => {
+                let Some(p) = self.peers.get_mut(&id) else { return };
+                if p.role == Role::Play {
+                    let out = OutTrack { mid: m.mid, ssrc: None, track: TrackOut::default() };
+                    match m.kind {
+                        MediaKind::Audio => p.audio_out = Some(out),
+                        MediaKind::Video => p.video_out = Some(out),
+                    }
+                }
+            }
+            Event::KeyframeRequest(_) => {
+                let key = self.peers.get(&id).map(|p| p.key.clone());
+                if let Some(publisher) = key.and_then(|k| self.streams.get(&k)).and_then(|s| s.publisher) {
+                    self.request_keyframe(publisher);
+                }
+            }
+            Event::Closed => {
+                if let Some(p) = self.peers.get(&id) {
+                    p.emit(PeerEvent::Closed(id));
+                }
+                self.close_peer(id, true);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_connected(&mut self, id: PeerId) {
+        let Some(p) = self.peers.get_mut(&id) else { return };
+        p.connected = true;
+        p.emit(PeerEvent::Connected(id));
+        let key = p.key.clone();
+        match p.role {
+            Role::Play => {
+                if let Some(v) = p.video_out.as_mut() {
+                    v.track.waiting_keyframe = true;
+                }
+                tracing::debug!(peer = id, "player connected");
+                if let Some(publisher) = self.streams.get(&key).and_then(|s| s.publisher) {
+                    self.request_keyframe(publisher);
+                }
+            }
+            Role::Publish => tracing::debug!(peer = id, "publisher connected"),
+        }
+    }
+
+    /// Asks a publisher for a key frame (PLI), at most every `KEYFRAME_REQUEST_MIN_INTERVAL`.
+    fn request_keyframe(&mut self, publisher: PeerId) {
+        let now = Instant::now();
+        let Some(p) = self.peers.get_mut(&publisher) else { return };
+        if p.last_keyframe_request.is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_MIN_INTERVAL) {
+            return;
+        }
+        let mut asked = false;
+        let ssrcs = p.video_ssrcs.clone();
+        let mut api = p.rtc.direct_api();
+        for ssrc in ssrcs {
+            if let Some(rx) = api.stream_rx(&ssrc) {
+                rx.request_keyframe(KeyframeRequestKind::Pli);
+                asked = true;
+            }
+        }
+        if asked {
+            p.last_keyframe_request = Some(now);
+            self.stats.keyframe_requests += 1;
+            self.drain(publisher);
+        }
+    }
+
+    /// Copies a publisher's RTP packet to every connected player of its stream.
+    fn forward(&mut self, from: PeerId, pkt: RtpPacket) {
+        let Some(p) = self.peers.get_mut(&from) else { return };
+        if p.role != Role::Publish {
+            return;
+        }
+        let pt = pkt.header.payload_type;
+        let Some(src) = p.rtc.codec_config().params().iter().find(|x| x.pt() == pt).cloned() else {
+            return;
+        };
+        let codec = src.spec().codec;
+        let kind = if codec.is_audio() { MediaKind::Audio } else { MediaKind::Video };
+        if kind == MediaKind::Video && !p.video_ssrcs.contains(&pkt.header.ssrc) {
+            p.video_ssrcs.push(pkt.header.ssrc);
+        }
+        let key = p.key.clone();
+        let Some(stream) = self.streams.get_mut(&key) else { return };
+        if stream.publisher != Some(from) {
+            return;
+        }
+        let players = std::mem::take(&mut stream.players);
+        let keyframe = kind == MediaKind::Video && is_keyframe_start(codec, &pkt.payload);
+        let ext = ExtensionValues {
+            audio_level: pkt.header.ext_vals.audio_level,
+            voice_activity: pkt.header.ext_vals.voice_activity,
+            video_orientation: pkt.header.ext_vals.video_orientation,
+            ..Default::default()
+        };
+        let mut waiting = false;
+        for pid in &players {
+            if self.write_to_player(*pid, kind, &src, pt, codec, keyframe, &pkt, &ext) == Write::WaitingKeyframe {
+                waiting = true;
+            }
+        }
+        if let Some(stream) = self.streams.get_mut(&key) {
+            stream.players = players;
+        }
+        if waiting {
+            self.request_keyframe(from);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_to_player(
+        &mut self,
+        pid: PeerId,
+        kind: MediaKind,
+        src: &PayloadParams,
+        src_pt: Pt,
+        codec: Codec,
+        keyframe: bool,
+        pkt: &RtpPacket,
+        ext: &ExtensionValues,
+    ) -> Write {
+        let Some(pl) = self.peers.get_mut(&pid) else { return Write::Skipped };
+        if !pl.connected {
+            return Write::Skipped;
+        }
+        let dst_pt = match pl.out_track(kind).map(|o| o.track.map_pt(src_pt)) {
+            None => return Write::Skipped,
+            Some(Some(pt)) => pt,
+            Some(None) => {
+                let Some(mid) = pl.out_track(kind).map(|o| o.mid) else { return Write::Skipped };
+                let remote: Vec<Pt> = pl.rtc.media(mid).map(|m| m.remote_pts().to_vec()).unwrap_or_default();
+                let found = pl
+                    .rtc
+                    .codec_config()
+                    .params()
+                    .iter()
+                    .filter(|d| remote.contains(&d.pt()))
+                    .find(|d| codecs::compatible(src, d))
+                    .map(|d| d.pt());
+                let Some(dst) = found else {
+                    tracing::warn!(peer = pid, ?codec, "player did not negotiate the publisher's codec");
+                    if let Some(o) = pl.out_track(kind) {
+                        o.track.pt_map.push((src_pt, src_pt));
+                    }
+                    return Write::Skipped;
+                };
+                if let Some(o) = pl.out_track(kind) {
+                    o.track.pt_map.push((src_pt, dst));
+                }
+                dst
+            }
+        };
+        let Some(out) = pl.out_track(kind) else { return Write::Skipped };
+        if out.track.waiting_keyframe {
+            if !keyframe {
+                return Write::WaitingKeyframe;
+            }
+            out.track.waiting_keyframe = false;
+        }
+        let mid = out.mid;
+        let (seq, time) = out.track.rewrite(*pkt.header.ssrc, pkt.seq_no, pkt.header.timestamp);
+        let ssrc = match out.ssrc {
+            Some(s) => s,
+            None => {
+                let Some(s) = pl.rtc.direct_api().stream_tx_by_mid(mid, None).map(|s| s.ssrc()) else {
+                    return Write::Skipped;
+                };
+                if let Some(o) = pl.out_track(kind) {
+                    o.ssrc = Some(s);
+                }
+                s
+            }
+        };
+        let mut api = pl.rtc.direct_api();
+        let Some(tx) = api.stream_tx(&ssrc) else { return Write::Skipped };
+        let write = RtpWrite::new(dst_pt, seq, time, pkt.timestamp, pkt.payload.clone())
+            .marker(pkt.header.marker)
+            .ext_vals(ext.clone())
+            .nackable(kind == MediaKind::Video);
+        tx.write_rtp(write);
+        self.stats.forwarded_rtp += 1;
+        self.drain(pid);
+        Write::Written
+    }
+}
+
+#[derive(PartialEq)]
+enum Write {
+    Written,
+    Skipped,
+    WaitingKeyframe,
+}
+
+/// `candidate:...` as browsers take it in addIceCandidate.
+fn candidate_line(sdp: &str) -> String {
+    let s = sdp.trim().trim_start_matches("a=");
+    if s.starts_with("candidate:") {
+        s.to_string()
+    } else {
+        format!("candidate:{s}")
+    }
+}

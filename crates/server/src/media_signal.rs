@@ -1,0 +1,399 @@
+//! The media-signalling WebSocket (`/media`, notes §7.2–§7.8): login with the room token,
+//! sessions (publish or play), offer → answer, candidates, heartbeats, close, camera/mic
+//! status relay, and the SFU's events (connected, closed) turned into pushes.
+//!
+//! Frames use the room envelope `{header, body}`; the header is
+//! `{version, cmd, appid (string), seq, user_id (id_name), session_id (number)}`. Requests
+//! `XxxReq` get `XxxRsp` with the same seq and `result` (0 = ok); pushes carry the server's
+//! own seq and the client acknowledges them (`XxxAck`), which needs no answer.
+
+use crate::outbox::close_code;
+use crate::{token, AppState};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use liveroom_media::{AvStatus, PeerEvent, PeerId, Role, StreamKey};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Protocol version written in our headers.
+pub const VERSION: &str = "1.0.1";
+/// Sessions (publish + play) one media-signalling connection may hold.
+pub const MAX_SESSIONS_PER_CONNECTION: usize = 32;
+/// Largest media-signalling frame (SDP offers are a few KiB).
+pub const MAX_MEDIA_FRAME_BYTES: usize = 64 * 1024;
+/// Heartbeat interval told to clients (`ClientHBRsp.hb_interval`).
+pub const HB_INTERVAL_MS: u64 = 10_000;
+/// A connection silent for this long is closed (the SDK heartbeats every 10 s).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Frames queued towards one client.
+const OUT_QUEUE: usize = 256;
+
+/// `result` codes of our replies.
+pub mod result {
+    pub const OK: u32 = 0;
+    /// Token refused (LoginRsp): the SDK reports `*.Error.Token`.
+    pub const TOKEN: u32 = 1;
+    pub const NOT_LOGGED_IN: u32 = 2;
+    pub const BAD_REQUEST: u32 = 4;
+    pub const NO_SESSION: u32 = 5;
+    pub const STREAM_AUTH: u32 = 6;
+    pub const NO_PRIVILEGE: u32 = 7;
+    pub const TOO_MANY_SESSIONS: u32 = 8;
+    pub const MEDIA: u32 = 9;
+}
+
+/// `CloseSessionPush.reason` for a session the server dropped; the SDK retries on it.
+pub const CLOSE_REASON_RETRY: u32 = 26;
+
+#[derive(Debug, Deserialize, Default)]
+struct Header {
+    #[serde(default)]
+    cmd: String,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default, deserialize_with = "crate::media_signal::any_string")]
+    appid: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    session_id: Value,
+}
+
+pub(crate) fn any_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+struct Login {
+    appid: u64,
+    id_name: String,
+    can_publish: bool,
+}
+
+struct Session {
+    role: Role,
+    stream_id: String,
+    peer: Option<PeerId>,
+}
+
+struct Conn {
+    state: Arc<AppState>,
+    out: mpsc::Sender<Message>,
+    login: Option<Login>,
+    sessions: HashMap<u64, Session>,
+    events_tx: mpsc::Sender<PeerEvent>,
+    push_seq: u64,
+    appid_str: String,
+    user_id: String,
+}
+
+pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut out_rx) = mpsc::channel::<Message>(OUT_QUEUE);
+    let writer = tokio::spawn(async move {
+        while let Some(m) = out_rx.recv().await {
+            let close = matches!(m, Message::Close(_));
+            if sink.send(m).await.is_err() || close {
+                break;
+            }
+        }
+    });
+    let (events_tx, mut events) = mpsc::channel(liveroom_media::PEER_EVENTS);
+    let mut c = Conn {
+        state: state.clone(),
+        out,
+        login: None,
+        sessions: HashMap::new(),
+        events_tx,
+        push_seq: 0,
+        appid_str: String::new(),
+        user_id: String::new(),
+    };
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            msg = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => match msg {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if t.len() > MAX_MEDIA_FRAME_BYTES {
+                        c.close(close_code::TOO_BIG, "frame over the size limit");
+                        break;
+                    }
+                    c.on_text(t.as_str()).await;
+                }
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => break,
+                Ok(Some(Ok(_))) => {}
+                Err(_) => {
+                    c.close(close_code::POLICY, "idle");
+                    break;
+                }
+            },
+            Some(ev) = events.recv() => c.on_peer_event(ev),
+            _ = shutdown.changed() => {
+                c.close(close_code::GOING_AWAY, "server shutting down");
+                break;
+            }
+        }
+    }
+    c.close_all().await;
+    drop(c);
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+}
+
+impl Conn {
+    fn send(&self, cmd: &str, seq: u64, session_id: u64, body: Value) {
+        let frame = json!({
+            "header": {"version": VERSION, "cmd": cmd, "appid": self.appid_str, "seq": seq,
+                       "user_id": self.user_id, "session_id": session_id},
+            "body": body,
+        });
+        if self.out.try_send(Message::Text(frame.to_string().into())).is_err() {
+            tracing::warn!(user = %self.user_id, cmd, "media-signalling client too slow; frame dropped");
+        }
+    }
+
+    fn reply(&self, h: &Header, cmd: &str, session_id: u64, body: Value) {
+        self.send(cmd, h.seq, session_id, body);
+    }
+
+    fn push(&mut self, cmd: &str, session_id: u64, body: Value) {
+        self.push_seq += 1;
+        self.send(cmd, self.push_seq, session_id, body);
+    }
+
+    fn close(&self, code: u16, reason: &str) {
+        let _ = self.out.try_send(Message::Close(Some(CloseFrame { code, reason: reason.into() })));
+    }
+
+    async fn on_text(&mut self, text: &str) {
+        let Ok(frame) = serde_json::from_str::<Value>(text) else {
+            tracing::info!("media-signalling frame is not JSON");
+            return;
+        };
+        let h: Header = serde_json::from_value(frame["header"].clone()).unwrap_or_default();
+        let body = &frame["body"];
+        let sid = h.session_id.as_u64().or_else(|| h.session_id.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
+        let rsp = h.cmd.replace("Req", "Rsp");
+        match h.cmd.as_str() {
+            "LoginReq" => self.login(&h, body),
+            _ if h.cmd.ends_with("Ack") => {}
+            _ if self.login.is_none() => {
+                if h.cmd.ends_with("Req") {
+                    self.reply(&h, &rsp, sid, json!({"result": result::NOT_LOGGED_IN, "strError": "LoginReq first"}));
+                }
+            }
+            "CreateSessionReq" => self.create_session(&h, body),
+            "MediaDescReq" => self.media_desc(&h, sid, body).await,
+            "CandidateInfoReq" => {
+                // ICE-lite: the server learns the client's addresses from its connectivity checks.
+                let code = if self.sessions.contains_key(&sid) { result::OK } else { result::NO_SESSION };
+                self.reply(&h, &rsp, sid, json!({"result": code}));
+            }
+            "ClientHBReq" => self.reply(&h, &rsp, sid, json!({"result": result::OK, "hb_interval": HB_INTERVAL_MS})),
+            "QualityReportReq" => self.reply(&h, &rsp, sid, json!({"result": result::OK})),
+            "CloseSessionReq" => {
+                if let Some(s) = self.sessions.remove(&sid) {
+                    if let (Some(peer), Some(sfu)) = (s.peer, self.state.sfu.as_ref()) {
+                        sfu.close(peer).await;
+                    }
+                }
+                self.reply(&h, &rsp, sid, json!({"result": result::OK}));
+            }
+            "StreamStatusNotify" => {
+                let status = AvStatus {
+                    camera: body["camera_status"].as_u64().unwrap_or(0) as u32,
+                    mic: body["mic_status"].as_u64().unwrap_or(0) as u32,
+                };
+                if let (Some(s), Some(sfu)) = (self.sessions.get(&sid), self.state.sfu.as_ref()) {
+                    if let (Role::Publish, Some(peer)) = (s.role, s.peer) {
+                        sfu.set_status(peer, status).await;
+                    }
+                }
+            }
+            "BroadcasterStatusNotify" => {}
+            other => {
+                tracing::info!(cmd = other, "unknown media-signalling command");
+                if other.ends_with("Req") {
+                    self.reply(&h, &rsp, sid, json!({"result": result::BAD_REQUEST, "strError": "unknown command"}));
+                }
+            }
+        }
+    }
+
+    fn login(&mut self, h: &Header, body: &Value) {
+        self.appid_str = h.appid.clone();
+        self.user_id = h.user_id.clone();
+        let refuse = |c: &Self, why: &str| {
+            tracing::info!(user = %h.user_id, why, "media-signalling login refused");
+            c.reply(h, "LoginRsp", 0, json!({"result": result::TOKEN, "strError": why}));
+        };
+        let Ok(appid) = h.appid.parse::<u64>() else { return refuse(self, "appid is not a number") };
+        let Some(app) = self.state.apps.get(appid) else { return refuse(self, "unknown appid") };
+        let tok = body["token"].as_str().unwrap_or("");
+        let room_id = body["roomid"].as_str().unwrap_or("").to_string();
+        let now = self.state.hub.clock.now().unix_ms / 1000;
+        let grant = match token::verify(tok, appid, &app.app_sign, &app.server_secret, &h.user_id, self.state.config.tokens.allow_v1, now) {
+            Ok(g) => g,
+            Err(e) => return refuse(self, &e.to_string()),
+        };
+        if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
+            return refuse(self, "token is for another room");
+        }
+        self.login = Some(Login { appid, id_name: h.user_id.clone(), can_publish: grant.can_publish });
+        self.reply(
+            h,
+            "LoginRsp",
+            0,
+            json!({"result": result::OK, "token": "", "tokenType": 0, "report": false, "report_interval_ms": 30000,
+                   "negoInterval": 25000, "negoTryCount": 0, "negoTryMaxCount": 2, "strError": ""}),
+        );
+    }
+
+    fn create_session(&mut self, h: &Header, body: &Value) {
+        let l = self.login.as_ref().expect("checked");
+        let fail = |c: &Self, code: u32, why: &str| {
+            tracing::info!(user = %h.user_id, code, why, "CreateSession refused");
+            c.reply(h, "CreateSessionRsp", 0, json!({"result": code, "strError": why}));
+        };
+        let role = match body["type"].as_u64() {
+            Some(0) => Role::Publish,
+            Some(1) => Role::Play,
+            _ => return fail(self, result::BAD_REQUEST, "type must be 0 (publish) or 1 (play)"),
+        };
+        let stream_id = body["stream_id"].as_str().unwrap_or("").to_string();
+        if stream_id.is_empty() || stream_id.len() > liveroom_proto::limits::MAX_ID_BYTES {
+            return fail(self, result::BAD_REQUEST, "stream_id must be 1 to 128 bytes");
+        }
+        if self.sessions.len() >= MAX_SESSIONS_PER_CONNECTION {
+            return fail(self, result::TOO_MANY_SESSIONS, "too many sessions on this connection");
+        }
+        if role == Role::Publish && !l.can_publish {
+            return fail(self, result::NO_PRIVILEGE, "token does not allow publishing");
+        }
+        if self.state.config.rtc.stream_auth {
+            let Some(app) = self.state.apps.get(l.appid) else { return fail(self, result::STREAM_AUTH, "unknown app") };
+            let params = body["strAuthParam"].as_str().unwrap_or("");
+            let now = self.state.hub.clock.now().unix_ms / 1000;
+            if let Err(e) = token::verify_stream_params(params, l.appid, &app.server_secret, &stream_id, now) {
+                return fail(self, result::STREAM_AUTH, &e);
+            }
+        }
+        let sid = loop {
+            // Session ids travel as JSON numbers: keep them within 2^53.
+            let v = rand::random::<u64>() >> 12;
+            if v != 0 && !self.sessions.contains_key(&v) {
+                break v;
+            }
+        };
+        self.sessions.insert(sid, Session { role, stream_id, peer: None });
+        let turn = self.state.turn_grant(&l.id_name);
+        let mut rsp = json!({"result": result::OK, "session_id": sid, "session_token": sid.to_string(), "strError": ""});
+        if let Some(t) = turn {
+            rsp["turn_server"] = json!(t.turn_url);
+            rsp["stun_server"] = json!(t.stun_url);
+            rsp["turn_username"] = json!(t.username);
+            rsp["turn_auth_key"] = json!(t.credential);
+        }
+        self.reply(h, "CreateSessionRsp", sid, rsp);
+    }
+
+    async fn media_desc(&mut self, h: &Header, sid: u64, body: &Value) {
+        let Some(session) = self.sessions.get(&sid) else {
+            return self.reply(h, "MediaDescRsp", sid, json!({"result": result::NO_SESSION, "strError": "no such session"}));
+        };
+        let Some(sdp) = body["sdp"].as_str().map(str::to_string) else {
+            return self.reply(h, "MediaDescRsp", sid, json!({"result": result::BAD_REQUEST, "strError": "sdp missing"}));
+        };
+        let Some(sfu) = self.state.sfu.clone() else {
+            return self.reply(h, "MediaDescRsp", sid, json!({"result": result::MEDIA, "strError": "media is off"}));
+        };
+        let l = self.login.as_ref().expect("checked");
+        let key = StreamKey { appid: l.appid, stream_id: session.stream_id.clone() };
+        let role = session.role;
+        if let Some(old) = session.peer {
+            // A renegotiation replaces the session's peer.
+            sfu.close(old).await;
+        }
+        self.reply(h, "MediaDescRsp", sid, json!({"result": result::OK}));
+        match sfu.open(key, role, sdp, self.events_tx.clone()).await {
+            Ok(opened) => {
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.peer = Some(opened.peer);
+                }
+                let mid = first_mid(&opened.answer);
+                self.push("MediaDescPush", sid, json!({"type": 1, "sdp": opened.answer}));
+                let infos: Vec<Value> = opened
+                    .candidates
+                    .iter()
+                    .map(|c| json!({"candidate": c, "sdpMid": mid, "sdpMLineIndex": 0}))
+                    .collect();
+                self.push("CandidateInfoPush", sid, json!({"infos": infos}));
+            }
+            Err(e) => {
+                tracing::info!(user = %h.user_id, error = %e, "offer refused");
+                self.push("CloseSessionPush", sid, json!({"reason": 1, "err_info": {"code": result::MEDIA, "message": e}}));
+                self.sessions.remove(&sid);
+            }
+        }
+    }
+
+    fn session_of(&self, peer: PeerId) -> Option<u64> {
+        self.sessions.iter().find(|(_, s)| s.peer == Some(peer)).map(|(k, _)| *k)
+    }
+
+    fn on_peer_event(&mut self, ev: PeerEvent) {
+        match ev {
+            PeerEvent::Connected(peer) => {
+                let Some(sid) = self.session_of(peer) else { return };
+                let s = &self.sessions[&sid];
+                if s.role == Role::Publish {
+                    let stream_id = s.stream_id.clone();
+                    self.push("PublishEventPush", sid, json!({"event": 0, "stream_id": stream_id}));
+                }
+            }
+            PeerEvent::Disconnected(_) => {}
+            PeerEvent::Closed(peer) => {
+                let Some(sid) = self.session_of(peer) else { return };
+                self.sessions.remove(&sid);
+                self.push(
+                    "CloseSessionPush",
+                    sid,
+                    json!({"reason": CLOSE_REASON_RETRY, "err_info": {"code": result::MEDIA, "message": "media connection lost"}}),
+                );
+            }
+            PeerEvent::StreamStatus(peer, st) => {
+                let Some(sid) = self.session_of(peer) else { return };
+                let stream_id = self.sessions[&sid].stream_id.clone();
+                self.push(
+                    "StreamStatusNotifyPush",
+                    sid,
+                    json!({"camera_status": st.camera, "mic_status": st.mic, "stream_id": stream_id}),
+                );
+            }
+        }
+    }
+
+    async fn close_all(&mut self) {
+        if let Some(sfu) = self.state.sfu.as_ref() {
+            for (_, s) in self.sessions.drain() {
+                if let Some(peer) = s.peer {
+                    sfu.close(peer).await;
+                }
+            }
+        }
+    }
+}
+
+/// The first `a=mid:` of an SDP (candidates are announced on the bundle's first section).
+fn first_mid(sdp: &str) -> String {
+    sdp.lines()
+        .find_map(|l| l.trim().strip_prefix("a=mid:"))
+        .unwrap_or("0")
+        .to_string()
+}

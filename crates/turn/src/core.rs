@@ -430,7 +430,7 @@ impl<R: Clone> Core<R> {
         if relay.is_ipv4() != peer.is_ipv4() {
             return Err(443);
         }
-        if !self.cfg.policy.permits(peer.ip()) {
+        if !self.cfg.policy.permits_ip(peer.ip()) {
             self.stats.denied_peers_total += 1;
             tracing::debug!(peer = %peer, "turn: peer refused by policy");
             return Err(403);
@@ -549,7 +549,7 @@ impl<R: Clone> Core<R> {
         ) else {
             return;
         };
-        if alloc.permitted(peer.ip(), now) {
+        if alloc.permitted(peer.ip(), now) && self.cfg.policy.permits(peer) {
             out.push(Output::ToPeer {
                 relay: alloc.relay.clone(),
                 peer,
@@ -575,7 +575,10 @@ impl<R: Clone> Core<R> {
         let Some(ch) = alloc.channels.get(&channel) else {
             return;
         };
-        if ch.expires > now && alloc.permitted(ch.peer.ip(), now) {
+        if ch.expires > now
+            && alloc.permitted(ch.peer.ip(), now)
+            && self.cfg.policy.permits(ch.peer)
+        {
             out.push(Output::ToPeer {
                 relay: alloc.relay.clone(),
                 peer: ch.peer,
@@ -602,7 +605,7 @@ impl<R: Clone> Core<R> {
         let Some(alloc) = self.allocs.get(&client) else {
             return;
         };
-        if !alloc.permitted(peer.ip(), now) {
+        if !alloc.permitted(peer.ip(), now) || !self.cfg.policy.permits(peer) {
             return;
         }
         let channel = alloc

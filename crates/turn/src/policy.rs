@@ -4,9 +4,10 @@
 //! services, the LAN, cloud metadata endpoints). Loopback and private peers are therefore refused
 //! unless the configuration allows them (dev mode does); addresses that are never a unicast
 //! peer (unspecified, multicast, broadcast, reserved) are always refused. Explicitly listed
-//! addresses (e.g. the SFU's own address) are always allowed.
+//! IPs are always allowed, and listed socket addresses (the SFU's own address) are allowed on
+//! that port only.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerPolicy {
@@ -15,8 +16,10 @@ pub struct PeerPolicy {
     /// RFC 1918 (10/8, 172.16/12, 192.168/16), shared 100.64/10, link-local 169.254/16 and
     /// fe80::/10, unique-local fc00::/7.
     pub allow_private: bool,
-    /// Always allowed, whatever the two switches say.
+    /// Always allowed (any port), whatever the two switches say.
     pub allowed_ips: Vec<IpAddr>,
+    /// Always allowed on that port only (e.g. the SFU's UDP socket on a private address).
+    pub allowed_addrs: Vec<SocketAddr>,
 }
 
 impl PeerPolicy {
@@ -25,12 +28,28 @@ impl PeerPolicy {
         PeerPolicy {
             allow_loopback: true,
             allow_private: true,
-            allowed_ips: Vec::new(),
+            ..Default::default()
         }
     }
 
-    pub fn permits(&self, ip: IpAddr) -> bool {
+    /// Whether a permission (which covers every port of an IP) may be installed for `ip`:
+    /// the IP is allowed as such, or some port of it is listed.
+    pub fn permits_ip(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
+        self.ip_allowed(ip) || self.allowed_addrs.iter().any(|a| canonical(a.ip()) == ip)
+    }
+
+    /// Whether a packet may be relayed to or from `peer`.
+    pub fn permits(&self, peer: SocketAddr) -> bool {
+        let ip = canonical(peer.ip());
+        self.ip_allowed(ip)
+            || self
+                .allowed_addrs
+                .iter()
+                .any(|a| canonical(a.ip()) == ip && a.port() == peer.port())
+    }
+
+    fn ip_allowed(&self, ip: IpAddr) -> bool {
         if self.allowed_ips.iter().any(|a| canonical(*a) == ip) {
             return true;
         }
@@ -121,7 +140,7 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
         ] {
-            assert!(!p.permits(ip(a)), "{a} should be denied");
+            assert!(!p.permits_ip(ip(a)), "{a} should be denied");
         }
         for a in [
             "203.0.113.5",
@@ -130,7 +149,7 @@ mod tests {
             "100.128.0.1",
             "2001:db8::1",
         ] {
-            assert!(p.permits(ip(a)), "{a} should be allowed");
+            assert!(p.permits_ip(ip(a)), "{a} should be allowed");
         }
     }
 
@@ -146,7 +165,7 @@ mod tests {
             "::",
             "ff02::1",
         ] {
-            assert!(!p.permits(ip(a)), "{a} should be denied");
+            assert!(!p.permits_ip(ip(a)), "{a} should be denied");
         }
     }
 
@@ -156,22 +175,38 @@ mod tests {
             allow_loopback: true,
             ..Default::default()
         };
-        assert!(loopback_only.permits(ip("127.0.0.1")));
-        assert!(!loopback_only.permits(ip("192.168.0.2")));
+        assert!(loopback_only.permits_ip(ip("127.0.0.1")));
+        assert!(!loopback_only.permits_ip(ip("192.168.0.2")));
         let private_only = PeerPolicy {
             allow_private: true,
             ..Default::default()
         };
-        assert!(!private_only.permits(ip("127.0.0.1")));
-        assert!(private_only.permits(ip("192.168.0.2")));
-        assert!(private_only.permits(ip("fd12::3")));
+        assert!(!private_only.permits_ip(ip("127.0.0.1")));
+        assert!(private_only.permits_ip(ip("192.168.0.2")));
+        assert!(private_only.permits_ip(ip("fd12::3")));
         let listed = PeerPolicy {
             allowed_ips: vec![ip("10.0.0.5")],
             ..Default::default()
         };
-        assert!(listed.permits(ip("10.0.0.5")));
-        assert!(listed.permits(ip("::ffff:10.0.0.5")));
-        assert!(!listed.permits(ip("10.0.0.6")));
-        assert!(PeerPolicy::permissive().permits(ip("127.0.0.1")));
+        assert!(listed.permits_ip(ip("10.0.0.5")));
+        assert!(listed.permits_ip(ip("::ffff:10.0.0.5")));
+        assert!(!listed.permits_ip(ip("10.0.0.6")));
+        assert!(PeerPolicy::permissive().permits_ip(ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn listed_socket_addresses_allow_one_port() {
+        let sfu: SocketAddr = "10.0.0.5:40000".parse().unwrap();
+        let p = PeerPolicy {
+            allowed_addrs: vec![sfu],
+            ..Default::default()
+        };
+        assert!(p.permits_ip(sfu.ip()));
+        assert!(p.permits(sfu));
+        assert!(p.permits("[::ffff:10.0.0.5]:40000".parse().unwrap()));
+        assert!(!p.permits("10.0.0.5:6379".parse().unwrap()));
+        assert!(!p.permits_ip(ip("10.0.0.6")));
+        // Public peers pass on any port.
+        assert!(p.permits("203.0.113.1:6379".parse().unwrap()));
     }
 }

@@ -312,6 +312,14 @@ pub struct TurnHandle {
     shared: Arc<Shared>,
 }
 
+impl std::fmt::Debug for TurnHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TurnHandle")
+            .field("addr", &self.shared.udp.local_addr().ok())
+            .finish()
+    }
+}
+
 impl TurnHandle {
     /// Always lets the relay send to `ip` (e.g. the SFU's own address on a private network).
     pub fn allow_peer_ip(&self, ip: IpAddr) {
@@ -319,6 +327,16 @@ impl TurnHandle {
         let policy = core.policy_mut();
         if !policy.allowed_ips.contains(&ip) {
             policy.allowed_ips.push(ip);
+        }
+    }
+
+    /// Lets the relay send to `addr` (that port only) even if its IP is loopback or private:
+    /// the SFU's own socket.
+    pub fn allow_peer(&self, addr: SocketAddr) {
+        let mut core = self.shared.core();
+        let policy = core.policy_mut();
+        if !policy.allowed_addrs.contains(&addr) {
+            policy.allowed_addrs.push(addr);
         }
     }
 

@@ -165,7 +165,10 @@ async fn scenario<T: Transport>(server: &TurnServer, mut t: T) {
     let resp = call(&mut t, &mut c, |c| c.binding()).await;
     let m = Message::parse(&resp).unwrap();
     assert_eq!(m.class, Class::Success);
-    assert_eq!(m.get_xor_addr(stun::ATTR_XOR_MAPPED_ADDRESS), Some(t.local()));
+    assert_eq!(
+        m.get_xor_addr(stun::ATTR_XOR_MAPPED_ADDRESS),
+        Some(t.local())
+    );
 
     // Without credentials: 401 with realm and nonce.
     let (_, req) = c.allocate();
@@ -211,13 +214,20 @@ async fn scenario<T: Transport>(server: &TurnServer, mut t: T) {
     assert_eq!((data.as_slice(), from), (&b"chan up"[..], relay));
     peer.send_to(b"chan down", relay).await.unwrap();
     let got = t.recv().await.expect("ChannelData from the peer");
-    assert_eq!(got, stun::encode_channel_data(0x4000, b"chan down", t.pads()));
+    assert_eq!(
+        got,
+        stun::encode_channel_data(0x4000, b"chan down", t.pads())
+    );
 
     // Some volume both ways.
     for i in 0..50u32 {
         let payload = format!("packet {i}").repeat(20);
-        t.send(&stun::encode_channel_data(0x4000, payload.as_bytes(), t.pads()))
-            .await;
+        t.send(&stun::encode_channel_data(
+            0x4000,
+            payload.as_bytes(),
+            t.pads(),
+        ))
+        .await;
         let (data, _) = peer_recv(&peer).await.expect("relayed");
         assert_eq!(data, payload.as_bytes());
         peer.send_to(payload.as_bytes(), relay).await.unwrap();

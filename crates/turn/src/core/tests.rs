@@ -586,3 +586,37 @@ fn garbage_is_dropped() {
     assert_eq!(code(&t.req(udp(1), &m)), Some(400));
     assert!(t.core.stats().malformed_total >= 3);
 }
+
+#[test]
+fn a_listed_private_address_is_reachable_on_its_port_only() {
+    let mut cfg = config();
+    let sfu = peer("10.0.0.5:40000");
+    cfg.policy = PeerPolicy {
+        allowed_addrs: vec![sfu],
+        ..Default::default()
+    };
+    let mut t = T::new(cfg);
+    let mut c = codec("sfu-user");
+    let relay = t.allocate(udp(1), &mut c);
+    let resp = t.call(udp(1), &mut c, |c| c.create_permission(sfu));
+    assert_eq!(code(&resp), None);
+    let ind = c.send_indication(sfu, b"to sfu");
+    assert_eq!(
+        to_peer(&t.send(udp(1), &ind)),
+        vec![(sfu, b"to sfu".to_vec())]
+    );
+    let other_port = peer("10.0.0.5:6379");
+    let ind = c.send_indication(other_port, b"to redis");
+    assert!(t.send(udp(1), &ind).is_empty());
+    assert_eq!(to_client(&t.peer_data(relay, sfu, b"x")).len(), 1);
+    assert!(t.peer_data(relay, other_port, b"x").is_empty());
+    // A channel to the other port binds (permissions are per IP) but carries nothing.
+    let resp = t.call(udp(1), &mut c, |c| c.channel_bind(0x4000, other_port));
+    assert_eq!(code(&resp), None);
+    let cd = stun::encode_channel_data(0x4000, b"x", false);
+    assert!(t.send(udp(1), &cd).is_empty());
+    assert_eq!(
+        code(&t.call(udp(1), &mut c, |c| c.create_permission(peer("10.0.0.6:1")))),
+        Some(403)
+    );
+}

@@ -53,6 +53,8 @@ export type RoomState = 'logout' | 'trylogin' | 'login';
 export const LOGIN_RETRYABLE_CODES: readonly number[] = [1002, 1003];
 /** Minimum gap between two sendRoomMsg sends (notes §2). */
 export const ROOM_MSG_MIN_INTERVAL_MS = 500;
+/** Liveroom's "rate limited" err_code: a heartbeat answered with it still proves the session alive. */
+export const HB_RATE_LIMITED_CODE = 1000000003;
 /** client_type of a WebRTC client in the login body. */
 export const CLIENT_TYPE_WEBRTC = 3;
 
@@ -232,7 +234,7 @@ export class Room {
           const code = typeof b.err_code === 'number' ? b.err_code : 0;
           if (code === 0) {
             if (handlers.ok) handlers.ok(b, seq);
-          } else if (handlers.fail) handlers.fail(serverError(code), seq);
+          } else if (handlers.fail) handlers.fail(serverError(code), seq, code);
         },
         onFailure: (e) => {
           if (handlers.fail) handlers.fail(e, seq);
@@ -402,8 +404,15 @@ export class Room {
   private sendHeartbeat(): void {
     this.request('hb', { reserve: 0 }, {
       ok: (body) => this.onHeartbeatResponse(body as unknown as HbRsp),
-      fail: (e) => {
-        if (e.code === 'ZegoClient.Error.Server' && this.state === 'login') {
+      fail: (e, _seq, code) => {
+        if (this.state !== 'login') return;
+        if (code === HB_RATE_LIMITED_CODE) {
+          // The server is alive, only busy: not a lost session.
+          this.log.warn('zc.hb.rsp rate limited');
+          this.heartbeat.answered();
+          return;
+        }
+        if (code !== undefined) {
           this.log.error(`zc.hb.rsp error ${e.msg}`);
           this.reset(false);
           this.emit('onDisconnect', e);

@@ -80,6 +80,18 @@ describe('heartbeat', () => {
     vi.advanceTimersByTime(10);
     expect(disc).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Server', msg: 'user login state is wrong.' });
   });
+
+  it('a rate-limited heartbeat answer counts as alive, not as a lost session', () => {
+    const zg = newClient();
+    server.handlers.login = (f) => server.loginOk(f, { hearbeat_interval: 3000 });
+    server.handlers.hb = () => ({ err_code: 1000000003, err_message: 'rate limited' });
+    const disc = vi.fn();
+    zg.onDisconnect = disc;
+    loginNow(zg);
+    vi.advanceTimersByTime(30000);
+    expect(disc).not.toHaveBeenCalled();
+    expect(zg._room.state).toBe('login');
+  });
 });
 
 describe('ack bookkeeping', () => {

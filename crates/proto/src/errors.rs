@@ -57,6 +57,10 @@ impl ErrCode {
     pub const TOO_MANY_ROOMS: ErrCode = ErrCode(Self::CMD_BASE + 15);
     /// The server is shutting down; log in again later.
     pub const SHUTTING_DOWN: ErrCode = ErrCode(Self::CMD_BASE + 16);
+    /// The business server refused the login's third_token (or a required one is missing).
+    pub const THIRD_PARTY_REFUSED: ErrCode = ErrCode(Self::CMD_BASE + 17);
+    /// The business server's third-party check failed or did not answer in time.
+    pub const THIRD_PARTY_FAILED: ErrCode = ErrCode(Self::CMD_BASE + 18);
     /// Something failed inside the server (logged there).
     pub const INTERNAL: ErrCode = ErrCode(Self::CMD_BASE + 99);
 
@@ -87,6 +91,8 @@ impl ErrCode {
             c if c == Self::NO_PRIVILEGE.0 => "token does not grant this",
             c if c == Self::TOO_MANY_ROOMS.0 => "too many rooms",
             c if c == Self::SHUTTING_DOWN.0 => "server is shutting down",
+            c if c == Self::THIRD_PARTY_REFUSED.0 => "third-party authentication refused",
+            c if c == Self::THIRD_PARTY_FAILED.0 => "third-party authentication unavailable",
             _ => "internal error",
         }
     }

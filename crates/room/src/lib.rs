@@ -67,10 +67,18 @@ impl Default for Settings {
 /// What the room's owner has to act on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RoomEvent {
+    /// A new member joined (not a reconnect of a member already in the room).
+    MemberAdded {
+        id_name: String,
+        nick_name: String,
+        role: u8,
+        key: u64,
+    },
     /// A member left for good (logout, timeout, kick, end of its reconnect grace).
     MemberRemoved {
         id_name: String,
         key: u64,
+        reason: LeaveReason,
     },
     StreamAdded {
         stream_id: String,
@@ -80,6 +88,59 @@ pub enum RoomEvent {
         stream_id: String,
         id_name: String,
     },
+}
+
+/// Why a member left the room for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// The client sent `logout`.
+    Logout,
+    /// The connection logged in to another room.
+    Moved,
+    /// The same user logged in again elsewhere (kick-out reason 1).
+    DuplicateLogin,
+    /// Removed by an administrator (kick-out reason 2, or another reason given to `kick`).
+    Kicked,
+    /// The room was closed (kick-out reason 3).
+    RoomClosed,
+    /// A connected member stopped sending anything for the session timeout.
+    Timeout,
+    /// The connection dropped and the member did not come back within the reconnect grace.
+    Disconnected,
+}
+
+impl LeaveReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveReason::Logout => "logout",
+            LeaveReason::Moved => "moved",
+            LeaveReason::DuplicateLogin => "duplicate_login",
+            LeaveReason::Kicked => "kicked",
+            LeaveReason::RoomClosed => "room_closed",
+            LeaveReason::Timeout => "timeout",
+            LeaveReason::Disconnected => "disconnected",
+        }
+    }
+
+    fn of_kick(reason: u32) -> LeaveReason {
+        match reason {
+            liveroom_proto::errors::kick_reason::DUPLICATE_LOGIN => LeaveReason::DuplicateLogin,
+            liveroom_proto::errors::kick_reason::ROOM_CLOSED => LeaveReason::RoomClosed,
+            _ => LeaveReason::Kicked,
+        }
+    }
+}
+
+/// A member as listed to administrators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSummary {
+    pub id_name: String,
+    pub nick_name: String,
+    pub role: u8,
+    pub user_id: u64,
+    pub login_unix_ms: u64,
+    /// False while the member's connection is down (within its reconnect grace).
+    pub connected: bool,
 }
 
 /// A logged-in member's identity, made by the server for each login.
@@ -204,6 +265,12 @@ impl<H: Outbox> Room<H> {
     pub fn login(&mut self, now: Now, input: LoginInput<H>) -> Result<LoginRsp, Refusal> {
         let (member_key, joined) = self.members.login(now, input, &self.settings)?;
         if let Some(action) = joined {
+            self.events.push(RoomEvent::MemberAdded {
+                id_name: action.id_name.clone(),
+                nick_name: action.nick_name.clone(),
+                role: action.role,
+                key: member_key,
+            });
             self.broadcast_user_actions(vec![action], Some(member_key));
         }
         self.arm_sweep(now);
@@ -256,7 +323,7 @@ impl<H: Outbox> Room<H> {
             Request::TransFetch(r) => Ok(body::ok_body(self.trans.fetch(&r))),
             Request::BigIm(r) => self.bigim(now, key, r),
             Request::Logout => {
-                self.remove_member(key);
+                self.remove_member(key, LeaveReason::Logout);
                 Ok(body::ok_body(body::Empty {}))
             }
         }
@@ -270,7 +337,7 @@ impl<H: Outbox> Room<H> {
 
     /// The member leaves for good, without a reply (its connection moved to another room).
     pub fn leave(&mut self, key: u64) {
-        self.remove_member(key);
+        self.remove_member(key, LeaveReason::Moved);
     }
 
     /// Removes a member with a kick-out (admin kick, the same user logging in elsewhere).
@@ -286,7 +353,7 @@ impl<H: Outbox> Room<H> {
         if m.connected {
             m.handle.kick(reason);
         }
-        self.remove_member(key);
+        self.remove_member(key, LeaveReason::of_kick(reason));
         true
     }
 
@@ -298,8 +365,18 @@ impl<H: Outbox> Room<H> {
                     m.handle.kick(reason);
                 }
             }
-            self.remove_member(key);
+            self.remove_member(key, LeaveReason::of_kick(reason));
         }
+    }
+
+    /// The members in login order (for administrators).
+    pub fn member_list(&self) -> Vec<MemberSummary> {
+        self.members.summaries()
+    }
+
+    /// `(stream_seq, streams in publishing order)`.
+    pub fn stream_list(&self) -> (u32, Vec<body::StreamInfo>) {
+        (self.streams.seq, self.streams.list())
     }
 
     /// When [`Room::handle_timeout`] should run next (monotonic ms).
@@ -323,7 +400,12 @@ impl<H: Outbox> Room<H> {
                         m.handle.close();
                     }
                 }
-                self.remove_member(key);
+                let reason = if timed_out {
+                    LeaveReason::Timeout
+                } else {
+                    LeaveReason::Disconnected
+                };
+                self.remove_member(key, reason);
             }
             self.arm_sweep(now);
         }
@@ -361,7 +443,7 @@ impl<H: Outbox> Room<H> {
     }
 
     /// Removes a member for good: its streams end, the others see it leave.
-    fn remove_member(&mut self, key: u64) {
+    fn remove_member(&mut self, key: u64, reason: LeaveReason) {
         let Some(m) = self.members.remove(key) else {
             return;
         };
@@ -383,6 +465,7 @@ impl<H: Outbox> Room<H> {
         self.events.push(RoomEvent::MemberRemoved {
             id_name: m.id_name,
             key: m.key,
+            reason,
         });
     }
 

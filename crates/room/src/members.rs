@@ -207,6 +207,22 @@ impl<H: Outbox> Members<H> {
         }
     }
 
+    /// Every member in login order, as listed to administrators.
+    pub fn summaries(&self) -> Vec<crate::MemberSummary> {
+        self.order
+            .values()
+            .filter_map(|id| self.by_id.get(id))
+            .map(|m| crate::MemberSummary {
+                id_name: m.id_name.clone(),
+                nick_name: m.nick_name.clone(),
+                role: m.role,
+                user_id: m.user_id,
+                login_unix_ms: m.login_unix_ms,
+                connected: m.connected,
+            })
+            .collect()
+    }
+
     /// Calls `f` with every connected member's outbox, except `except`.
     pub fn for_each_connected(&self, except: Option<u64>, mut f: impl FnMut(&H)) {
         for m in self.by_id.values() {

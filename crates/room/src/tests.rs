@@ -590,3 +590,104 @@ fn room_full_is_refused() {
     );
     assert_eq!(e.unwrap_err().code, ErrCode::ROOM_FULL);
 }
+
+/// The `(id_name, reason)` of every `MemberRemoved` so far.
+fn removals(room: &mut Room<Rec>) -> Vec<(String, LeaveReason)> {
+    room.drain_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            RoomEvent::MemberRemoved {
+                id_name, reason, ..
+            } => Some((id_name, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn events_name_joins_and_why_members_left() {
+    let mut room = Room::new("r".into(), settings(), false);
+    join(&mut room, at(0), 1, "alice", 1);
+    join(&mut room, at(0), 2, "bob", 2);
+    assert_eq!(
+        room.drain_events(),
+        vec![
+            RoomEvent::MemberAdded {
+                id_name: "alice".into(),
+                nick_name: "nick-alice".into(),
+                role: 1,
+                key: 1
+            },
+            RoomEvent::MemberAdded {
+                id_name: "bob".into(),
+                nick_name: "nick-bob".into(),
+                role: 2,
+                key: 2
+            },
+        ]
+    );
+    // A reconnect is not a join.
+    room.disconnected(at(10), 2);
+    join(&mut room, at(20), 3, "bob", 2);
+    assert!(room.drain_events().is_empty());
+    ok(room.request(at(30), 3, Request::Logout));
+    assert_eq!(
+        removals(&mut room),
+        vec![("bob".into(), LeaveReason::Logout)]
+    );
+    join(&mut room, at(40), 4, "carol", 2);
+    join(&mut room, at(40), 5, "dave", 2);
+    join(&mut room, at(40), 6, "erin", 2);
+    room.drain_events();
+    room.kick("carol", None, 2);
+    room.kick("dave", None, 1);
+    room.leave(6);
+    assert_eq!(
+        removals(&mut room),
+        vec![
+            ("carol".into(), LeaveReason::Kicked),
+            ("dave".into(), LeaveReason::DuplicateLogin),
+            ("erin".into(), LeaveReason::Moved),
+        ]
+    );
+    // alice goes silent (timeout); frank's connection drops (grace).
+    join(&mut room, at(4000), 7, "frank", 2);
+    room.disconnected(at(4000), 7);
+    room.drain_events();
+    room.handle_timeout(at(5000));
+    room.handle_timeout(at(7000));
+    assert_eq!(
+        removals(&mut room),
+        vec![
+            ("alice".into(), LeaveReason::Timeout),
+            ("frank".into(), LeaveReason::Disconnected),
+        ]
+    );
+    join(&mut room, at(8000), 8, "gina", 2);
+    room.close(3);
+    assert_eq!(
+        removals(&mut room),
+        vec![("gina".into(), LeaveReason::RoomClosed)]
+    );
+}
+
+#[test]
+fn members_and_streams_are_listed_for_administrators() {
+    let mut room = Room::new("r".into(), settings(), false);
+    join(&mut room, at(0), 1, "alice", 1);
+    join(&mut room, at(5), 2, "bob", 2);
+    room.disconnected(at(6), 2);
+    ok(room.request(at(7), 1, stream(2001, "s1", "x")));
+    let m = room.member_list();
+    assert_eq!(
+        m.iter().map(|m| m.id_name.as_str()).collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    assert_eq!(m[0].user_id, 1001);
+    assert_eq!(m[0].login_unix_ms, at(0).unix_ms);
+    assert!(m[0].connected && !m[1].connected);
+    let (seq, streams) = room.stream_list();
+    assert_eq!(seq, 1);
+    assert_eq!(streams[0].stream_id, "s1");
+    assert_eq!(streams[0].extra_info, "x");
+}

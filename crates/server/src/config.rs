@@ -21,6 +21,10 @@ pub struct Config {
     pub relay: RelayConfig,
     pub remote_log: RemoteLogConfig,
     pub log_collector: LogCollectorConfig,
+    pub metrics: MetricsConfig,
+    pub webhooks: WebhookConfig,
+    pub third_party_auth: ThirdPartyAuthConfig,
+    pub admin: AdminConfig,
     pub apps: Vec<AppConfig>,
 }
 
@@ -31,6 +35,55 @@ pub struct HttpConfig {
     pub listen: String,
     /// Seconds a shutdown waits for connections to close.
     pub shutdown_grace_secs: u64,
+    /// At shutdown, how long `/readyz` answers 503 (and new room connections are refused)
+    /// before connections are closed, so load balancers stop sending clients first.
+    pub drain_delay_ms: u64,
+    /// PEM certificate chain; with `tls_key`, the listener serves https and wss only.
+    pub tls_cert: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert`.
+    pub tls_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Prometheus `/metrics` listener ("" = off; port 0 picks a free port).
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// The business server's URL that events are POSTed to ("" = no webhooks).
+    pub url: String,
+    /// How long one attempt waits for an answer.
+    pub timeout_ms: u64,
+    /// Attempts per event (the first one included) before it is given up.
+    pub max_attempts: u32,
+    /// Pause after the first failed attempt; doubles after each further one (at most 30 s).
+    pub retry_base_ms: u64,
+    /// Events waiting to be sent; past it new events are dropped (and counted).
+    pub queue: usize,
+    /// The events to send (empty = all).
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThirdPartyAuthConfig {
+    /// The business server's URL that checks `loginWithAuthor`'s third_token ("" = not checked).
+    pub url: String,
+    /// How long a login waits for the business server.
+    pub timeout_ms: u64,
+    /// Every login must carry a third_token that the business server accepts.
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Bearer token of the admin API under `/admin/v1/` ("" = admin API off).
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -121,6 +174,40 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: "127.0.0.1:8282".into(),
             shutdown_grace_secs: 5,
+            drain_delay_ms: 0,
+            tls_cert: String::new(),
+            tls_key: String::new(),
+        }
+    }
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: "127.0.0.1:9282".into(),
+        }
+    }
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            url: String::new(),
+            timeout_ms: 5_000,
+            max_attempts: 5,
+            retry_base_ms: 1_000,
+            queue: 10_000,
+            events: Vec::new(),
+        }
+    }
+}
+
+impl Default for ThirdPartyAuthConfig {
+    fn default() -> Self {
+        ThirdPartyAuthConfig {
+            url: String::new(),
+            timeout_ms: 3_000,
+            required: false,
         }
     }
 }
@@ -202,6 +289,8 @@ impl Default for LogCollectorConfig {
 pub struct Overrides {
     pub dev: bool,
     pub http: Option<String>,
+    /// `--metrics ADDR`.
+    pub metrics: Option<String>,
 }
 
 /// Environment variables that are not config keys but are ours (read elsewhere).
@@ -249,6 +338,13 @@ impl Config {
                 toml::Value::String(http.clone()),
             );
         }
+        if let Some(metrics) = &flags.metrics {
+            set_path(
+                &mut table,
+                &["metrics".into(), "listen".into()],
+                toml::Value::String(metrics.clone()),
+            );
+        }
         let config: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| format!("configuration: {}", e.message()))?;
@@ -276,6 +372,26 @@ impl Config {
                 "log.format must be \"text\" or \"json\", not {:?}",
                 self.log.format
             ));
+        }
+        if self.http.tls_cert.is_empty() != self.http.tls_key.is_empty() {
+            return Err("http.tls_cert and http.tls_key go together: set both or neither".into());
+        }
+        for e in &self.webhooks.events {
+            if !crate::webhooks::EVENTS.contains(&e.as_str()) {
+                return Err(format!(
+                    "webhooks.events: unknown event {e:?} (known: {})",
+                    crate::webhooks::EVENTS.join(", ")
+                ));
+            }
+        }
+        if self.webhooks.max_attempts == 0 || self.webhooks.queue == 0 {
+            return Err("webhooks.max_attempts and webhooks.queue must be positive".into());
+        }
+        if self.third_party_auth.required && self.third_party_auth.url.is_empty() {
+            return Err("third_party_auth.required needs third_party_auth.url".into());
+        }
+        if !self.admin.secret.is_empty() && self.admin.secret.len() < 16 {
+            return Err("admin.secret must have at least 16 characters".into());
         }
         for app in &self.apps {
             if app.app_sign.len() < 32 {
@@ -369,10 +485,53 @@ mod tests {
             Overrides {
                 dev: true,
                 http: Some("127.0.0.1:3".into()),
+                metrics: Some("127.0.0.1:0".into()),
             },
         )
         .unwrap();
         assert_eq!(c.http.listen, "127.0.0.1:3");
+        assert_eq!(c.metrics.listen, "127.0.0.1:0");
+    }
+
+    #[test]
+    fn operations_keys_are_checked() {
+        let e = load(
+            "dev = true\n[http]\ntls_cert = \"c.pem\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("tls_key"), "{e}");
+        let e = load(
+            "dev = true\n[webhooks]\nevents = [\"nope\"]\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("nope"), "{e}");
+        let e = load(
+            "dev = true\n[admin]\nsecret = \"short\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("admin.secret"), "{e}");
+        let e = load(
+            "dev = true\n[third_party_auth]\nrequired = true\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("third_party_auth.url"), "{e}");
+        let c = load(
+            "dev = true\n[webhooks]\nurl = \"http://127.0.0.1:1/hook\"\nevents = [\"user_left\"]\n",
+            &[("LIVEROOM_ADMIN__SECRET", "0123456789abcdef0")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.webhooks.events, ["user_left"]);
+        assert_eq!(c.admin.secret, "0123456789abcdef0");
+        assert_eq!(c.metrics.listen, "127.0.0.1:9282");
     }
 
     #[test]

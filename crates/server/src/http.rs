@@ -32,6 +32,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/log", get(log_ws).post(log_post))
         .route("/sdk/zego-client.js", get(sdk_bundle))
         .route("/", get(index))
+        .merge(crate::admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         // Application pages are often served from another origin (notes §12).
         .layer(

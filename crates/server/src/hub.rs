@@ -3,11 +3,13 @@
 //! Each room is an actor task (see `room_actor`) behind a bounded command channel; the maps
 //! here are held only for a lookup or an insert, never across an await.
 
+use crate::metrics::Metrics;
 use crate::outbox::SessionOutbox;
 use crate::room_actor;
-use liveroom_proto::body::LoginRsp;
+use crate::webhooks::Webhooks;
+use liveroom_proto::body::{LoginRsp, StreamInfo};
 use liveroom_proto::ErrCode;
-use liveroom_room::{LoginInput, Now, Refusal, Request, Settings};
+use liveroom_room::{LoginInput, MemberSummary, Now, Refusal, Request, Settings};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -38,6 +40,53 @@ pub enum RoomCmd {
         key: Option<u64>,
         reason: u32,
     },
+    /// Admin API: the commands below answer through their oneshot (a room that retired
+    /// meanwhile drops it, which reads as "no such room").
+    Admin(AdminCmd),
+}
+
+/// What the admin API asks of a room.
+pub enum AdminCmd {
+    Info(oneshot::Sender<RoomInfo>),
+    Users(oneshot::Sender<Vec<MemberSummary>>),
+    Streams(oneshot::Sender<(u32, Vec<StreamInfo>)>),
+    /// Kicks `id_name` out with `reason`; answers whether it was in the room.
+    Kick {
+        id_name: String,
+        reason: u32,
+        reply: oneshot::Sender<bool>,
+    },
+    /// Kicks everybody out with `reason` (the room then retires); answers how many.
+    Close {
+        reason: u32,
+        reply: oneshot::Sender<usize>,
+    },
+    /// `push_im_chat` from the server to every member; answers the msg_id.
+    Chat {
+        category: u32,
+        msg_type: u32,
+        content: String,
+        reply: oneshot::Sender<u64>,
+    },
+    /// A reliable message from the server; answers its trans_seq.
+    Trans {
+        trans_type: String,
+        data: String,
+        id_name: String,
+        reply: oneshot::Sender<Result<u32, Refusal>>,
+    },
+}
+
+/// A room as the admin API lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoomInfo {
+    pub appid: u64,
+    pub room_id: String,
+    pub users: usize,
+    pub streams: usize,
+    /// Unix ms.
+    pub created_at: u64,
+    pub user_state_updates: bool,
 }
 
 /// Commands queued per room before senders wait (only the sending session waits).
@@ -88,6 +137,8 @@ pub struct Hub {
     pub settings: Settings,
     pub max_rooms: usize,
     pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+    pub webhooks: Webhooks,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -96,7 +147,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub fn new(settings: Settings, max_rooms: usize) -> Arc<Hub> {
+    pub fn new(
+        settings: Settings,
+        max_rooms: usize,
+        metrics: Arc<Metrics>,
+        webhooks: Webhooks,
+    ) -> Arc<Hub> {
         Arc::new(Hub {
             rooms: Mutex::new(HashMap::new()),
             claims: Mutex::new(HashMap::new()),
@@ -105,6 +161,8 @@ impl Hub {
             clock: Clock {
                 base: Instant::now(),
             },
+            metrics,
+            webhooks,
         })
     }
 

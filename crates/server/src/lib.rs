@@ -1,23 +1,29 @@
 //! The `liveroom` server: configuration, the HTTP/WebSocket edge, login and tokens, the room
 //! registry and actors. `start` binds and runs it, so tests start real servers on port 0.
 
+pub mod admin;
 pub mod apps;
 pub mod business;
 pub mod config;
 pub mod http;
 pub mod hub;
 pub mod log_collector;
+pub mod metrics;
 pub mod outbox;
 pub mod ratelimit;
 pub mod room_actor;
 pub mod session;
+pub mod third_party;
+pub mod tls;
 pub mod token;
+pub mod webhooks;
 
 use apps::Apps;
 use business::BusinessClient;
 use config::Config;
 use hub::Hub;
 use log_collector::LogCollector;
+use metrics::Metrics;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,9 +46,14 @@ pub struct AppState {
 /// A running server.
 pub struct Server {
     pub http_addr: SocketAddr,
+    /// Whether the HTTP listener serves https/wss (`http.tls_cert`).
+    pub tls: bool,
+    /// The Prometheus listener (`metrics.listen`), unless off.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: Arc<AppState>,
     shutdown_tx: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    metrics_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub fn room_settings(c: &Config) -> liveroom_room::Settings {
@@ -65,6 +76,33 @@ pub async fn start(config: Config) -> Result<Server, String> {
         .await
         .map_err(|e| format!("cannot bind http listener {}: {e}", config.http.listen))?;
     let http_addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let tls = if config.http.tls_cert.is_empty() {
+        None
+    } else {
+        Some(tls::server_config(
+            &config.http.tls_cert,
+            &config.http.tls_key,
+        )?)
+    };
+    let metrics = Arc::new(Metrics::new());
+    let metrics_listener = if config.metrics.listen.is_empty() {
+        None
+    } else {
+        Some(
+            TcpListener::bind(&config.metrics.listen)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot bind metrics listener {}: {e}",
+                        config.metrics.listen
+                    )
+                })?,
+        )
+    };
+    let metrics_addr = match &metrics_listener {
+        Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
+        None => None,
+    };
     let log_collector = match config.log_collector_dir() {
         Some(dir) => Some(Arc::new(
             LogCollector::new(
@@ -77,10 +115,23 @@ pub async fn start(config: Config) -> Result<Server, String> {
         None => None,
     };
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let apps = Apps::from_config(&config);
+    let business = BusinessClient::new();
+    let hooks = webhooks::Webhooks::start(
+        &config.webhooks,
+        apps.clone(),
+        business.clone(),
+        metrics.clone(),
+    );
     let state = Arc::new(AppState {
-        apps: Apps::from_config(&config),
-        hub: Hub::new(room_settings(&config), config.room.max_rooms),
-        business: BusinessClient::new(),
+        apps,
+        hub: Hub::new(
+            room_settings(&config),
+            config.room.max_rooms,
+            metrics.clone(),
+            hooks,
+        ),
+        business,
         log_collector,
         shutdown: shutdown_rx.clone(),
         draining: AtomicBool::new(false),
@@ -88,39 +139,99 @@ pub async fn start(config: Config) -> Result<Server, String> {
     });
     let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop = shutdown_rx;
-    let task = tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-        {
-            tracing::error!(error = %e, "http server failed");
+    let graceful = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    let is_tls = tls.is_some();
+    let task = match tls {
+        None => tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(graceful)
+                .await
+            {
+                tracing::error!(error = %e, "http server failed");
+            }
+        }),
+        Some(cfg) => {
+            use axum::serve::ListenerExt;
+            // tap_io gives the TLS listener the same `ConnectInfo<SocketAddr>` as plain TCP.
+            let listener = tls::TlsListener::new(listener, cfg)
+                .map_err(|e| e.to_string())?
+                .tap_io(|_| {});
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(graceful)
+                    .await
+                {
+                    tracing::error!(error = %e, "https server failed");
+                }
+            })
         }
+    };
+    let metrics_task = metrics_listener.map(|l| {
+        let router = metrics::router(metrics.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, router).await {
+                tracing::error!(error = %e, "metrics server failed");
+            }
+        })
     });
     Ok(Server {
         http_addr,
+        tls: is_tls,
+        metrics_addr,
         state,
         shutdown_tx,
         task,
+        metrics_task,
     })
 }
 
 impl Server {
     /// The JSON line printed when ready; names every bound address.
     pub fn ready_line(&self) -> String {
-        serde_json::json!({"event": "ready", "http": self.http_addr.to_string()}).to_string()
+        let mut line = serde_json::json!({"event": "ready", "http": self.http_addr.to_string()});
+        if self.tls {
+            line["tls"] = true.into();
+        }
+        if let Some(m) = self.metrics_addr {
+            line["metrics"] = m.to_string().into();
+        }
+        line.to_string()
     }
 
     /// Stops accepting, closes every connection (clients will log in again elsewhere or
-    /// later), and waits up to the configured grace.
+    /// later), and waits up to the configured grace: for the room connections to close, then
+    /// for the webhook queue to empty.
     pub async fn shutdown(self) {
         self.state.draining.store(true, Ordering::SeqCst);
+        // Not ready any more, still serving: load balancers take the instance out first.
+        let delay = self.state.config.http.drain_delay_ms;
+        if delay > 0 {
+            tracing::info!(delay_ms = delay, "draining: /readyz answers 503");
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         let _ = self.shutdown_tx.send(true);
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
-        if tokio::time::timeout(grace, self.task).await.is_err() {
-            tracing::warn!("connections still open after the shutdown grace; exiting anyway");
+        let deadline = tokio::time::Instant::now() + grace;
+        let metrics = &self.state.hub.metrics;
+        // Upgraded WebSockets are not the HTTP server's to wait for: count them down.
+        while metrics.connections.get() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let closed = tokio::time::timeout_at(deadline, self.task).await.is_ok();
+        if !closed || metrics.connections.get() > 0 {
+            tracing::warn!(
+                open = metrics.connections.get(),
+                "connections still open after the shutdown grace; exiting anyway"
+            );
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !self.state.hub.webhooks.flush(left).await {
+            tracing::warn!("webhook events still queued after the shutdown grace; dropped");
+        }
+        if let Some(t) = self.metrics_task {
+            t.abort();
         }
     }
 }

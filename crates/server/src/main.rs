@@ -24,6 +24,9 @@ struct Cli {
     /// HTTP and WebSocket listener address; port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     http: Option<String>,
+    /// Prometheus metrics listener address (default 127.0.0.1:9282); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -98,6 +101,7 @@ fn main() {
     let overrides = Overrides {
         dev: cli.dev,
         http: cli.http,
+        metrics: cli.metrics,
     };
     let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
         Ok(c) => c,

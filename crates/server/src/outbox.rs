@@ -43,10 +43,19 @@ pub struct Conn {
     dead: AtomicBool,
     close: Mutex<Option<(u16, String)>>,
     pub dropped_lossy: AtomicU64,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Conn {
     pub fn new(queue: usize) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
+        Self::with_metrics(queue, None)
+    }
+
+    /// A connection whose drops count in `liveroom_outbound_dropped_total`.
+    pub fn with_metrics(
+        queue: usize,
+        metrics: Option<Arc<crate::metrics::Metrics>>,
+    ) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(queue);
         let conn = Arc::new(Conn {
             tx,
@@ -54,6 +63,7 @@ impl Conn {
             dead: AtomicBool::new(false),
             close: Mutex::new(None),
             dropped_lossy: AtomicU64::new(0),
+            metrics,
         });
         (conn, rx)
     }
@@ -87,6 +97,9 @@ impl Conn {
             return;
         }
         if self.tx.try_send(item).is_err() {
+            if let Some(m) = &self.metrics {
+                m.outbound_disconnects.inc();
+            }
             tracing::warn!("client cannot keep up with its queue; disconnecting it");
             self.kill(
                 close_code::TRY_AGAIN,
@@ -101,6 +114,9 @@ impl Conn {
         }
         if self.tx.try_send(item).is_err() {
             self.dropped_lossy.fetch_add(1, Ordering::Relaxed);
+            if let Some(m) = &self.metrics {
+                m.outbound_dropped_lossy.inc();
+            }
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The async shell around one `liveroom_room::Room`: a task that owns the state, takes
 //! commands from sessions, runs the room's timers and retires the room when it is empty.
 
-use crate::hub::{Hub, RoomCmd, RoomKey, CLOSING};
+use crate::hub::{AdminCmd, Hub, RoomCmd, RoomInfo, RoomKey, CLOSING};
 use crate::outbox::SessionOutbox;
+use crate::webhooks;
 use liveroom_proto::body::error_body;
 use liveroom_proto::ErrCode;
 use liveroom_room::{Refusal, Room, RoomEvent};
+use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -25,11 +27,15 @@ async fn run(
         user_state_updates,
     );
     tracing::info!(appid = key.appid, room = %key.room_id, user_state_updates, "room created");
+    let created_at = hub.clock.now().unix_ms;
+    hub.metrics.rooms.inc();
+    hub.webhooks
+        .emit(key.appid, &key.room_id, webhooks::ROOM_CREATED, json!({}));
     loop {
         let deadline = room.poll_timeout().map(|t| hub.clock.instant(t));
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(cmd) => handle(&hub, &key, &mut room, cmd),
+                Some(cmd) => handle(&hub, &key, &mut room, created_at, cmd),
                 None => break,
             },
             _ = sleep_until(deadline), if deadline.is_some() => {
@@ -57,9 +63,16 @@ async fn run(
                     error_body(ErrCode::LOGIN_STATE, "room closed"),
                 );
             }
-            RoomCmd::Disconnected { .. } | RoomCmd::Leave { .. } | RoomCmd::Kick { .. } => {}
+            // Admin commands' oneshots drop: "no such room".
+            RoomCmd::Disconnected { .. }
+            | RoomCmd::Leave { .. }
+            | RoomCmd::Kick { .. }
+            | RoomCmd::Admin(_) => {}
         }
     }
+    hub.metrics.rooms.dec();
+    hub.webhooks
+        .emit(key.appid, &key.room_id, webhooks::ROOM_CLOSED, json!({}));
     tracing::info!(appid = key.appid, room = %key.room_id, "room closed");
 }
 
@@ -70,7 +83,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, cmd: RoomCmd) {
+fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: u64, cmd: RoomCmd) {
     let now = hub.clock.now();
     match cmd {
         RoomCmd::Login { input, reply } => {
@@ -93,6 +106,7 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, cmd: RoomCmd
             match room.request(now, member, req) {
                 Ok(body) => out.reply(cmd, seq, body),
                 Err(r) => {
+                    hub.metrics.error(r.code);
                     tracing::info!(appid = key.appid, room = %key.room_id, user = %out.ids.user_id, cmd, code = r.code.0, detail = %r.detail, "request refused");
                     out.reply(cmd, seq, error_body(r.code, &r.detail));
                 }
@@ -109,23 +123,117 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, cmd: RoomCmd
                 tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, reason, "kicked out");
             }
         }
+        RoomCmd::Admin(cmd) => admin(hub, key, room, created_at, cmd),
+    }
+}
+
+/// The admin API's commands (answers go back through their oneshots).
+fn admin(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: u64, cmd: AdminCmd) {
+    let now = hub.clock.now();
+    match cmd {
+        AdminCmd::Info(reply) => {
+            let _ = reply.send(RoomInfo {
+                appid: key.appid,
+                room_id: key.room_id.clone(),
+                users: room.online_count(),
+                streams: room.stream_list().1.len(),
+                created_at,
+                user_state_updates: room.user_state_updates(),
+            });
+        }
+        AdminCmd::Users(reply) => {
+            let _ = reply.send(room.member_list());
+        }
+        AdminCmd::Streams(reply) => {
+            let _ = reply.send(room.stream_list());
+        }
+        AdminCmd::Kick {
+            id_name,
+            reason,
+            reply,
+        } => {
+            let kicked = room.kick(&id_name, None, reason);
+            if kicked {
+                tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, reason, "kicked out by administrator");
+            }
+            let _ = reply.send(kicked);
+        }
+        AdminCmd::Close { reason, reply } => {
+            let n = room.online_count();
+            room.close(reason);
+            tracing::info!(appid = key.appid, room = %key.room_id, users = n, "room closed by administrator");
+            let _ = reply.send(n);
+        }
+        AdminCmd::Chat {
+            category,
+            msg_type,
+            content,
+            reply,
+        } => {
+            let _ = reply.send(room.system_chat(now, category, msg_type, content));
+        }
+        AdminCmd::Trans {
+            trans_type,
+            data,
+            id_name,
+            reply,
+        } => {
+            let _ = reply.send(room.system_trans(trans_type, data, id_name));
+        }
     }
 }
 
 fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
+    let (appid, room_id) = (key.appid, key.room_id.as_str());
     match ev {
+        RoomEvent::MemberAdded {
+            id_name,
+            nick_name,
+            role,
+            ..
+        } => {
+            hub.metrics.users.inc();
+            hub.webhooks.emit(
+                appid,
+                room_id,
+                webhooks::USER_JOINED,
+                json!({"id_name": id_name, "nick_name": nick_name, "role": role}),
+            );
+        }
         RoomEvent::MemberRemoved {
             id_name,
             key: member,
+            reason,
         } => {
-            tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, "left room");
-            hub.release(key.appid, &id_name, member);
+            tracing::info!(appid, room = %room_id, user = %id_name, reason = reason.as_str(), "left room");
+            hub.release(appid, &id_name, member);
+            hub.metrics.users.dec();
+            hub.webhooks.emit(
+                appid,
+                room_id,
+                webhooks::USER_LEFT,
+                json!({"id_name": id_name, "reason": reason.as_str()}),
+            );
         }
         RoomEvent::StreamAdded { stream_id, id_name } => {
-            tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, stream = %stream_id, "stream added");
+            tracing::info!(appid, room = %room_id, user = %id_name, stream = %stream_id, "stream added");
+            hub.metrics.streams.inc();
+            hub.webhooks.emit(
+                appid,
+                room_id,
+                webhooks::STREAM_ADDED,
+                json!({"stream_id": stream_id, "id_name": id_name}),
+            );
         }
         RoomEvent::StreamRemoved { stream_id, id_name } => {
-            tracing::info!(appid = key.appid, room = %key.room_id, user = %id_name, stream = %stream_id, "stream removed");
+            tracing::info!(appid, room = %room_id, user = %id_name, stream = %stream_id, "stream removed");
+            hub.metrics.streams.dec();
+            hub.webhooks.emit(
+                appid,
+                room_id,
+                webhooks::STREAM_REMOVED,
+                json!({"stream_id": stream_id, "id_name": id_name}),
+            );
         }
     }
 }

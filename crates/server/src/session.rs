@@ -46,7 +46,13 @@ struct Session {
 }
 
 pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
-    let (conn, rx) = Conn::new(state.config.session.outbound_queue);
+    let (conn, rx) = Conn::with_metrics(
+        state.config.session.outbound_queue,
+        Some(state.hub.metrics.clone()),
+    );
+    let metrics = state.hub.metrics.clone();
+    metrics.connections.inc();
+    metrics.connections_total.inc();
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, rx, conn.clone()));
     let mut shutdown = state.shutdown.clone();
@@ -103,6 +109,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
     if !writer_done {
         let _ = tokio::time::timeout(WRITER_FLUSH, writer).await;
     }
+    metrics.connections.dec();
     tracing::debug!(%peer, "room connection closed");
 }
 
@@ -183,6 +190,7 @@ impl Session {
             }
         };
         let h = frame.header;
+        self.state.hub.metrics.message(&h.cmd);
         if !self.bucket.take(self.state.hub.clock.now().mono_ms) {
             self.rate_limited += 1;
             if self.rate_limited.is_power_of_two() {
@@ -242,6 +250,7 @@ impl Session {
     }
 
     fn refuse(&self, h: &ReqHeader, code: ErrCode, detail: &str) {
+        self.state.hub.metrics.error(code);
         self.conn.send(Outbound::Reply {
             cmd: h.cmd.clone(),
             seq: h.seq,
@@ -324,6 +333,10 @@ impl Session {
         };
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return self.refuse(h, ErrCode::TOKEN, "token is for another room");
+        }
+        if let Err((code, detail)) = crate::third_party::check(&state, &app, &room_id, &req).await {
+            tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, detail = %detail, "third-party login refused");
+            return self.refuse(h, code, &detail);
         }
         let room_key = RoomKey {
             appid: app.appid,
@@ -479,6 +492,7 @@ impl Session {
         let client = self.state.business.clone();
         let out = l.out.clone();
         let seq = h.seq;
+        let metrics = self.state.hub.metrics.clone();
         tokio::spawn(async move {
             let answer = match client
                 .post_json(&url, body, &app.server_secret, timeout)
@@ -497,6 +511,7 @@ impl Session {
                     }),
                 ),
                 Err(e) => {
+                    metrics.error(ErrCode::RELAY_FAILED);
                     tracing::warn!(url = %url, error = %e, "relay failed");
                     out.reply("relay", seq, error_body(ErrCode::RELAY_FAILED, &e));
                 }

@@ -49,12 +49,15 @@ import { UserList } from './user-list';
 
 export type RoomState = 'logout' | 'trylogin' | 'login';
 
-/** Login error codes after which the retry schedule simply continues (notes §1.3). */
-export const LOGIN_RETRYABLE_CODES: readonly number[] = [1002, 1003];
-/** Minimum gap between two sendRoomMsg sends (notes §2). */
-export const ROOM_MSG_MIN_INTERVAL_MS = 500;
 /** Liveroom's "rate limited" err_code: a heartbeat answered with it still proves the session alive. */
 export const HB_RATE_LIMITED_CODE = 1000000003;
+/**
+ * Login error codes after which the retry schedule simply continues: 1002/1003 (notes §1.3), and Liveroom's
+ * "rate limited", which a later attempt passes.
+ */
+export const LOGIN_RETRYABLE_CODES: readonly number[] = [1002, 1003, HB_RATE_LIMITED_CODE];
+/** Minimum gap between two sendRoomMsg sends (notes §2). */
+export const ROOM_MSG_MIN_INTERVAL_MS = 500;
 /** client_type of a WebRTC client in the login body. */
 export const CLIENT_TYPE_WEBRTC = 3;
 

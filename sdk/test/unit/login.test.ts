@@ -113,13 +113,14 @@ describe('login', () => {
     expect(zg.config({ appid: 7, server: SERVER, idName: 'x', nickName: 'x', logLevel: 100 })).toBe(true);
   });
 
-  it('keeps trying after err 1002/1003 and succeeds on a later attempt over the open socket', () => {
+  it('keeps trying after err 1002/1003 (and rate limited) and succeeds on a later attempt over the open socket', () => {
     const zg = newClient();
     let n = 0;
     server.handlers.login = (f) => {
       n++;
       if (n === 1) return { err_code: 1002, err_message: 'x' };
       if (n === 2) return { err_code: 1003, err_message: 'x' };
+      if (n === 3) return { err_code: 1000000003, err_message: 'rate limited' };
       return server.loginOk(f);
     };
     const ok = vi.fn();
@@ -130,10 +131,12 @@ describe('login', () => {
     vi.advanceTimersByTime(2000);
     expect(ok).not.toHaveBeenCalled();
     vi.advanceTimersByTime(4000);
+    expect(ok).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(6000);
     expect(ok).toHaveBeenCalledTimes(1);
     expect(err).not.toHaveBeenCalled();
     expect(server.sockets).toHaveLength(1); // resent on the open socket
-    expect(server.sentOf('login').map((f) => f.header.seq)).toEqual([1, 2, 3]);
+    expect(server.sentOf('login').map((f) => f.header.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('stops at a fatal login error and reports it mapped (token error)', () => {

@@ -1,6 +1,8 @@
 //! Test harness: a real server on 127.0.0.1:0 (in this process) and real WebSocket clients.
 #![allow(dead_code)]
 
+pub mod business;
+
 pub use liveroom_client::{Frame, LoginOptions, RoomClient, WAIT};
 use liveroom_server::config::{Config, Overrides};
 use liveroom_server::{token, Server};
@@ -33,6 +35,7 @@ impl TestServer {
         let flags = Overrides {
             dev: file.is_none(),
             http: Some("127.0.0.1:0".into()),
+            metrics: Some("127.0.0.1:0".into()),
         };
         let config = Config::load(path.as_ref(), env, &flags).expect("test config");
         let server = liveroom_server::start(config).await.expect("server starts");

@@ -1,0 +1,436 @@
+//! The admin REST API under `/admin/v1/` (docs/business-server.md): rooms, their users and
+//! streams; kick, close, system messages, reliable messages; login tokens.
+//!
+//! Every request needs `Authorization: Bearer <admin.secret>`; the API is off (404) while
+//! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
+//! Room queries go to the room's actor and come back through a oneshot.
+
+use crate::hub::{AdminCmd, RoomCmd, RoomInfo, RoomKey};
+use crate::{token, AppState};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use liveroom_proto::errors::kick_reason;
+use liveroom_proto::limits::{CHAT_CONTENT_MAX_BYTES, MAX_ID_BYTES};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// An error answer: HTTP status and `{code, message}`.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    fn bad(message: impl Into<String>) -> ApiError {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    fn no_room(key: &RoomKey) -> ApiError {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "room_not_found",
+            format!("no room {:?} in app {}", key.room_id, key.appid),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (
+            self.status,
+            Json(json!({"code": self.code, "message": self.message})),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"liveroom-admin\""),
+            );
+        }
+        r
+    }
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    let room = "/admin/v1/apps/{appid}/rooms/{room_id}";
+    Router::new()
+        .route("/admin/v1/rooms", get(list_rooms))
+        .route("/admin/v1/apps/{appid}/rooms", get(list_app_rooms))
+        .route(room, get(room_info))
+        .route(&format!("{room}/users"), get(room_users))
+        .route(&format!("{room}/streams"), get(room_streams))
+        .route(&format!("{room}/users/{{id_name}}/kick"), post(kick_user))
+        .route(&format!("{room}/close"), post(close_room))
+        .route(&format!("{room}/messages"), post(send_message))
+        .route(&format!("{room}/trans"), post(send_trans))
+        .route("/admin/v1/tokens", post(mint_token))
+        .route("/admin/v1/{*rest}", get(not_found).post(not_found))
+        .route_layer(middleware::from_fn_with_state(state, authorize))
+}
+
+/// Constant-time comparison (the secret's length is not hidden).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn authorize(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let secret = &state.config.admin.secret;
+    if secret.is_empty() {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "admin_disabled",
+            "the admin API is off: set admin.secret",
+        )
+        .into_response();
+    }
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(t) if same(t.as_bytes(), secret.as_bytes()) => next.run(req).await,
+        Some(_) => {
+            tracing::warn!(path = %req.uri().path(), "admin API: wrong bearer token");
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "wrong admin bearer token",
+            )
+            .into_response()
+        }
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing Authorization: Bearer <admin.secret>",
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such admin endpoint")
+}
+
+fn parse_appid(s: &str) -> Result<u64, ApiError> {
+    s.parse::<u64>()
+        .ok()
+        .filter(|a| *a != 0)
+        .ok_or_else(|| ApiError::bad(format!("appid must be a positive number, not {s:?}")))
+}
+
+fn room_key(appid: &str, room_id: String) -> Result<RoomKey, ApiError> {
+    Ok(RoomKey {
+        appid: parse_appid(appid)?,
+        room_id,
+    })
+}
+
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad(format!("request body: {e}")))
+}
+
+/// Sends `make(reply)` to the room and waits for the answer; a missing or retiring room is
+/// `room_not_found`.
+async fn ask<T>(
+    state: &AppState,
+    key: &RoomKey,
+    make: impl FnOnce(oneshot::Sender<T>) -> AdminCmd,
+) -> Result<T, ApiError> {
+    let tx = state.hub.room(key).ok_or_else(|| ApiError::no_room(key))?;
+    let (reply, rx) = oneshot::channel();
+    tx.send(RoomCmd::Admin(make(reply)))
+        .await
+        .map_err(|_| ApiError::no_room(key))?;
+    rx.await.map_err(|_| ApiError::no_room(key))
+}
+
+async fn rooms_of(state: &AppState, appid: Option<u64>) -> Vec<RoomInfo> {
+    let keys: Vec<RoomKey> = state
+        .hub
+        .rooms()
+        .into_iter()
+        .filter(|k| appid.is_none() || appid == Some(k.appid))
+        .collect();
+    let asks = keys.iter().map(|k| ask(state, k, AdminCmd::Info));
+    let mut rooms: Vec<RoomInfo> = futures_util::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    rooms.sort_by(|a, b| (a.appid, &a.room_id).cmp(&(b.appid, &b.room_id)));
+    rooms
+}
+
+#[derive(Deserialize)]
+struct RoomsQuery {
+    appid: Option<String>,
+}
+
+async fn list_rooms(State(state): State<Arc<AppState>>, Query(q): Query<RoomsQuery>) -> ApiResult {
+    let appid = q.appid.as_deref().map(parse_appid).transpose()?;
+    Ok(Json(json!({"rooms": rooms_of(&state, appid).await})))
+}
+
+async fn list_app_rooms(
+    State(state): State<Arc<AppState>>,
+    Path(appid): Path<String>,
+) -> ApiResult {
+    let appid = parse_appid(&appid)?;
+    Ok(Json(json!({"rooms": rooms_of(&state, Some(appid)).await})))
+}
+
+async fn room_info(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id)): Path<(String, String)>,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let info = ask(&state, &key, AdminCmd::Info).await?;
+    Ok(Json(json!(info)))
+}
+
+async fn room_users(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id)): Path<(String, String)>,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let users: Vec<Value> = ask(&state, &key, AdminCmd::Users)
+        .await?
+        .into_iter()
+        .map(|m| {
+            json!({"id_name": m.id_name, "nick_name": m.nick_name, "role": m.role,
+                   "user_id": m.user_id.to_string(), "login_time": m.login_unix_ms,
+                   "connected": m.connected})
+        })
+        .collect();
+    Ok(Json(json!({"users": users})))
+}
+
+async fn room_streams(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id)): Path<(String, String)>,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let (seq, streams) = ask(&state, &key, AdminCmd::Streams).await?;
+    Ok(Json(json!({"stream_seq": seq, "streams": streams})))
+}
+
+async fn kick_user(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id, id_name)): Path<(String, String, String)>,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let kicked = ask(&state, &key, |reply| AdminCmd::Kick {
+        id_name: id_name.clone(),
+        reason: kick_reason::ADMIN,
+        reply,
+    })
+    .await?;
+    if !kicked {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "user_not_found",
+            format!("{id_name:?} is not in room {:?}", key.room_id),
+        ));
+    }
+    Ok(Json(json!({"kicked": id_name})))
+}
+
+async fn close_room(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id)): Path<(String, String)>,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let users = ask(&state, &key, |reply| AdminCmd::Close {
+        reason: kick_reason::ROOM_CLOSED,
+        reply,
+    })
+    .await?;
+    Ok(Json(json!({"closed": true, "users": users})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    content: String,
+    /// `msg_category` of the chat message: 2 (system) unless given.
+    #[serde(default = "system_category")]
+    category: u32,
+    /// `msg_type`: 1 (text) unless given.
+    #[serde(default = "text_type", rename = "type")]
+    msg_type: u32,
+}
+
+fn system_category() -> u32 {
+    2
+}
+
+fn text_type() -> u32 {
+    1
+}
+
+async fn send_message(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id)): Path<(String, String)>,
+    raw: Bytes,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let b: MessageBody = body(&raw)?;
+    if b.content.len() > CHAT_CONTENT_MAX_BYTES {
+        return Err(ApiError::bad(format!(
+            "content is over {CHAT_CONTENT_MAX_BYTES} bytes"
+        )));
+    }
+    let msg_id = ask(&state, &key, |reply| AdminCmd::Chat {
+        category: b.category,
+        msg_type: b.msg_type,
+        content: b.content,
+        reply,
+    })
+    .await?;
+    Ok(Json(json!({"msg_id": msg_id})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransBody {
+    trans_type: String,
+    trans_data: String,
+    /// Shown to clients as `trans_user_idname` ("" unless given).
+    #[serde(default)]
+    id_name: String,
+}
+
+async fn send_trans(
+    State(state): State<Arc<AppState>>,
+    Path((appid, room_id)): Path<(String, String)>,
+    raw: Bytes,
+) -> ApiResult {
+    let key = room_key(&appid, room_id)?;
+    let b: TransBody = body(&raw)?;
+    if b.id_name.len() > MAX_ID_BYTES {
+        return Err(ApiError::bad(format!(
+            "id_name is over {MAX_ID_BYTES} bytes"
+        )));
+    }
+    let trans_type = b.trans_type.clone();
+    let seq = ask(&state, &key, |reply| AdminCmd::Trans {
+        trans_type: b.trans_type,
+        data: b.trans_data,
+        id_name: b.id_name,
+        reply,
+    })
+    .await?
+    .map_err(|r| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused",
+            format!("{} ({}): {}", r.code.message(), r.code.0, r.detail),
+        )
+    })?;
+    Ok(Json(json!({"trans_type": trans_type, "trans_seq": seq})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    appid: u64,
+    id_name: String,
+    /// 2 (default) or 1 (legacy, when `tokens.allow_v1`).
+    #[serde(default = "v2")]
+    version: u32,
+    /// v2: the only room the token logs in to ("" = any).
+    #[serde(default)]
+    room_id: String,
+    /// v2: whether the token may publish streams.
+    #[serde(default = "yes")]
+    publish: bool,
+    /// Lifetime; `tokens.default_ttl_secs` unless given.
+    ttl_secs: Option<u64>,
+}
+
+fn v2() -> u32 {
+    2
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn mint_token(State(state): State<Arc<AppState>>, raw: Bytes) -> ApiResult {
+    let b: TokenBody = body(&raw)?;
+    if b.id_name.is_empty() || b.id_name.len() > MAX_ID_BYTES {
+        return Err(ApiError::bad(format!(
+            "id_name must be 1 to {MAX_ID_BYTES} bytes"
+        )));
+    }
+    if b.room_id.len() > MAX_ID_BYTES {
+        return Err(ApiError::bad(format!(
+            "room_id is over {MAX_ID_BYTES} bytes"
+        )));
+    }
+    let app = state.apps.get(b.appid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_app",
+            format!("no app {}", b.appid),
+        )
+    })?;
+    let ttl = b.ttl_secs.unwrap_or(state.config.tokens.default_ttl_secs);
+    if ttl == 0 {
+        return Err(ApiError::bad("ttl_secs must be positive"));
+    }
+    let expired = state.hub.clock.now().unix_ms / 1000 + ttl;
+    let t = match b.version {
+        2 => {
+            let privilege = token::PRIVILEGE_LOGIN
+                | if b.publish {
+                    token::PRIVILEGE_PUBLISH
+                } else {
+                    0
+                };
+            token::make_v2(
+                app.appid,
+                &app.server_secret,
+                &b.id_name,
+                &b.room_id,
+                privilege,
+                expired,
+            )
+        }
+        1 if !state.config.tokens.allow_v1 => {
+            return Err(ApiError::bad(
+                "v1 tokens are off on this server (tokens.allow_v1 = false)",
+            ))
+        }
+        1 if !b.room_id.is_empty() || !b.publish => {
+            return Err(ApiError::bad(
+                "v1 tokens carry no room or privilege: use version 2",
+            ))
+        }
+        1 => token::make_v1(app.appid, &app.app_sign, &b.id_name, expired),
+        v => return Err(ApiError::bad(format!("version must be 1 or 2, not {v}"))),
+    };
+    Ok(Json(
+        json!({"token": t, "version": b.version, "expired": expired}),
+    ))
+}

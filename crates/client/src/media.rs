@@ -18,7 +18,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{ClientError, Result, WAIT};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The media-signalling connection.
 pub struct MediaSignal {
@@ -31,8 +32,16 @@ pub struct MediaSignal {
 
 impl MediaSignal {
     pub async fn connect(url: &str, appid: u64, id_name: &str) -> Result<MediaSignal> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| ClientError::Io(e.to_string()))?;
-        Ok(MediaSignal { ws, seq: 0, appid, id_name: id_name.into(), buffered: Vec::new() })
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| ClientError::Io(e.to_string()))?;
+        Ok(MediaSignal {
+            ws,
+            seq: 0,
+            appid,
+            id_name: id_name.into(),
+            buffered: Vec::new(),
+        })
     }
 
     /// Sends a frame; returns its seq.
@@ -40,7 +49,10 @@ impl MediaSignal {
         self.seq += 1;
         let f = json!({"header": {"version": "1.0.1", "cmd": cmd, "appid": self.appid.to_string(), "seq": self.seq,
                                   "user_id": self.id_name, "session_id": session_id}, "body": body});
-        self.ws.send(Message::Text(f.to_string().into())).await.map_err(|e| ClientError::Io(e.to_string()))?;
+        self.ws
+            .send(Message::Text(f.to_string().into()))
+            .await
+            .map_err(|e| ClientError::Io(e.to_string()))?;
         Ok(self.seq)
     }
 
@@ -56,7 +68,8 @@ impl MediaSignal {
                 .map_err(|_| ClientError::Timeout(format!("no {cmd}")))?;
             match msg {
                 Some(Ok(Message::Text(t))) => {
-                    let v: Value = serde_json::from_str(t.as_str()).map_err(|e| ClientError::Io(e.to_string()))?;
+                    let v: Value = serde_json::from_str(t.as_str())
+                        .map_err(|e| ClientError::Io(e.to_string()))?;
                     if v["header"]["cmd"] == cmd {
                         return Ok(v);
                     }
@@ -84,33 +97,57 @@ impl MediaSignal {
     }
 
     pub async fn login(&mut self, token: &str, room_id: &str) -> Result<Value> {
-        self.request("LoginReq", 0, json!({"token": token, "tokenType": 0, "roomid": room_id, "anchorname": "",
-                                             "sdkversion": "liveroom-client", "osinfo": "rust"}))
-            .await
+        self.request(
+            "LoginReq",
+            0,
+            json!({"token": token, "tokenType": 0, "roomid": room_id, "anchorname": "",
+                                             "sdkversion": "liveroom-client", "osinfo": "rust"}),
+        )
+        .await
     }
 
     /// Creates a session (0 publish, 1 play); returns its id and the whole reply body.
-    pub async fn create_session(&mut self, kind: u8, stream_id: &str, stream_params: &str) -> Result<(u64, Value)> {
+    pub async fn create_session(
+        &mut self,
+        kind: u8,
+        stream_id: &str,
+        stream_params: &str,
+    ) -> Result<(u64, Value)> {
         let rsp = self
-            .request("CreateSessionReq", 0, json!({"type": kind, "stream_id": stream_id, "platform": "rust",
+            .request(
+                "CreateSessionReq",
+                0,
+                json!({"type": kind, "stream_id": stream_id, "platform": "rust",
                 "browser": "none", "version": "1", "app_id": self.appid, "negotiate_mode": 0,
-                "strAuthParam": stream_params, "sdk_version": 1}))
+                "strAuthParam": stream_params, "sdk_version": 1}),
+            )
             .await?;
         let sid = rsp["body"]["session_id"].as_u64().unwrap_or(0);
         Ok((sid, rsp["body"].clone()))
     }
 
     /// Sends the offer; returns the answer and the server's candidates (acknowledging both).
-    pub async fn negotiate(&mut self, session_id: u64, offer: &str) -> Result<(String, Vec<String>)> {
-        self.request("MediaDescReq", session_id, json!({"type": 0, "sdp": offer})).await?;
+    pub async fn negotiate(
+        &mut self,
+        session_id: u64,
+        offer: &str,
+    ) -> Result<(String, Vec<String>)> {
+        self.request("MediaDescReq", session_id, json!({"type": 0, "sdp": offer}))
+            .await?;
         let push = self.expect("MediaDescPush").await?;
-        self.send("MediaDescAck", session_id, json!({"result": 0})).await?;
+        self.send("MediaDescAck", session_id, json!({"result": 0}))
+            .await?;
         let answer = push["body"]["sdp"].as_str().unwrap_or("").to_string();
         let cands = self.expect("CandidateInfoPush").await?;
-        self.send("CandidateInfoAck", session_id, json!({"result": 0})).await?;
+        self.send("CandidateInfoAck", session_id, json!({"result": 0}))
+            .await?;
         let list = cands["body"]["infos"]
             .as_array()
-            .map(|a| a.iter().filter_map(|i| i["candidate"].as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["candidate"].as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         Ok((answer, list))
     }
@@ -120,7 +157,14 @@ impl MediaSignal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PeerOut {
     Connected,
-    Rtp { kind: MediaKind, codec: Codec, seq: u64, time: u32, marker: bool, payload: Vec<u8> },
+    Rtp {
+        kind: MediaKind,
+        codec: Codec,
+        seq: u64,
+        time: u32,
+        marker: bool,
+        payload: Vec<u8>,
+    },
     KeyframeRequest,
 }
 
@@ -128,7 +172,13 @@ pub enum PeerOut {
 #[derive(Debug)]
 pub enum PeerCmd {
     /// Writes one RTP packet on the track of `kind` with the codec given at creation.
-    Rtp { kind: MediaKind, seq: u64, time: u32, marker: bool, payload: Vec<u8> },
+    Rtp {
+        kind: MediaKind,
+        seq: u64,
+        time: u32,
+        marker: bool,
+        payload: Vec<u8>,
+    },
 }
 
 pub struct MediaPeer {
@@ -138,8 +188,12 @@ pub struct MediaPeer {
 
 /// The Rtc configuration of the native client: RTP mode, Opus, H.264 42e01f and VP8.
 fn client_rtc() -> Rtc {
-    let mut cfg = Rtc::builder().set_rtp_mode(true).clear_codecs().enable_opus(true, false);
-    cfg.codec_config().add_h264(108.into(), Some(109.into()), true, 0x42e01f);
+    let mut cfg = Rtc::builder()
+        .set_rtp_mode(true)
+        .clear_codecs()
+        .enable_opus(true, false);
+    cfg.codec_config()
+        .add_h264(108.into(), Some(109.into()), true, 0x42e01f);
     cfg.codec_config().enable_vp8(true);
     cfg.build(Instant::now())
 }
@@ -154,17 +208,30 @@ pub async fn start_peer(
     direction: Direction,
     video_codec: Codec,
 ) -> Result<MediaPeer> {
-    let socket = UdpSocket::bind("127.0.0.1:0").await.map_err(|e| ClientError::Io(e.to_string()))?;
-    let local = socket.local_addr().map_err(|e| ClientError::Io(e.to_string()))?;
+    let socket = UdpSocket::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| ClientError::Io(e.to_string()))?;
+    let local = socket
+        .local_addr()
+        .map_err(|e| ClientError::Io(e.to_string()))?;
     let mut rtc = client_rtc();
-    rtc.add_local_candidate(Candidate::host(local, "udp").map_err(|e| ClientError::Io(e.to_string()))?);
+    rtc.add_local_candidate(
+        Candidate::host(local, "udp").map_err(|e| ClientError::Io(e.to_string()))?,
+    );
     let mut change = rtc.sdp_api();
-    let mids: Vec<(MediaKind, Mid)> =
-        kinds.iter().map(|k| (*k, change.add_media(*k, direction, None, None, None))).collect();
-    let (offer, pending): (_, SdpPendingOffer) = change.apply().ok_or_else(|| ClientError::Io("no offer".into()))?;
+    let mids: Vec<(MediaKind, Mid)> = kinds
+        .iter()
+        .map(|k| (*k, change.add_media(*k, direction, None, None, None)))
+        .collect();
+    let (offer, pending): (_, SdpPendingOffer) = change
+        .apply()
+        .ok_or_else(|| ClientError::Io("no offer".into()))?;
     let (answer, candidates) = sig.negotiate(session_id, &offer.to_sdp_string()).await?;
-    let answer = SdpAnswer::from_sdp_string(&answer).map_err(|e| ClientError::Io(format!("bad answer: {e}")))?;
-    rtc.sdp_api().accept_answer(pending, answer).map_err(|e| ClientError::Io(e.to_string()))?;
+    let answer = SdpAnswer::from_sdp_string(&answer)
+        .map_err(|e| ClientError::Io(format!("bad answer: {e}")))?;
+    rtc.sdp_api()
+        .accept_answer(pending, answer)
+        .map_err(|e| ClientError::Io(e.to_string()))?;
     for c in candidates {
         match Candidate::from_sdp_string(&c) {
             Ok(c) => rtc.add_remote_candidate(c),
@@ -173,8 +240,19 @@ pub async fn start_peer(
     }
     let (cmd_tx, cmd_rx) = mpsc::channel(1024);
     let (out_tx, out_rx) = mpsc::channel(65536);
-    tokio::spawn(run_peer(rtc, socket, local, mids, video_codec, cmd_rx, out_tx));
-    Ok(MediaPeer { cmd: cmd_tx, out: out_rx })
+    tokio::spawn(run_peer(
+        rtc,
+        socket,
+        local,
+        mids,
+        video_codec,
+        cmd_rx,
+        out_tx,
+    ));
+    Ok(MediaPeer {
+        cmd: cmd_tx,
+        out: out_rx,
+    })
 }
 
 struct TxTrack {
@@ -186,12 +264,31 @@ struct TxTrack {
 fn find_tx(rtc: &mut Rtc, mids: &[(MediaKind, Mid)], video_codec: Codec) -> Vec<TxTrack> {
     let mut out = Vec::new();
     for (kind, mid) in mids {
-        let want = if *kind == MediaKind::Audio { Codec::Opus } else { video_codec };
-        let remote: Vec<Pt> = rtc.media(*mid).map(|m| m.remote_pts().to_vec()).unwrap_or_default();
-        let pt = rtc.codec_config().params().iter().find(|p| p.spec().codec == want && remote.contains(&p.pt())).map(|p| p.pt());
-        let ssrc = rtc.direct_api().stream_tx_by_mid(*mid, None).map(|s| s.ssrc());
+        let want = if *kind == MediaKind::Audio {
+            Codec::Opus
+        } else {
+            video_codec
+        };
+        let remote: Vec<Pt> = rtc
+            .media(*mid)
+            .map(|m| m.remote_pts().to_vec())
+            .unwrap_or_default();
+        let pt = rtc
+            .codec_config()
+            .params()
+            .iter()
+            .find(|p| p.spec().codec == want && remote.contains(&p.pt()))
+            .map(|p| p.pt());
+        let ssrc = rtc
+            .direct_api()
+            .stream_tx_by_mid(*mid, None)
+            .map(|s| s.ssrc());
         if let (Some(pt), Some(ssrc)) = (pt, ssrc) {
-            out.push(TxTrack { kind: *kind, ssrc, pt });
+            out.push(TxTrack {
+                kind: *kind,
+                ssrc,
+                pt,
+            });
         }
     }
     out
@@ -228,7 +325,11 @@ async fn run_peer(
                                 .find(|x| x.pt() == p.header.payload_type)
                                 .map(|x| x.spec().codec);
                             codec.map(|codec| PeerOut::Rtp {
-                                kind: if codec.is_audio() { MediaKind::Audio } else { MediaKind::Video },
+                                kind: if codec.is_audio() {
+                                    MediaKind::Audio
+                                } else {
+                                    MediaKind::Video
+                                },
                                 codec,
                                 seq: *p.seq_no,
                                 time: p.header.timestamp,
@@ -247,7 +348,9 @@ async fn run_peer(
                 Err(_) => return,
             }
         };
-        let wait = timeout.saturating_duration_since(Instant::now()).min(Duration::from_millis(100));
+        let wait = timeout
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(100));
         tokio::select! {
             r = socket.recv_from(&mut buf) => {
                 if let Ok((n, src)) = r {

@@ -25,7 +25,8 @@ pub fn compatible(src: &PayloadParams, dst: &PayloadParams) -> bool {
         return false;
     }
     if s.codec == Codec::H264 {
-        return s.format.packetization_mode.unwrap_or(0) == d.format.packetization_mode.unwrap_or(0);
+        return s.format.packetization_mode.unwrap_or(0)
+            == d.format.packetization_mode.unwrap_or(0);
     }
     true
 }

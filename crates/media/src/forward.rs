@@ -52,7 +52,9 @@ impl TrackOut {
             }
         }
         let out_seq = self.out_first_seq + (seq - self.src_first_seq);
-        let out_time = self.out_first_time.wrapping_add(time.wrapping_sub(self.src_first_time));
+        let out_time = self
+            .out_first_time
+            .wrapping_add(time.wrapping_sub(self.src_first_time));
         if self.last_out_seq.is_none_or(|l| out_seq > l) {
             self.last_out_seq = Some(out_seq);
             self.last_out_time = out_time;

@@ -13,7 +13,9 @@ pub fn is_keyframe_start(codec: Codec, payload: &[u8]) -> bool {
 
 /// An SPS, or an IDR slice that is not a continuation fragment.
 fn h264_starts_idr(p: &[u8]) -> bool {
-    let Some(&first) = p.first() else { return false };
+    let Some(&first) = p.first() else {
+        return false;
+    };
     match first & 0x1f {
         5 | 7 => true,
         // STAP-A: look at each aggregated NAL unit.
@@ -73,7 +75,10 @@ mod tests {
         assert!(is_keyframe_start(Codec::H264, &[0x65, 0x88]));
         assert!(!is_keyframe_start(Codec::H264, &[0x41, 0x9a]));
         // STAP-A carrying SPS.
-        assert!(is_keyframe_start(Codec::H264, &[0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x02, 0x68, 0xce]));
+        assert!(is_keyframe_start(
+            Codec::H264,
+            &[0x78, 0x00, 0x02, 0x67, 0x42, 0x00, 0x02, 0x68, 0xce]
+        ));
         // FU-A start of IDR / middle of IDR.
         assert!(is_keyframe_start(Codec::H264, &[0x7c, 0x85, 0x00]));
         assert!(!is_keyframe_start(Codec::H264, &[0x7c, 0x05, 0x00]));
@@ -86,7 +91,10 @@ mod tests {
         // Inter frame.
         assert!(!is_keyframe_start(Codec::Vp8, &[0x10, 0x51, 0x2a]));
         // X with 15-bit picture id, then key frame.
-        assert!(is_keyframe_start(Codec::Vp8, &[0x90, 0x80, 0x81, 0x23, 0x10]));
+        assert!(is_keyframe_start(
+            Codec::Vp8,
+            &[0x90, 0x80, 0x81, 0x23, 0x10]
+        ));
         // Not a start.
         assert!(!is_keyframe_start(Codec::Vp8, &[0x00, 0x50]));
     }

@@ -38,16 +38,10 @@ pub enum Role {
 pub type PeerId = u64;
 
 /// Camera and microphone status of a published stream (0 on, 2 off, as on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AvStatus {
     pub camera: u32,
     pub mic: u32,
-}
-
-impl Default for AvStatus {
-    fn default() -> Self {
-        AvStatus { camera: 0, mic: 0 }
-    }
 }
 
 /// What the worker tells a peer's signalling session.
@@ -136,7 +130,13 @@ impl SfuHandle {
     ) -> Result<Opened, String> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(SfuCmd::Open { key, role, offer, events, reply })
+            .send(SfuCmd::Open {
+                key,
+                role,
+                offer,
+                events,
+                reply,
+            })
             .await
             .map_err(|_| "media worker stopped".to_string())?;
         rx.await.map_err(|_| "media worker stopped".to_string())?
@@ -173,7 +173,16 @@ pub async fn start(config: SfuConfig) -> std::io::Result<SfuHandle> {
         config.advertise.clone()
     };
     let (tx, rx) = mpsc::channel(SFU_INBOX);
-    let candidates: Vec<SocketAddr> = advertise.iter().map(|ip| SocketAddr::new(*ip, addr.port())).collect();
-    tokio::spawn(worker::run(socket, addr, candidates, config.connect_timeout, rx));
+    let candidates: Vec<SocketAddr> = advertise
+        .iter()
+        .map(|ip| SocketAddr::new(*ip, addr.port()))
+        .collect();
+    tokio::spawn(worker::run(
+        socket,
+        addr,
+        candidates,
+        config.connect_timeout,
+        rx,
+    ));
     Ok(SfuHandle { tx, addr })
 }

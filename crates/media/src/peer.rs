@@ -30,6 +30,8 @@ pub struct Peer {
     pub addrs: Vec<SocketAddr>,
     /// Publisher: SSRCs of incoming video, for key-frame requests.
     pub video_ssrcs: Vec<Ssrc>,
+    /// Publisher: mids of incoming video (their streams exist once the offer declared SSRCs).
+    pub video_mids: Vec<Mid>,
     pub last_keyframe_request: Option<Instant>,
     /// Player: the outgoing tracks.
     pub audio_out: Option<OutTrack>,
@@ -37,7 +39,15 @@ pub struct Peer {
 }
 
 impl Peer {
-    pub fn new(id: PeerId, key: StreamKey, role: Role, rtc: Rtc, ufrag: String, events: mpsc::Sender<PeerEvent>, now: Instant) -> Peer {
+    pub fn new(
+        id: PeerId,
+        key: StreamKey,
+        role: Role,
+        rtc: Rtc,
+        ufrag: String,
+        events: mpsc::Sender<PeerEvent>,
+        now: Instant,
+    ) -> Peer {
         Peer {
             id,
             key,
@@ -50,6 +60,7 @@ impl Peer {
             deadline: None,
             addrs: Vec::new(),
             video_ssrcs: Vec::new(),
+            video_mids: Vec::new(),
             last_keyframe_request: None,
             audio_out: None,
             video_out: None,

@@ -117,7 +117,13 @@ async fn sleep_until(t: Option<Instant>) {
 impl Worker {
     fn on_cmd(&mut self, cmd: SfuCmd) {
         match cmd {
-            SfuCmd::Open { key, role, offer, events, reply } => {
+            SfuCmd::Open {
+                key,
+                role,
+                offer,
+                events,
+                reply,
+            } => {
                 let r = self.open(key, role, &offer, events);
                 let _ = reply.send(r);
             }
@@ -126,26 +132,41 @@ impl Worker {
             SfuCmd::Stats { reply } => {
                 let mut s = self.stats.clone();
                 s.peers = self.peers.len();
-                s.publishers = self.peers.values().filter(|p| p.role == Role::Publish).count();
+                s.publishers = self
+                    .peers
+                    .values()
+                    .filter(|p| p.role == Role::Publish)
+                    .count();
                 s.players = s.peers - s.publishers;
                 let _ = reply.send(s);
             }
         }
     }
 
-    fn open(&mut self, key: StreamKey, role: Role, offer: &str, events: mpsc::Sender<PeerEvent>) -> Result<Opened, String> {
+    fn open(
+        &mut self,
+        key: StreamKey,
+        role: Role,
+        offer: &str,
+        events: mpsc::Sender<PeerEvent>,
+    ) -> Result<Opened, String> {
         let now = Instant::now();
         let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("bad offer: {e}"))?;
         let creds = IceCreds::new();
         let ufrag = creds.ufrag.clone();
-        let mut rtc = codecs::rtc_config().set_local_ice_credentials(creds).build(now);
+        let mut rtc = codecs::rtc_config()
+            .set_local_ice_credentials(creds)
+            .build(now);
         let mut candidates = Vec::new();
         for addr in &self.candidates {
             let c = Candidate::host(*addr, "udp").map_err(|e| format!("candidate {addr}: {e}"))?;
             candidates.push(candidate_line(&c.to_sdp_string()));
             rtc.add_local_candidate(c);
         }
-        let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| format!("cannot answer offer: {e}"))?;
+        let answer = rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| format!("cannot answer offer: {e}"))?;
         let id = self.next_id;
         self.next_id += 1;
         let peer = Peer::new(id, key.clone(), role, rtc, ufrag.clone(), events, now);
@@ -170,7 +191,11 @@ impl Worker {
         self.drain(id);
         self.process_queue();
         tracing::info!(appid = key.appid, stream = %key.stream_id, peer = id, ?role, "media peer opened");
-        Ok(Opened { peer: id, answer: answer.to_sdp_string(), candidates })
+        Ok(Opened {
+            peer: id,
+            answer: answer.to_sdp_string(),
+            candidates,
+        })
     }
 
     fn close(&mut self, id: PeerId) {
@@ -178,7 +203,9 @@ impl Worker {
     }
 
     fn close_peer(&mut self, id: PeerId, remove_from_stream: bool) {
-        let Some(mut p) = self.peers.remove(&id) else { return };
+        let Some(mut p) = self.peers.remove(&id) else {
+            return;
+        };
         p.rtc.disconnect();
         self.by_ufrag.remove(&p.ufrag);
         for a in &p.addrs {
@@ -207,7 +234,9 @@ impl Worker {
         if p.role != Role::Publish {
             return;
         }
-        let Some(s) = self.streams.get_mut(&p.key) else { return };
+        let Some(s) = self.streams.get_mut(&p.key) else {
+            return;
+        };
         if s.publisher != Some(id) || s.status == status {
             s.status = status;
             return;
@@ -244,7 +273,9 @@ impl Worker {
             self.stats.dropped_datagrams += 1;
             return;
         };
-        let Some(p) = self.peers.get_mut(&id) else { return };
+        let Some(p) = self.peers.get_mut(&id) else {
+            return;
+        };
         let input = Input::Receive(Instant::now(), recv);
         if !p.rtc.accepts(&input) {
             self.stats.dropped_datagrams += 1;
@@ -287,7 +318,10 @@ impl Worker {
         let stale: Vec<PeerId> = self
             .peers
             .values()
-            .filter(|p| (!p.connected && now.duration_since(p.created) > self.connect_timeout) || !p.rtc.is_alive())
+            .filter(|p| {
+                (!p.connected && now.duration_since(p.created) > self.connect_timeout)
+                    || !p.rtc.is_alive()
+            })
             .map(|p| p.id)
             .collect();
         for id in stale {
@@ -301,7 +335,9 @@ impl Worker {
 
     /// Polls a peer until it wants a timeout: sends its datagrams, queues its events.
     fn drain(&mut self, id: PeerId) {
-        let Some(p) = self.peers.get_mut(&id) else { return };
+        let Some(p) = self.peers.get_mut(&id) else {
+            return;
+        };
         loop {
             match p.rtc.poll_output() {
                 Ok(Output::Timeout(t)) => {
@@ -348,9 +384,21 @@ impl Worker {
                 }
             }
             Event::MediaAdded(m) => {
-                let Some(p) = self.peers.get_mut(&id) else { return };
-                if p.role == Role::Play {
-                    let out = OutTrack { mid: m.mid, ssrc: None, track: TrackOut::default() };
+                let Some(p) = self.peers.get_mut(&id) else {
+                    return;
+                };
+                if p.role == Role::Publish && m.kind == MediaKind::Video {
+                    p.video_mids.push(m.mid);
+                }
+                if p.role == Role::Play && p.out_track(m.kind).is_none() {
+                    // A player's video starts at a key frame, whenever it connects.
+                    let mut track = TrackOut::default();
+                    track.waiting_keyframe = m.kind == MediaKind::Video;
+                    let out = OutTrack {
+                        mid: m.mid,
+                        ssrc: None,
+                        track,
+                    };
                     match m.kind {
                         MediaKind::Audio => p.audio_out = Some(out),
                         MediaKind::Video => p.video_out = Some(out),
@@ -359,7 +407,10 @@ impl Worker {
             }
             Event::KeyframeRequest(_) => {
                 let key = self.peers.get(&id).map(|p| p.key.clone());
-                if let Some(publisher) = key.and_then(|k| self.streams.get(&k)).and_then(|s| s.publisher) {
+                if let Some(publisher) = key
+                    .and_then(|k| self.streams.get(&k))
+                    .and_then(|s| s.publisher)
+                {
                     self.request_keyframe(publisher);
                 }
             }
@@ -374,7 +425,9 @@ impl Worker {
     }
 
     fn on_connected(&mut self, id: PeerId) {
-        let Some(p) = self.peers.get_mut(&id) else { return };
+        let Some(p) = self.peers.get_mut(&id) else {
+            return;
+        };
         p.connected = true;
         p.emit(PeerEvent::Connected(id));
         let key = p.key.clone();
@@ -395,17 +448,31 @@ impl Worker {
     /// Asks a publisher for a key frame (PLI), at most every `KEYFRAME_REQUEST_MIN_INTERVAL`.
     fn request_keyframe(&mut self, publisher: PeerId) {
         let now = Instant::now();
-        let Some(p) = self.peers.get_mut(&publisher) else { return };
-        if p.last_keyframe_request.is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_MIN_INTERVAL) {
+        let Some(p) = self.peers.get_mut(&publisher) else {
+            return;
+        };
+        if p.last_keyframe_request
+            .is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_MIN_INTERVAL)
+        {
             return;
         }
         let mut asked = false;
         let ssrcs = p.video_ssrcs.clone();
+        let mids = p.video_mids.clone();
         let mut api = p.rtc.direct_api();
         for ssrc in ssrcs {
             if let Some(rx) = api.stream_rx(&ssrc) {
                 rx.request_keyframe(KeyframeRequestKind::Pli);
                 asked = true;
+            }
+        }
+        if !asked {
+            // No video seen yet: the streams the offer declared still take a request.
+            for mid in mids {
+                if let Some(rx) = api.stream_rx_by_mid(mid, None) {
+                    rx.request_keyframe(KeyframeRequestKind::Pli);
+                    asked = true;
+                }
             }
         }
         if asked {
@@ -417,21 +484,36 @@ impl Worker {
 
     /// Copies a publisher's RTP packet to every connected player of its stream.
     fn forward(&mut self, from: PeerId, pkt: RtpPacket) {
-        let Some(p) = self.peers.get_mut(&from) else { return };
+        let Some(p) = self.peers.get_mut(&from) else {
+            return;
+        };
         if p.role != Role::Publish {
             return;
         }
         let pt = pkt.header.payload_type;
-        let Some(src) = p.rtc.codec_config().params().iter().find(|x| x.pt() == pt).cloned() else {
+        let Some(src) = p
+            .rtc
+            .codec_config()
+            .params()
+            .iter()
+            .find(|x| x.pt() == pt)
+            .cloned()
+        else {
             return;
         };
         let codec = src.spec().codec;
-        let kind = if codec.is_audio() { MediaKind::Audio } else { MediaKind::Video };
+        let kind = if codec.is_audio() {
+            MediaKind::Audio
+        } else {
+            MediaKind::Video
+        };
         if kind == MediaKind::Video && !p.video_ssrcs.contains(&pkt.header.ssrc) {
             p.video_ssrcs.push(pkt.header.ssrc);
         }
         let key = p.key.clone();
-        let Some(stream) = self.streams.get_mut(&key) else { return };
+        let Some(stream) = self.streams.get_mut(&key) else {
+            return;
+        };
         if stream.publisher != Some(from) {
             return;
         }
@@ -445,7 +527,9 @@ impl Worker {
         };
         let mut waiting = false;
         for pid in &players {
-            if self.write_to_player(*pid, kind, &src, pt, codec, keyframe, &pkt, &ext) == Write::WaitingKeyframe {
+            if self.write_to_player(*pid, kind, &src, pt, codec, keyframe, &pkt, &ext)
+                == Write::WaitingKeyframe
+            {
                 waiting = true;
             }
         }
@@ -469,7 +553,9 @@ impl Worker {
         pkt: &RtpPacket,
         ext: &ExtensionValues,
     ) -> Write {
-        let Some(pl) = self.peers.get_mut(&pid) else { return Write::Skipped };
+        let Some(pl) = self.peers.get_mut(&pid) else {
+            return Write::Skipped;
+        };
         if !pl.connected {
             return Write::Skipped;
         }
@@ -477,8 +563,14 @@ impl Worker {
             None => return Write::Skipped,
             Some(Some(pt)) => pt,
             Some(None) => {
-                let Some(mid) = pl.out_track(kind).map(|o| o.mid) else { return Write::Skipped };
-                let remote: Vec<Pt> = pl.rtc.media(mid).map(|m| m.remote_pts().to_vec()).unwrap_or_default();
+                let Some(mid) = pl.out_track(kind).map(|o| o.mid) else {
+                    return Write::Skipped;
+                };
+                let remote: Vec<Pt> = pl
+                    .rtc
+                    .media(mid)
+                    .map(|m| m.remote_pts().to_vec())
+                    .unwrap_or_default();
                 let found = pl
                     .rtc
                     .codec_config()
@@ -488,7 +580,11 @@ impl Worker {
                     .find(|d| codecs::compatible(src, d))
                     .map(|d| d.pt());
                 let Some(dst) = found else {
-                    tracing::warn!(peer = pid, ?codec, "player did not negotiate the publisher's codec");
+                    tracing::warn!(
+                        peer = pid,
+                        ?codec,
+                        "player did not negotiate the publisher's codec"
+                    );
                     if let Some(o) = pl.out_track(kind) {
                         o.track.pt_map.push((src_pt, src_pt));
                     }
@@ -500,7 +596,9 @@ impl Worker {
                 dst
             }
         };
-        let Some(out) = pl.out_track(kind) else { return Write::Skipped };
+        let Some(out) = pl.out_track(kind) else {
+            return Write::Skipped;
+        };
         if out.track.waiting_keyframe {
             if !keyframe {
                 return Write::WaitingKeyframe;
@@ -508,11 +606,18 @@ impl Worker {
             out.track.waiting_keyframe = false;
         }
         let mid = out.mid;
-        let (seq, time) = out.track.rewrite(*pkt.header.ssrc, pkt.seq_no, pkt.header.timestamp);
+        let (seq, time) = out
+            .track
+            .rewrite(*pkt.header.ssrc, pkt.seq_no, pkt.header.timestamp);
         let ssrc = match out.ssrc {
             Some(s) => s,
             None => {
-                let Some(s) = pl.rtc.direct_api().stream_tx_by_mid(mid, None).map(|s| s.ssrc()) else {
+                let Some(s) = pl
+                    .rtc
+                    .direct_api()
+                    .stream_tx_by_mid(mid, None)
+                    .map(|s| s.ssrc())
+                else {
                     return Write::Skipped;
                 };
                 if let Some(o) = pl.out_track(kind) {
@@ -522,7 +627,9 @@ impl Worker {
             }
         };
         let mut api = pl.rtc.direct_api();
-        let Some(tx) = api.stream_tx(&ssrc) else { return Write::Skipped };
+        let Some(tx) = api.stream_tx(&ssrc) else {
+            return Write::Skipped;
+        };
         let write = RtpWrite::new(dst_pt, seq, time, pkt.timestamp, pkt.payload.clone())
             .marker(pkt.header.marker)
             .ext_vals(ext.clone())

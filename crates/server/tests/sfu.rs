@@ -87,7 +87,7 @@ async fn one_publisher_reaches_every_player_from_a_key_frame_with_contiguous_seq
                 got.push((seq, payload));
             }
         }
-        assert_eq!(got[0].1, h264_idr(0), "the first packet a player gets is the key frame");
+        assert_eq!(got[0].1, h264_idr(0), "the first packet a player gets is the key frame: {got:?}");
         for (i, (seq, payload)) in got.iter().enumerate() {
             assert_eq!(*seq, got[0].0 + i as u64, "contiguous sequence numbers");
             let want = if i == 0 { h264_idr(0) } else { h264_delta(i as u8) };

@@ -494,6 +494,35 @@ pub struct BigImMerge {
     pub msg_data: Vec<BigImData>,
 }
 
+// ---------------------------------------------------------------- media dispatch
+
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[ts(export)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// `webrtc_url`: where to signal a publish (`ptype: "push"`) or a play (`"pull"`).
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[ts(export)]
+pub struct WebrtcUrlReq {
+    pub stream_id: String,
+    pub ptype: String,
+    #[serde(default)]
+    pub signals: Vec<String>,
+    #[serde(default)]
+    pub header_kvs: Vec<KeyValue>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]
+#[ts(export)]
+pub struct WebrtcUrlRsp {
+    pub stream_id: String,
+    pub ptype: String,
+    pub urls: Vec<String>,
+}
+
 // ---------------------------------------------------------------- kick-out
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, TS)]

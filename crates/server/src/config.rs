@@ -25,7 +25,32 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     pub third_party_auth: ThirdPartyAuthConfig,
     pub admin: AdminConfig,
+    pub rtc: RtcConfig,
     pub apps: Vec<AppConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RtcConfig {
+    /// Media (WebRTC) UDP listener shared by every peer ("" = media off; port 0 = free port).
+    pub listen: String,
+    /// Addresses announced in ICE candidates (public IPs behind NAT); empty = the bound IP.
+    pub public_ips: Vec<String>,
+    /// Check `streamParams` (zg_expired, zg_nonce, zg_token) when a media session is created.
+    pub stream_auth: bool,
+    /// A media peer that has not connected this long after its offer is dropped.
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for RtcConfig {
+    fn default() -> Self {
+        RtcConfig {
+            listen: "127.0.0.1:8283".into(),
+            public_ips: Vec::new(),
+            stream_auth: false,
+            connect_timeout_ms: 15_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -291,6 +316,8 @@ pub struct Overrides {
     pub http: Option<String>,
     /// `--metrics ADDR`.
     pub metrics: Option<String>,
+    /// `--rtc ADDR`.
+    pub rtc: Option<String>,
 }
 
 /// Environment variables that are not config keys but are ours (read elsewhere).
@@ -330,6 +357,9 @@ impl Config {
         }
         if flags.dev {
             table.insert("dev".into(), toml::Value::Boolean(true));
+        }
+        if let Some(rtc) = &flags.rtc {
+            set_path(&mut table, &["rtc".into(), "listen".into()], toml::Value::String(rtc.clone()));
         }
         if let Some(http) = &flags.http {
             set_path(
@@ -486,6 +516,7 @@ mod tests {
                 dev: true,
                 http: Some("127.0.0.1:3".into()),
                 metrics: Some("127.0.0.1:0".into()),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -495,26 +526,14 @@ mod tests {
 
     #[test]
     fn operations_keys_are_checked() {
-        let e = load(
-            "dev = true\n[http]\ntls_cert = \"c.pem\"\n",
-            &[],
-            Overrides::default(),
-        )
-        .unwrap_err();
+        let e = load("dev = true\n[http]\ntls_cert = \"c.pem\"\n", &[], Overrides::default())
+            .unwrap_err();
         assert!(e.contains("tls_key"), "{e}");
-        let e = load(
-            "dev = true\n[webhooks]\nevents = [\"nope\"]\n",
-            &[],
-            Overrides::default(),
-        )
-        .unwrap_err();
+        let e = load("dev = true\n[webhooks]\nevents = [\"nope\"]\n", &[], Overrides::default())
+            .unwrap_err();
         assert!(e.contains("nope"), "{e}");
-        let e = load(
-            "dev = true\n[admin]\nsecret = \"short\"\n",
-            &[],
-            Overrides::default(),
-        )
-        .unwrap_err();
+        let e = load("dev = true\n[admin]\nsecret = \"short\"\n", &[], Overrides::default())
+            .unwrap_err();
         assert!(e.contains("admin.secret"), "{e}");
         let e = load(
             "dev = true\n[third_party_auth]\nrequired = true\n",

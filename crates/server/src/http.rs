@@ -26,6 +26,7 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/ws", get(room_ws))
+        .route("/media", get(media_ws))
         .route("/token", get(dev_token))
         .route("/livez", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -48,13 +49,30 @@ async fn room_ws(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     if state.draining.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
     }
+    // Media dispatch answers a URL on the host the client reached us by.
+    let scheme = if state.config.http.tls_cert.is_empty() { "ws" } else { "wss" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let media_url = format!("{scheme}://{host}/media");
     ws.max_message_size(WS_TRANSPORT_LIMIT.max(MAX_FRAME_BYTES * 2))
         .max_frame_size(WS_TRANSPORT_LIMIT)
-        .on_upgrade(move |socket| session::serve(socket, state, peer))
+        .on_upgrade(move |socket| session::serve(socket, state, peer, media_url))
+}
+
+async fn media_ws(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+    if state.draining.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
+    }
+    ws.max_message_size(crate::media_signal::MAX_MEDIA_FRAME_BYTES * 2)
+        .on_upgrade(move |socket| crate::media_signal::serve(socket, state))
 }
 
 #[derive(Deserialize)]

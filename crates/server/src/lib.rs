@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod log_collector;
+pub mod media_signal;
 pub mod metrics;
 pub mod outbox;
 pub mod ratelimit;
@@ -41,6 +42,38 @@ pub struct AppState {
     /// Flips to true at shutdown; sessions close their sockets (clients log in again later).
     pub shutdown: watch::Receiver<bool>,
     pub draining: AtomicBool,
+    /// The SFU, unless media is off (`rtc.listen = ""`).
+    pub sfu: Option<liveroom_media::SfuHandle>,
+    /// TURN/STUN servers handed to media sessions.
+    pub turn: Option<TurnService>,
+}
+
+/// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnGrant {
+    pub turn_url: String,
+    pub stun_url: String,
+    pub username: String,
+    pub credential: String,
+}
+
+/// Where media sessions are told to find a TURN relay, and how their credentials are made
+/// (coturn REST style, so an external coturn can take the embedded relay's place).
+#[derive(Debug, Clone)]
+pub struct TurnService {
+    pub turn_url: String,
+    pub stun_url: String,
+    pub secret: String,
+    pub ttl_secs: u64,
+}
+
+impl AppState {
+    pub fn turn_grant(&self, user: &str) -> Option<TurnGrant> {
+        let t = self.turn.as_ref()?;
+        let now = self.hub.clock.now().unix_ms / 1000;
+        let (username, credential) = liveroom_turn::rest_credentials(&t.secret, user, t.ttl_secs, now);
+        Some(TurnGrant { turn_url: t.turn_url.clone(), stun_url: t.stun_url.clone(), username, credential })
+    }
 }
 
 /// A running server.
@@ -50,6 +83,8 @@ pub struct Server {
     pub tls: bool,
     /// The Prometheus listener (`metrics.listen`), unless off.
     pub metrics_addr: Option<SocketAddr>,
+    /// The media UDP socket, unless media is off.
+    pub rtc_addr: Option<SocketAddr>,
     pub state: Arc<AppState>,
     shutdown_tx: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -91,12 +126,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         Some(
             TcpListener::bind(&config.metrics.listen)
                 .await
-                .map_err(|e| {
-                    format!(
-                        "cannot bind metrics listener {}: {e}",
-                        config.metrics.listen
-                    )
-                })?,
+                .map_err(|e| format!("cannot bind metrics listener {}: {e}", config.metrics.listen))?,
         )
     };
     let metrics_addr = match &metrics_listener {
@@ -114,6 +144,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         )),
         None => None,
     };
+    let sfu = start_sfu(&config).await?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let apps = Apps::from_config(&config);
     let business = BusinessClient::new();
@@ -135,6 +166,8 @@ pub async fn start(config: Config) -> Result<Server, String> {
         log_collector,
         shutdown: shutdown_rx.clone(),
         draining: AtomicBool::new(false),
+        sfu: sfu.clone(),
+        turn: None,
         config,
     });
     let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -180,6 +213,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         http_addr,
         tls: is_tls,
         metrics_addr,
+        rtc_addr: sfu.map(|s| s.addr),
         state,
         shutdown_tx,
         task,
@@ -196,6 +230,9 @@ impl Server {
         }
         if let Some(m) = self.metrics_addr {
             line["metrics"] = m.to_string().into();
+        }
+        if let Some(r) = self.rtc_addr {
+            line["rtc"] = r.to_string().into();
         }
         line.to_string()
     }
@@ -234,4 +271,30 @@ impl Server {
             t.abort();
         }
     }
+}
+
+/// Binds the media UDP socket and starts the SFU (`rtc.listen`; "" = media off).
+async fn start_sfu(config: &Config) -> Result<Option<liveroom_media::SfuHandle>, String> {
+    if config.rtc.listen.is_empty() {
+        return Ok(None);
+    }
+    let listen: SocketAddr = config
+        .rtc
+        .listen
+        .parse()
+        .map_err(|e| format!("rtc.listen {:?}: {e}", config.rtc.listen))?;
+    let advertise = config
+        .rtc
+        .public_ips
+        .iter()
+        .map(|ip| ip.parse().map_err(|e| format!("rtc.public_ips {ip:?}: {e}")))
+        .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
+    let sfu = liveroom_media::start(liveroom_media::SfuConfig {
+        listen,
+        advertise,
+        connect_timeout: Duration::from_millis(config.rtc.connect_timeout_ms),
+    })
+    .await
+    .map_err(|e| format!("cannot start media on {listen}: {e}"))?;
+    Ok(Some(sfu))
 }

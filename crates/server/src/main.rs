@@ -27,6 +27,9 @@ struct Cli {
     /// Prometheus metrics listener address (default 127.0.0.1:9282); port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<String>,
+    /// Media (WebRTC) UDP listener address; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    rtc: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -102,6 +105,8 @@ fn main() {
         dev: cli.dev,
         http: cli.http,
         metrics: cli.metrics,
+        rtc: cli.rtc,
+        ..Default::default()
     };
     let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
         Ok(c) => c,

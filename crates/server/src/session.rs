@@ -9,7 +9,7 @@ use crate::{token, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::SinkExt;
-use liveroom_proto::body::{self, error_body, ok_body, LoginReq, PushKickout, RelayReq, RelayRsp};
+use liveroom_proto::body::{WebrtcUrlReq, WebrtcUrlRsp, self, error_body, ok_body, LoginReq, PushKickout, RelayReq, RelayRsp};
 use liveroom_proto::envelope::SessionIds;
 use liveroom_proto::errors::kick_reason;
 use liveroom_proto::limits::*;
@@ -25,6 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 const LOGIN_ATTEMPTS: usize = 3;
 /// How long the end of a connection waits for its writer to flush.
 const WRITER_FLUSH: Duration = Duration::from_secs(2);
+/// How long a close frame may wait for a client's full socket.
+const CLOSE_WRITE: Duration = Duration::from_secs(1);
 
 struct LoggedIn {
     room_key: RoomKey,
@@ -38,6 +40,8 @@ struct LoggedIn {
 
 struct Session {
     state: Arc<AppState>,
+    /// The media-signalling URL `webrtc_url` answers.
+    media_url: String,
     conn: Arc<Conn>,
     peer: SocketAddr,
     bucket: TokenBucket,
@@ -45,7 +49,7 @@ struct Session {
     rate_limited: u64,
 }
 
-pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
+pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, media_url: String) {
     let (conn, rx) = Conn::with_metrics(
         state.config.session.outbound_queue,
         Some(state.hub.metrics.clone()),
@@ -68,6 +72,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
             now_ms,
         ),
         state,
+        media_url,
         conn: conn.clone(),
         peer,
         login: None,
@@ -122,10 +127,7 @@ async fn write_loop(
     loop {
         let item = tokio::select! {
             biased;
-            (code, reason) = conn.killed() => {
-                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                return;
-            }
+            (code, reason) = conn.killed() => return close(&mut sink, code, reason).await,
             item = rx.recv() => item,
         };
         let Some(item) = item else { return };
@@ -152,7 +154,14 @@ async fn write_loop(
                 encode_push("push_kickout", push_seq, "", &ids, &body)
             }
         };
-        if sink.send(Message::Text(text.into())).await.is_err() {
+        // A client that stops reading blocks this write once its socket is full; a kill
+        // (its queue overflowed, a timeout) must still end the connection.
+        let sent = tokio::select! {
+            biased;
+            r = sink.send(Message::Text(text.into())) => r.is_ok(),
+            (code, reason) = conn.killed() => return close(&mut sink, code, reason).await,
+        };
+        if !sent {
             conn.kill(close_code::NORMAL, "");
             return;
         }
@@ -160,6 +169,15 @@ async fn write_loop(
             conn.kill(close_code::NORMAL, "kicked out");
         }
     }
+}
+
+/// Sends the close frame, but gives up on a client that does not read.
+async fn close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: String) {
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(CLOSE_WRITE, sink.send(frame)).await;
 }
 
 impl Session {
@@ -223,6 +241,7 @@ impl Session {
             "trans_fetch" => self.parsed(&h, body, Request::TransFetch).await,
             "bigim_chat" => self.parsed(&h, body, Request::BigIm).await,
             "relay" => self.relay(&h, body),
+            "webrtc_url" => self.dispatch(&h, body),
             other => {
                 tracing::info!(peer = %self.peer, cmd = other, "unknown command");
                 self.refuse(&h, ErrCode::UNKNOWN_CMD, &format!("unknown cmd {other:?}"));
@@ -334,7 +353,8 @@ impl Session {
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return self.refuse(h, ErrCode::TOKEN, "token is for another room");
         }
-        if let Err((code, detail)) = crate::third_party::check(&state, &app, &room_id, &req).await {
+        if let Err((code, detail)) = crate::third_party::check(&state, &app, &room_id, &req).await
+        {
             tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, detail = %detail, "third-party login refused");
             return self.refuse(h, code, &detail);
         }
@@ -517,6 +537,29 @@ impl Session {
                 }
             }
         });
+    }
+
+    /// Media dispatch (notes §7.1): the media-signalling URL for a publish or a play.
+    fn dispatch(&self, h: &ReqHeader, body: &str) {
+        let req: WebrtcUrlReq = match serde_json::from_str(body) {
+            Ok(r) => r,
+            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
+        };
+        if req.stream_id.is_empty() || req.stream_id.len() > MAX_ID_BYTES {
+            return self.refuse(h, ErrCode::BAD_BODY, &format!("stream_id must be 1 to {MAX_ID_BYTES} bytes"));
+        }
+        if !matches!(req.ptype.as_str(), "push" | "pull") {
+            return self.refuse(h, ErrCode::BAD_BODY, "ptype must be \"push\" or \"pull\"");
+        }
+        if self.state.sfu.is_none() {
+            return self.refuse(h, ErrCode::DISPATCH, "media is off on this server (rtc.listen)");
+        }
+        let l = self.login.as_ref().expect("logged in");
+        l.out.reply(
+            "webrtc_url",
+            h.seq,
+            ok_body(WebrtcUrlRsp { stream_id: req.stream_id, ptype: req.ptype, urls: vec![self.media_url.clone()] }),
+        );
     }
 
     async fn on_close(&mut self) {

@@ -230,6 +230,43 @@ fn encode(env: &Envelope) -> String {
     B64.encode(serde_json::to_vec(env).unwrap_or_default())
 }
 
+/// Stream authentication (`streamParams` of publish/play, when `rtc.stream_auth` is on):
+/// `zg_expired=<unix s>&zg_nonce=<n>&zg_token=<hex HMAC-SHA256(server_secret,
+/// "stream\n{appid}\n{stream_id}\n{nonce}\n{expired}")>`, valid for publishing and playing.
+pub fn make_stream_params(appid: u64, server_secret: &str, stream_id: &str, expired: u64) -> String {
+    let nonce = random_nonce();
+    let t = hmac_hex(server_secret, &stream_payload(appid, stream_id, &nonce, expired));
+    format!("zg_expired={expired}&zg_nonce={nonce}&zg_token={t}")
+}
+
+fn stream_payload(appid: u64, stream_id: &str, nonce: &str, expired: u64) -> String {
+    format!("stream\n{appid}\n{stream_id}\n{nonce}\n{expired}")
+}
+
+/// Checks `streamParams`; the error says what is wrong.
+pub fn verify_stream_params(params: &str, appid: u64, server_secret: &str, stream_id: &str, now_secs: u64) -> Result<(), String> {
+    let get = |k: &str| {
+        params
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.to_string())
+    };
+    let (Some(expired), Some(nonce), Some(tok)) = (get("zg_expired"), get("zg_nonce"), get("zg_token")) else {
+        return Err("streamParams need zg_expired, zg_nonce and zg_token".into());
+    };
+    let expired: u64 = expired.parse().map_err(|_| "zg_expired is not a number".to_string())?;
+    let want = hmac_hex(server_secret, &stream_payload(appid, stream_id, &nonce, expired));
+    if !constant_time_eq(&want, &tok.to_ascii_lowercase()) {
+        return Err("zg_token does not match".into());
+    }
+    if expired <= now_secs {
+        return Err("stream token expired".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +311,15 @@ mod tests {
             r#"{{"ver":1,"hash":"{hash}","nonce":777,"expired":62000}}"#
         ));
         assert!(verify(&t, 42, SIGN, SECRET, "alice", true, 1000).is_ok());
+    }
+
+    #[test]
+    fn stream_params_round_trip() {
+        let p = make_stream_params(42, SECRET, "s1", 2000);
+        assert!(verify_stream_params(&p, 42, SECRET, "s1", 1000).is_ok());
+        assert!(verify_stream_params(&p, 42, SECRET, "s2", 1000).is_err());
+        assert!(verify_stream_params(&p, 42, SECRET, "s1", 2000).is_err());
+        assert!(verify_stream_params("", 42, SECRET, "s1", 1000).is_err());
     }
 
     #[test]

@@ -28,10 +28,15 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection',
 ];
 
-/** Tuning for tests: short heartbeats so resync paths run within seconds. */
+/**
+ * Tuning for tests: short heartbeats so resync paths run within seconds; every other listener on a free port
+ * (the defaults are fixed ports, and tests run more than one server at a time).
+ */
 export const FAST_ENV = {
   LIVEROOM_ROOM__HEARTBEAT_INTERVAL_MS: '3000',
   LIVEROOM_ROOM__SESSION_TIMEOUT_MS: '15000',
+  LIVEROOM_METRICS__LISTEN: '127.0.0.1:0',
+  LIVEROOM_RTC__LISTEN: '127.0.0.1:0',
 };
 
 /**

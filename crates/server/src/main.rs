@@ -106,7 +106,6 @@ fn main() {
         http: cli.http,
         metrics: cli.metrics,
         rtc: cli.rtc,
-        ..Default::default()
     };
     let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
         Ok(c) => c,

@@ -37,7 +37,6 @@ impl TestServer {
             http: Some("127.0.0.1:0".into()),
             metrics: Some("127.0.0.1:0".into()),
             rtc: Some("127.0.0.1:0".into()),
-            ..Default::default()
         };
         let config = Config::load(path.as_ref(), env, &flags).expect("test config");
         let server = liveroom_server::start(config).await.expect("server starts");

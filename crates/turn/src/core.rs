@@ -59,9 +59,10 @@ pub struct Client {
     pub conn: Conn,
 }
 
-/// Binds a relay socket for a new allocation; returns its address and the shell's handle.
+/// Binds a relay socket for a new allocation (on an even port when asked: EVEN-PORT);
+/// returns its address and the shell's handle.
 pub trait RelayBinder<R> {
-    fn bind(&mut self, ip: IpAddr) -> std::io::Result<(SocketAddr, R)>;
+    fn bind(&mut self, ip: IpAddr, even_port: bool) -> std::io::Result<(SocketAddr, R)>;
 }
 
 #[derive(Debug)]
@@ -354,7 +355,10 @@ impl<R: Clone> Core<R> {
         if self.per_user.get(&user).copied().unwrap_or(0) >= self.cfg.max_allocations_per_user {
             return error(msg, 486, key);
         }
-        let (relay_addr, relay) = match binder.bind(self.cfg.relay_ip) {
+        // EVEN-PORT is honoured; its R bit (reserve the next port too) is not, so no
+        // RESERVATION-TOKEN is returned (RFC 8656 lets a server decline reservations).
+        let even_port = msg.get(stun::ATTR_EVEN_PORT).is_some();
+        let (relay_addr, relay) = match binder.bind(self.cfg.relay_ip, even_port) {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(error = %e, "turn: cannot bind a relay socket");

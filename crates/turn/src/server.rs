@@ -32,6 +32,8 @@ pub const MAX_PEER_DATAGRAM: usize = 4096;
 pub const TICK: Duration = Duration::from_secs(1);
 /// Tries to find a port free for both UDP and TCP when the configured port is 0.
 const SAME_PORT_ATTEMPTS: usize = 16;
+/// Relay sockets bound while looking for an even port (EVEN-PORT).
+const EVEN_PORT_ATTEMPTS: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct TurnServerConfig {
@@ -91,8 +93,18 @@ struct Binder {
 }
 
 impl RelayBinder<Arc<Relay>> for Binder {
-    fn bind(&mut self, ip: IpAddr) -> io::Result<(SocketAddr, Arc<Relay>)> {
-        let std_socket = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
+    fn bind(&mut self, ip: IpAddr, even_port: bool) -> io::Result<(SocketAddr, Arc<Relay>)> {
+        let mut std_socket = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
+        // For EVEN-PORT keep the odd sockets until an even one turns up, so the OS moves on.
+        let mut odd = Vec::new();
+        while even_port && std_socket.local_addr()?.port() % 2 == 1 {
+            if odd.len() >= EVEN_PORT_ATTEMPTS {
+                return Err(io::Error::other("no even relay port found"));
+            }
+            odd.push(std_socket);
+            std_socket = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))?;
+        }
+        drop(odd);
         std_socket.set_nonblocking(true)?;
         let socket = UdpSocket::from_std(std_socket)?;
         let addr = socket.local_addr()?;

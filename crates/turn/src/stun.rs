@@ -61,9 +61,9 @@ pub const FAMILY_IPV4: u8 = 0x01;
 pub const FAMILY_IPV6: u8 = 0x02;
 
 /// The comprehension-required attributes this server understands. A request carrying any other
-/// attribute below 0x8000 is answered with 420 and UNKNOWN-ATTRIBUTES. EVEN-PORT,
-/// RESERVATION-TOKEN and DONT-FRAGMENT are deliberately not here: the relay does not support
-/// them, and RFC 8656 says to treat them as unknown then.
+/// attribute below 0x8000 is answered with 420 and UNKNOWN-ATTRIBUTES. RESERVATION-TOKEN and
+/// DONT-FRAGMENT are deliberately not here: the relay does not support them, and RFC 8656 says
+/// to treat them as unknown then.
 pub const KNOWN_REQUIRED: &[u16] = &[
     ATTR_MAPPED_ADDRESS,
     ATTR_USERNAME,
@@ -78,6 +78,7 @@ pub const KNOWN_REQUIRED: &[u16] = &[
     ATTR_NONCE,
     ATTR_XOR_RELAYED_ADDRESS,
     ATTR_REQUESTED_ADDRESS_FAMILY,
+    ATTR_EVEN_PORT,
     ATTR_REQUESTED_TRANSPORT,
     ATTR_XOR_MAPPED_ADDRESS,
     ATTR_PRIORITY,
@@ -714,12 +715,12 @@ mod tests {
         assert_eq!(m.error_code(), Some((438, "Stale Nonce")));
         assert_eq!(m.get(ATTR_UNKNOWN_ATTRIBUTES), Some(&[0x00, 0x18][..]));
         let raw = MessageBuilder::new(ALLOCATE, Class::Request, [7; 12])
-            .attr(ATTR_EVEN_PORT, &[0x80])
+            .attr(ATTR_DONT_FRAGMENT, &[])
             .attr(ATTR_REQUESTED_TRANSPORT, &[17, 0, 0, 0])
             .attr(0x8055, b"optional")
             .finish(None, false);
         let m = Message::parse(&raw).unwrap();
-        assert_eq!(m.unknown_required(KNOWN_REQUIRED), vec![ATTR_EVEN_PORT]);
+        assert_eq!(m.unknown_required(KNOWN_REQUIRED), vec![ATTR_DONT_FRAGMENT]);
     }
 
     #[test]

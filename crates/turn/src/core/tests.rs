@@ -13,11 +13,14 @@ struct FakeBinder {
 }
 
 impl RelayBinder<u16> for FakeBinder {
-    fn bind(&mut self, ip: IpAddr) -> std::io::Result<(SocketAddr, u16)> {
+    fn bind(&mut self, ip: IpAddr, even_port: bool) -> std::io::Result<(SocketAddr, u16)> {
         if self.fail {
             return Err(std::io::Error::other("no ports"));
         }
         self.next += 1;
+        if even_port && self.next % 2 == 1 {
+            self.next += 1;
+        }
         Ok((SocketAddr::new(ip, 50_000 + self.next), self.next))
     }
 }
@@ -299,14 +302,14 @@ fn allocate_checks_its_attributes() {
     assert_eq!(code(&t.req(udp(1), &req)), Some(442));
     let (_, req) = c.request(stun::ALLOCATE, |b| {
         b.attr(stun::ATTR_REQUESTED_TRANSPORT, &[17, 0, 0, 0])
-            .attr(stun::ATTR_EVEN_PORT, &[0x80])
+            .attr(stun::ATTR_RESERVATION_TOKEN, &[1; 8])
     });
     let resp = t.req(udp(1), &req);
     let m = Message::parse(&resp).unwrap();
     assert_eq!(m.error_code().map(|e| e.0), Some(420));
     assert_eq!(
         m.get(stun::ATTR_UNKNOWN_ATTRIBUTES),
-        Some(&[0x00, 0x18][..])
+        Some(&[0x00, 0x22][..])
     );
     let (_, req) = c.request(stun::ALLOCATE, |b| {
         b.attr(stun::ATTR_REQUESTED_TRANSPORT, &[17, 0, 0, 0])
@@ -317,6 +320,24 @@ fn allocate_checks_its_attributes() {
     let (_, req) = c.allocate();
     assert_eq!(code(&t.req(udp(1), &req)), Some(508));
     assert_eq!(t.core.allocation_count(), 0);
+}
+
+#[test]
+fn even_port_is_honoured() {
+    let mut t = T::new(config());
+    t.allocate(udp(1), &mut codec("a"));
+    let mut c = codec("b");
+    let resp = t.call(udp(2), &mut c, |c| {
+        c.request(stun::ALLOCATE, |b| {
+            b.attr(stun::ATTR_REQUESTED_TRANSPORT, &[17, 0, 0, 0])
+                .attr(stun::ATTR_EVEN_PORT, &[0x80])
+        })
+    });
+    let m = Message::parse(&resp).unwrap();
+    assert_eq!(m.class, Class::Success);
+    let relay = m.get_xor_addr(stun::ATTR_XOR_RELAYED_ADDRESS).unwrap();
+    assert_eq!(relay.port() % 2, 0);
+    assert!(m.get(stun::ATTR_RESERVATION_TOKEN).is_none());
 }
 
 #[test]

@@ -12,6 +12,7 @@ import { LogLevel } from './logging/levels';
 import { Logger } from './logging/logger';
 import { Room, type RoomIdentity } from './room/room';
 import type { StreamInfo } from './room/stream-list';
+import { pickStream, playableUrls } from './room/stream-filter';
 import { safeCall } from './safe-emit';
 import {
   isBoolean,
@@ -324,6 +325,18 @@ export class ZegoClient implements ZegoCallbacks {
     if (!isNonEmptyString(streamid)) return this.invalid(api, 'streamid must be a non-empty string');
     if (!isString(extraInfo)) return this.invalid(api, 'extraInfo must be a string');
     return this._room.localStreams.updateExtraInfo(streamid, extraInfo);
+  }
+
+  /**
+   * Reference §1.16: the CDN URLs of a stream (by id, or the first stream of the room) that this page can play,
+   * de-duplicated; an empty array when none fits (or no such stream). Returns false for a non-string id.
+   */
+  filterStreamList(streamId?: string): string[] | false {
+    if (streamId !== undefined && !isString(streamId)) return this.invalid('filterStreamList', 'streamId must be a string');
+    const g = globalThis as unknown as { navigator?: { userAgent?: string }; location?: { protocol?: string } };
+    const ua = g.navigator && typeof g.navigator.userAgent === 'string' ? g.navigator.userAgent : '';
+    const protocol = g.location && typeof g.location.protocol === 'string' ? g.location.protocol : '';
+    return playableUrls(pickStream(this._room.streams.list(), streamId), ua, protocol);
   }
 
   // ------------------------------------------------------------ internals

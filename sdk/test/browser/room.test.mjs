@@ -302,6 +302,10 @@ describe('room methods and callbacks, three clients', () => {
       assert.equal(ev.args[0][0].anchor_id_name, 'alice');
     }
     assert.equal((await alice.events('onStreamUpdated')).length, 0, 'own streams never reach callbacks');
+    // CDN URL selection over the known list (the server lists no CDN URLs until live outputs exist)
+    assert.deepEqual(await bob.eval(() => window.zg.filterStreamList('alice-cam')), []);
+    assert.deepEqual(await bob.eval(() => window.zg.filterStreamList()), []);
+    assert.equal(await bob.eval(() => window.zg.filterStreamList(5)), false);
     // a late joiner gets it in the login stream list
     const erin = await openClient(browser.context, server, { idName: 'erin', nickName: 'Erin', userStateUpdate: false });
     const login = await erin.login(ROOM, 2);

@@ -366,7 +366,11 @@ export class Room {
     }
     if (typeof b.online_count === 'number' && b.online_count !== 0) this.emit('onUpdateOnlineCount', this.roomId, b.online_count);
     if (!this.stillLoggedIn()) return;
-    if (this.userStateActive) this.users.fetchAll();
+    if (this.userStateActive) {
+      // Pushes held from the previous connection may carry another server's seqs: start over from the full list.
+      if (!first) this.users.reset();
+      this.users.fetchAll();
+    }
 
     const seq = typeof b.stream_seq === 'number' ? b.stream_seq : 0;
     if (first) {

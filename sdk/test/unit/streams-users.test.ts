@@ -172,6 +172,25 @@ describe('user list (notes §5)', () => {
     expect(zg._room.users.seq).toBe(9);
   });
 
+  it('a re-login drops pushes held from the old connection and starts from the new full list', () => {
+    const zg = newClient();
+    zg.setUserStateUpdate(true);
+    server.handlers.user_list = () => page(1, 1, 5, ['a']);
+    const upd = vi.fn();
+    zg.onUserStateUpdate = upd;
+    loginNow(zg);
+    vi.advanceTimersByTime(5);
+    server.push('push_userlist_update', { user_list_seq: 8, room_id: 'r1', user_actions: [act(1, 'stale')] }); // gap: held
+    // the server restarts and counts from 1 again
+    server.handlers.user_list = () => page(1, 1, 1, ['a']);
+    server.last.drop();
+    vi.advanceTimersByTime(10);
+    expect(zg._room.users.seq).toBe(1);
+    for (let seq = 2; seq <= 8; seq++) server.push('push_userlist_update', { user_list_seq: seq, room_id: 'r1', user_actions: [act(1, `u${seq}`)] });
+    const names = upd.mock.calls.flatMap((c) => c[1].map((u: { idName: string }) => u.idName));
+    expect(names).toEqual(['u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8']);
+  });
+
   it('a heartbeat server_user_seq mismatch refetches', () => {
     const zg = newClient();
     zg.setUserStateUpdate(true);

@@ -141,3 +141,36 @@ async fn a_member_away_gets_no_pushes_and_misses_nothing_it_can_resync() {
     .await;
     assert_eq!(r["trans_fetch_results"][0]["trans_data"], "v1");
 }
+
+#[tokio::test]
+async fn logging_in_again_on_the_open_socket_is_a_silent_reconnect() {
+    // The SDK's login retry resends `login` on a socket that is still open.
+    let s = server().await;
+    let (mut alice, mut bob) = publisher_and_viewer(&s).await;
+    let old_session = alice.session_id.clone();
+    let rsp = alice
+        .login(
+            "r",
+            "alice",
+            &dev_token("alice"),
+            &with_user_updates(anchor("Alice")),
+        )
+        .await
+        .unwrap();
+    assert_ne!(rsp["session_id"], old_session.as_str());
+    assert_eq!(rsp["stream_info"][0]["stream_id"], "cam");
+    assert_eq!(rsp["online_count"], 2);
+    // No kick-out for itself, nothing for the others.
+    expect_no_push(&mut alice, "push_kickout", 200).await;
+    expect_silence(&mut bob, GRACE_MS + 1200).await;
+    assert_eq!(hb(&mut bob).await["stream_seq"], 1);
+    // The old session id is no longer accepted on this connection; the new one is.
+    let h = json!({"Protocol": "req", "cmd": "hb", "appid": APPID, "seq": 99,
+                       "user_id": alice.user_id, "session_id": old_session, "room_id": "r"});
+    alice
+        .send_text(json!({"header": h, "body": {}}).to_string())
+        .await
+        .unwrap();
+    assert_eq!(alice.reply(99).await.unwrap().body["err_code"], 1006);
+    assert_eq!(hb(&mut alice).await["online_count"], 2);
+}

@@ -241,3 +241,16 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
             .ok()
     })
 }
+
+/// Scrapes until `series` has `want` (metrics follow events asynchronously); the last scrape.
+pub async fn wait_metric(s: &super::TestServer, series: &str, want: f64) -> String {
+    let mut text = String::new();
+    for _ in 0..250 {
+        text = scrape(s).await;
+        if metric(&text, series) == Some(want) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{series} never became {want}:\n{text}");
+}

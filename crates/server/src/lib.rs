@@ -123,10 +123,11 @@ pub async fn start(config: Config) -> Result<Server, String> {
     let metrics_listener = if config.metrics.listen.is_empty() {
         None
     } else {
+        let addr = &config.metrics.listen;
         Some(
-            TcpListener::bind(&config.metrics.listen)
+            TcpListener::bind(addr)
                 .await
-                .map_err(|e| format!("cannot bind metrics listener {}: {e}", config.metrics.listen))?,
+                .map_err(|e| format!("cannot bind metrics listener {addr}: {e}"))?,
         )
     };
     let metrics_addr = match &metrics_listener {

@@ -353,8 +353,7 @@ impl Session {
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return self.refuse(h, ErrCode::TOKEN, "token is for another room");
         }
-        if let Err((code, detail)) = crate::third_party::check(&state, &app, &room_id, &req).await
-        {
+        if let Err((code, detail)) = crate::third_party::check(&state, &app, &room_id, &req).await {
             tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, detail = %detail, "third-party login refused");
             return self.refuse(h, code, &detail);
         }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 /// The fixed credentials of dev mode, the same at every start (printed at start).
 pub const DEV_APP_SIGN: &str = "6c6976656f6f6d2d6465762d6170702d7369676e2d6e6f742d736563726574";
 pub const DEV_SERVER_SECRET: &str = "liveroom-dev-server-secret-not-for-production";
+/// The TURN shared secret of dev mode (when `turn.secret` is not set).
+pub const DEV_TURN_SECRET: &str = "liveroom-dev-turn-secret-not-for-production";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -26,7 +28,59 @@ pub struct Config {
     pub third_party_auth: ThirdPartyAuthConfig,
     pub admin: AdminConfig,
     pub rtc: RtcConfig,
+    pub turn: TurnConfig,
     pub apps: Vec<AppConfig>,
+}
+
+/// The TURN relay media sessions use (relay-only ICE): the embedded one, or an external coturn.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TurnConfig {
+    /// Run the embedded relay (not started when `external_urls` is set).
+    pub enabled: bool,
+    /// UDP and TCP listener of the embedded relay (one port for both; port 0 = free port).
+    pub listen: String,
+    /// IP the relay sockets bind to ("" = the listen IP).
+    pub relay_ip: String,
+    /// IP put in the URLs given to clients ("" = the listen IP); the public IP behind NAT.
+    pub public_ip: String,
+    pub realm: String,
+    /// Shared secret of the REST credentials (coturn `static-auth-secret`); dev mode uses
+    /// [`DEV_TURN_SECRET`] when empty, production requires it.
+    pub secret: String,
+    /// Lifetime of the credentials handed to a media session.
+    pub credential_ttl_secs: u64,
+    /// Relay to 127.0.0.0/8 and ::1 (absent = true in dev mode, false otherwise).
+    pub allow_loopback_peers: Option<bool>,
+    /// Relay to private, shared, link-local and unique-local addresses (absent = as dev mode).
+    pub allow_private_peers: Option<bool>,
+    /// Peer IPs always allowed, whatever the two switches say.
+    pub allowed_peer_ips: Vec<String>,
+    pub max_allocations: usize,
+    pub max_allocations_per_user: usize,
+    /// `turn:`/`turns:`/`stun:` URLs of an external coturn sharing `secret` (use-auth-secret);
+    /// when set they are handed out and the embedded relay is not started.
+    pub external_urls: Vec<String>,
+}
+
+impl Default for TurnConfig {
+    fn default() -> Self {
+        TurnConfig {
+            enabled: true,
+            listen: "127.0.0.1:3478".into(),
+            relay_ip: String::new(),
+            public_ip: String::new(),
+            realm: "liveroom".into(),
+            secret: String::new(),
+            credential_ttl_secs: 24 * 3600,
+            allow_loopback_peers: None,
+            allow_private_peers: None,
+            allowed_peer_ips: Vec::new(),
+            max_allocations: liveroom_turn::core::DEFAULT_MAX_ALLOCATIONS,
+            max_allocations_per_user: liveroom_turn::core::DEFAULT_MAX_ALLOCATIONS_PER_USER,
+            external_urls: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -318,6 +372,8 @@ pub struct Overrides {
     pub metrics: Option<String>,
     /// `--rtc ADDR`.
     pub rtc: Option<String>,
+    /// `--turn ADDR`.
+    pub turn: Option<String>,
 }
 
 /// Environment variables that are not config keys but are ours (read elsewhere).
@@ -359,7 +415,18 @@ impl Config {
             table.insert("dev".into(), toml::Value::Boolean(true));
         }
         if let Some(rtc) = &flags.rtc {
-            set_path(&mut table, &["rtc".into(), "listen".into()], toml::Value::String(rtc.clone()));
+            set_path(
+                &mut table,
+                &["rtc".into(), "listen".into()],
+                toml::Value::String(rtc.clone()),
+            );
+        }
+        if let Some(turn) = &flags.turn {
+            set_path(
+                &mut table,
+                &["turn".into(), "listen".into()],
+                toml::Value::String(turn.clone()),
+            );
         }
         if let Some(http) = &flags.http {
             set_path(
@@ -442,7 +509,78 @@ impl Config {
                 "no apps configured: add [[apps]] to the config file, or start with --dev".into(),
             );
         }
+        self.validate_turn()?;
         Ok(())
+    }
+
+    fn validate_turn(&self) -> Result<(), String> {
+        let t = &self.turn;
+        let ip = |key: &str, v: &str| -> Result<Option<std::net::IpAddr>, String> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse()
+                .map(Some)
+                .map_err(|_| format!("turn.{key} must be an IP address, not {v:?}"))
+        };
+        if t.realm.is_empty() {
+            return Err("turn.realm must not be empty".into());
+        }
+        if t.credential_ttl_secs == 0 {
+            return Err("turn.credential_ttl_secs must be positive".into());
+        }
+        if t.max_allocations == 0 || t.max_allocations_per_user == 0 {
+            return Err(
+                "turn.max_allocations and turn.max_allocations_per_user must be positive".into(),
+            );
+        }
+        for a in &t.allowed_peer_ips {
+            ip("allowed_peer_ips", a)?;
+        }
+        for u in &t.external_urls {
+            if !["turn:", "turns:", "stun:", "stuns:"]
+                .iter()
+                .any(|s| u.starts_with(s))
+            {
+                return Err(format!(
+                    "turn.external_urls: {u:?} is not a turn:, turns:, stun: or stuns: URL"
+                ));
+            }
+        }
+        let external = !t.external_urls.is_empty();
+        if external && !t.external_urls.iter().any(|u| u.starts_with("turn")) {
+            return Err("turn.external_urls needs at least one turn: or turns: URL (clients use relay-only ICE)".into());
+        }
+        if (t.enabled || external) && !t.secret.is_empty() && t.secret.len() < 16 {
+            return Err("turn.secret must have at least 16 characters".into());
+        }
+        if (t.enabled || external) && t.secret.is_empty() && !self.dev {
+            return Err("turn.secret is required: the shared secret TURN credentials are made from (the same as coturn's static-auth-secret); or set turn.enabled = false".into());
+        }
+        if t.enabled && !external {
+            let listen: std::net::SocketAddr = t
+                .listen
+                .parse()
+                .map_err(|_| format!("turn.listen must be IP:PORT, not {:?}", t.listen))?;
+            let relay_ip = ip("relay_ip", &t.relay_ip)?;
+            let public_ip = ip("public_ip", &t.public_ip)?;
+            if listen.ip().is_unspecified() && public_ip.is_none() {
+                return Err(format!("turn.public_ip is required when turn.listen is {listen}: it is the address put in the TURN URLs given to clients"));
+            }
+            if relay_ip.is_some_and(|r| r.is_ipv4() != listen.is_ipv4()) {
+                return Err("turn.relay_ip and turn.listen must be of the same IP family".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The TURN shared secret in effect (dev mode has a fixed one).
+    pub fn turn_secret(&self) -> String {
+        if self.turn.secret.is_empty() && self.dev {
+            DEV_TURN_SECRET.into()
+        } else {
+            self.turn.secret.clone()
+        }
     }
 
     /// The log collector's folder, if the collector is on.
@@ -526,14 +664,26 @@ mod tests {
 
     #[test]
     fn operations_keys_are_checked() {
-        let e = load("dev = true\n[http]\ntls_cert = \"c.pem\"\n", &[], Overrides::default())
-            .unwrap_err();
+        let e = load(
+            "dev = true\n[http]\ntls_cert = \"c.pem\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("tls_key"), "{e}");
-        let e = load("dev = true\n[webhooks]\nevents = [\"nope\"]\n", &[], Overrides::default())
-            .unwrap_err();
+        let e = load(
+            "dev = true\n[webhooks]\nevents = [\"nope\"]\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("nope"), "{e}");
-        let e = load("dev = true\n[admin]\nsecret = \"short\"\n", &[], Overrides::default())
-            .unwrap_err();
+        let e = load(
+            "dev = true\n[admin]\nsecret = \"short\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("admin.secret"), "{e}");
         let e = load(
             "dev = true\n[third_party_auth]\nrequired = true\n",
@@ -586,11 +736,109 @@ mod tests {
             .unwrap_err()
             .contains("no apps"));
         let c = load(
-            "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n",
+            "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n[turn]\nsecret = \"0123456789abcdef\"\n",
             &[],
             Overrides::default(),
         )
         .unwrap();
         assert_eq!(c.apps[0].appid, 7);
+    }
+
+    const APP: &str = "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n";
+
+    #[test]
+    fn turn_keys() {
+        // Dev: enabled on loopback with the dev secret; peers on loopback/private allowed later.
+        let c = load("dev = true\n", &[], Overrides::default()).unwrap();
+        assert!(c.turn.enabled);
+        assert_eq!(c.turn.listen, "127.0.0.1:3478");
+        assert_eq!(c.turn_secret(), DEV_TURN_SECRET);
+        // The flag wins over the environment.
+        let c = load(
+            "dev = true\n",
+            &[("LIVEROOM_TURN__LISTEN", "127.0.0.1:1")],
+            Overrides {
+                turn: Some("127.0.0.1:0".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.turn.listen, "127.0.0.1:0");
+        // Production: the secret is required while the relay is on, and named.
+        let e = load(APP, &[], Overrides::default()).unwrap_err();
+        assert!(e.contains("turn.secret"), "{e}");
+        let c = load(
+            &format!("{APP}[turn]\nenabled = false\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(!c.turn.enabled);
+        let e = load(
+            &format!("{APP}[turn]\nsecret = \"short\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("16"), "{e}");
+        let c = load(
+            APP,
+            &[("LIVEROOM_TURN__SECRET", "0123456789abcdef-secret")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.turn_secret(), "0123456789abcdef-secret");
+        // A wildcard listener needs the public IP for the URLs.
+        let e = load(
+            "dev = true\n[turn]\nlisten = \"0.0.0.0:3478\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("turn.public_ip"), "{e}");
+        load(
+            "dev = true\n[turn]\nlisten = \"0.0.0.0:3478\"\npublic_ip = \"203.0.113.5\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap();
+        let e = load(
+            "dev = true\n[turn]\nrelay_ip = \"x\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("turn.relay_ip"), "{e}");
+        let e = load(
+            "dev = true\n[turn]\nlisten = \"nope\"\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("turn.listen"), "{e}");
+        // External coturn URLs: checked, and at least one TURN URL.
+        let e = load(
+            "dev = true\n[turn]\nexternal_urls = [\"http://x\"]\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("turn.external_urls"), "{e}");
+        let e = load(
+            "dev = true\n[turn]\nexternal_urls = [\"stun:203.0.113.5:3478\"]\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("turn:"), "{e}");
+        let e = load(
+            &format!("{APP}[turn]\nexternal_urls = [\"turn:203.0.113.5:3478\"]\nenabled = false\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("turn.secret"), "{e}");
+        let e = load("dev = true\n[turn]\nbogus = 1\n", &[], Overrides::default()).unwrap_err();
+        assert!(e.contains("bogus"), "{e}");
     }
 }

@@ -17,6 +17,7 @@ pub mod session;
 pub mod third_party;
 pub mod tls;
 pub mod token;
+pub mod turn;
 pub mod webhooks;
 
 use apps::Apps;
@@ -52,6 +53,8 @@ pub struct AppState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TurnGrant {
     pub turn_url: String,
+    /// The same relay over TCP, when there is one (`turn:IP:PORT?transport=tcp`).
+    pub turn_tcp_url: Option<String>,
     pub stun_url: String,
     pub username: String,
     pub credential: String,
@@ -61,10 +64,18 @@ pub struct TurnGrant {
 /// (coturn REST style, so an external coturn can take the embedded relay's place).
 #[derive(Debug, Clone)]
 pub struct TurnService {
+    /// `turn:IP:PORT?transport=udp` (embedded relay) or the external coturn's first UDP URL.
     pub turn_url: String,
+    /// `turn:IP:PORT?transport=tcp`, or the external coturn's first TCP/TLS URL.
+    pub turn_tcp_url: Option<String>,
+    /// `stun:IP:PORT` (never empty: falls back to a TURN URL for an external coturn).
     pub stun_url: String,
+    /// Every URL, in order.
+    pub urls: Vec<String>,
     pub secret: String,
     pub ttl_secs: u64,
+    /// The embedded relay, when it runs (peer policy additions, counts).
+    pub relay: Option<liveroom_turn::TurnHandle>,
 }
 
 impl AppState {
@@ -72,7 +83,13 @@ impl AppState {
         let t = self.turn.as_ref()?;
         let now = self.hub.clock.now().unix_ms / 1000;
         let (username, credential) = liveroom_turn::rest_credentials(&t.secret, user, t.ttl_secs, now);
-        Some(TurnGrant { turn_url: t.turn_url.clone(), stun_url: t.stun_url.clone(), username, credential })
+        Some(TurnGrant {
+            turn_url: t.turn_url.clone(),
+            turn_tcp_url: t.turn_tcp_url.clone(),
+            stun_url: t.stun_url.clone(),
+            username,
+            credential,
+        })
     }
 }
 
@@ -85,6 +102,9 @@ pub struct Server {
     pub metrics_addr: Option<SocketAddr>,
     /// The media UDP socket, unless media is off.
     pub rtc_addr: Option<SocketAddr>,
+    /// The embedded TURN relay's address (UDP and TCP), unless it is off or external.
+    pub turn_addr: Option<SocketAddr>,
+    turn_relay: Option<liveroom_turn::TurnServer>,
     pub state: Arc<AppState>,
     shutdown_tx: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -146,6 +166,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         None => None,
     };
     let sfu = start_sfu(&config).await?;
+    let (turn_service, turn_relay) = turn::start(&config, sfu.as_ref().map(|s| s.addr)).await?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let apps = Apps::from_config(&config);
     let business = BusinessClient::new();
@@ -168,7 +189,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         shutdown: shutdown_rx.clone(),
         draining: AtomicBool::new(false),
         sfu: sfu.clone(),
-        turn: None,
+        turn: turn_service,
         config,
     });
     let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -215,6 +236,8 @@ pub async fn start(config: Config) -> Result<Server, String> {
         tls: is_tls,
         metrics_addr,
         rtc_addr: sfu.map(|s| s.addr),
+        turn_addr: turn_relay.as_ref().map(|t| t.local_addr()),
+        turn_relay,
         state,
         shutdown_tx,
         task,
@@ -234,6 +257,9 @@ impl Server {
         }
         if let Some(r) = self.rtc_addr {
             line["rtc"] = r.to_string().into();
+        }
+        if let Some(t) = self.turn_addr {
+            line["turn"] = t.to_string().into();
         }
         line.to_string()
     }
@@ -270,6 +296,9 @@ impl Server {
         }
         if let Some(t) = self.metrics_task {
             t.abort();
+        }
+        if let Some(t) = self.turn_relay {
+            t.shutdown().await;
         }
     }
 }

@@ -30,6 +30,9 @@ struct Cli {
     /// Media (WebRTC) UDP listener address; port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     rtc: Option<String>,
+    /// Embedded TURN relay's UDP and TCP listener address; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    turn: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -106,6 +109,7 @@ fn main() {
         http: cli.http,
         metrics: cli.metrics,
         rtc: cli.rtc,
+        turn: cli.turn,
     };
     let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
         Ok(c) => c,

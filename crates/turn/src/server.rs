@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -30,6 +30,8 @@ pub const TCP_IDLE_WITHOUT_ALLOCATION: Duration = Duration::from_secs(30);
 pub const MAX_PEER_DATAGRAM: usize = 4096;
 /// How often allocations, permissions and channels are checked for expiry.
 pub const TICK: Duration = Duration::from_secs(1);
+/// The longest a shutdown waits for the relay's tasks.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
 /// Tries to find a port free for both UDP and TCP when the configured port is 0.
 const SAME_PORT_ATTEMPTS: usize = 16;
 /// Relay sockets bound while looking for an even port (EVEN-PORT).
@@ -84,6 +86,18 @@ struct Shared {
     tcp_conns: Mutex<HashMap<u64, mpsc::Sender<Vec<u8>>>>,
     next_conn: AtomicU64,
     shutdown: watch::Receiver<bool>,
+    /// Relay and TCP connection tasks still running (shutdown waits for them).
+    live_tasks: AtomicUsize,
+    task_ended: Notify,
+}
+
+struct Live(Arc<Shared>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.live_tasks.fetch_sub(1, Ordering::SeqCst);
+        self.0.task_ended.notify_waiters();
+    }
 }
 
 /// Binds relay sockets while the core is locked; their tasks start after it is released.
@@ -131,9 +145,22 @@ impl Shared {
         self.core()
             .handle_client(Instant::now(), client, data, &mut binder, &mut out);
         for relay in binder.created {
-            tokio::spawn(relay_task(self.clone(), relay));
+            self.spawn_tracked(relay_task(self.clone(), relay));
         }
         self.dispatch(out).await;
+    }
+
+    /// Spawns a task that shutdown waits for (counted until it ends, panics included).
+    fn spawn_tracked(
+        self: &Arc<Self>,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        self.live_tasks.fetch_add(1, Ordering::SeqCst);
+        let live = Live(self.clone());
+        tokio::spawn(async move {
+            let _live = live;
+            task.await;
+        });
     }
 
     async fn dispatch(&self, out: Out) {
@@ -220,9 +247,9 @@ async fn tcp_accept_task(shared: Arc<Shared>, listener: TcpListener, max: usize)
                         tracing::warn!(%remote, "turn: too many TCP connections; closing a new one");
                         continue;
                     };
-                    let shared = shared.clone();
-                    tokio::spawn(async move {
-                        tcp_conn(shared, stream, remote).await;
+                    let conn = tcp_conn(shared.clone(), stream, remote);
+                    shared.spawn_tracked(async move {
+                        conn.await;
                         drop(permit);
                     });
                 }
@@ -318,24 +345,27 @@ async fn timer_task(shared: Arc<Shared>) {
     }
 }
 
-/// A cheap handle on a running relay, for the rest of the server.
+/// A cheap handle on a running relay, for the rest of the server. It does not keep the relay
+/// alive: once the relay is shut down its methods do nothing (and count 0).
 #[derive(Clone)]
 pub struct TurnHandle {
-    shared: Arc<Shared>,
+    shared: Weak<Shared>,
 }
 
 impl std::fmt::Debug for TurnHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TurnHandle")
-            .field("addr", &self.shared.udp.local_addr().ok())
-            .finish()
+        let addr = self.shared.upgrade().and_then(|s| s.udp.local_addr().ok());
+        f.debug_struct("TurnHandle").field("addr", &addr).finish()
     }
 }
 
 impl TurnHandle {
     /// Always lets the relay send to `ip` (e.g. the SFU's own address on a private network).
     pub fn allow_peer_ip(&self, ip: IpAddr) {
-        let mut core = self.shared.core();
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let mut core = shared.core();
         let policy = core.policy_mut();
         if !policy.allowed_ips.contains(&ip) {
             policy.allowed_ips.push(ip);
@@ -345,7 +375,10 @@ impl TurnHandle {
     /// Lets the relay send to `addr` (that port only) even if its IP is loopback or private:
     /// the SFU's own socket.
     pub fn allow_peer(&self, addr: SocketAddr) {
-        let mut core = self.shared.core();
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let mut core = shared.core();
         let policy = core.policy_mut();
         if !policy.allowed_addrs.contains(&addr) {
             policy.allowed_addrs.push(addr);
@@ -353,11 +386,15 @@ impl TurnHandle {
     }
 
     pub fn allocation_count(&self) -> usize {
-        self.shared.core().allocation_count()
+        self.shared
+            .upgrade()
+            .map_or(0, |s| s.core().allocation_count())
     }
 
     pub fn stats(&self) -> Stats {
-        self.shared.core().stats()
+        self.shared
+            .upgrade()
+            .map_or(Stats::default(), |s| s.core().stats())
     }
 }
 
@@ -401,6 +438,8 @@ impl TurnServer {
             tcp_conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             shutdown: shutdown_rx,
+            live_tasks: AtomicUsize::new(0),
+            task_ended: Notify::new(),
         });
         let tasks = vec![
             tokio::spawn(udp_task(shared.clone())),
@@ -427,19 +466,32 @@ impl TurnServer {
 
     pub fn handle(&self) -> TurnHandle {
         TurnHandle {
-            shared: self.shared.clone(),
+            shared: Arc::downgrade(&self.shared),
         }
     }
 
-    /// Stops serving, releases every allocation and closes every socket.
+    /// Stops serving, releases every allocation and closes every socket (waiting up to
+    /// [`SHUTDOWN_WAIT`] for the tasks to end).
     pub async fn shutdown(self) {
         let _ = self.shutdown_tx.send(true);
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_WAIT;
         for t in self.tasks {
-            let _ = tokio::time::timeout(Duration::from_secs(2), t).await;
+            let _ = tokio::time::timeout_at(deadline, t).await;
+        }
+        loop {
+            let ended = self.shared.task_ended.notified();
+            if self.shared.live_tasks.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                tracing::warn!("turn: relay tasks still running after the shutdown wait");
+                break;
+            }
         }
         let mut out = Vec::new();
         self.shared.core().clear(&mut out);
         self.shared.dispatch(out).await;
+        // The last strong reference: the sockets close here (handles are weak).
     }
 }
 

@@ -31,12 +31,26 @@ impl TestServer {
             std::fs::write(&p, text).unwrap();
             p
         });
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let mut env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        // Production configs need a TURN secret; tests that do not care get one.
+        if file.is_some_and(|f| !f.contains("[turn]"))
+            && !env.iter().any(|(k, _)| k.starts_with("LIVEROOM_TURN__"))
+        {
+            env.push((
+                "LIVEROOM_TURN__SECRET".into(),
+                "test-turn-secret-0123456789".into(),
+            ));
+        }
+        let env = env.into_iter();
         let flags = Overrides {
             dev: file.is_none(),
             http: Some("127.0.0.1:0".into()),
             metrics: Some("127.0.0.1:0".into()),
             rtc: Some("127.0.0.1:0".into()),
+            turn: Some("127.0.0.1:0".into()),
         };
         let config = Config::load(path.as_ref(), env, &flags).expect("test config");
         let server = liveroom_server::start(config).await.expect("server starts");

@@ -83,6 +83,8 @@ export async function startServer({ listen = '127.0.0.1:0', env = {} } = {}) {
     proc,
     http: ready.http,
     ws: `ws://${ready.http}/ws`,
+    /** The embedded TURN relay (UDP and TCP), when it runs. */
+    turn: ready.turn,
     stderr,
     exited,
     async stop(signal = 'SIGKILL') {

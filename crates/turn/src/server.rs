@@ -30,6 +30,8 @@ pub const TCP_IDLE_WITHOUT_ALLOCATION: Duration = Duration::from_secs(30);
 pub const MAX_PEER_DATAGRAM: usize = 4096;
 /// How often allocations, permissions and channels are checked for expiry.
 pub const TICK: Duration = Duration::from_secs(1);
+/// Pause after a socket receive error, so a persistent one cannot spin a core.
+const ERROR_PAUSE: Duration = Duration::from_millis(1);
 /// The longest a shutdown waits for the relay's tasks.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
 /// Tries to find a port free for both UDP and TCP when the configured port is 0.
@@ -211,8 +213,8 @@ async fn relay_task(shared: Arc<Shared>, relay: Arc<Relay>) {
                     shared.core().handle_peer(Instant::now(), relay.addr, peer, &buf[..n], &mut out);
                     shared.dispatch(out).await;
                 }
-                // ICMP errors reported on the socket; keep serving.
-                Err(_) => {}
+                // ICMP errors reported on the socket; keep serving (without spinning).
+                Err(_) => tokio::time::sleep(ERROR_PAUSE).await,
             },
         }
     }
@@ -229,7 +231,10 @@ async fn udp_task(shared: Arc<Shared>) {
                     let client = Client { remote: from, conn: Conn::Udp };
                     shared.from_client(client, &buf[..n]).await;
                 }
-                Err(e) => tracing::debug!(error = %e, "turn: udp receive error"),
+                Err(e) => {
+                    tracing::debug!(error = %e, "turn: udp receive error");
+                    tokio::time::sleep(ERROR_PAUSE).await;
+                }
             },
         }
     }

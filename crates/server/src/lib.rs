@@ -82,7 +82,8 @@ impl AppState {
     pub fn turn_grant(&self, user: &str) -> Option<TurnGrant> {
         let t = self.turn.as_ref()?;
         let now = self.hub.clock.now().unix_ms / 1000;
-        let (username, credential) = liveroom_turn::rest_credentials(&t.secret, user, t.ttl_secs, now);
+        let (username, credential) =
+            liveroom_turn::rest_credentials(&t.secret, user, t.ttl_secs, now);
         Some(TurnGrant {
             turn_url: t.turn_url.clone(),
             turn_tcp_url: t.turn_tcp_url.clone(),
@@ -317,7 +318,10 @@ async fn start_sfu(config: &Config) -> Result<Option<liveroom_media::SfuHandle>,
         .rtc
         .public_ips
         .iter()
-        .map(|ip| ip.parse().map_err(|e| format!("rtc.public_ips {ip:?}: {e}")))
+        .map(|ip| {
+            ip.parse()
+                .map_err(|e| format!("rtc.public_ips {ip:?}: {e}"))
+        })
         .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
     let sfu = liveroom_media::start(liveroom_media::SfuConfig {
         listen,

@@ -80,6 +80,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route(&format!("{room}/close"), post(close_room))
         .route(&format!("{room}/messages"), post(send_message))
         .route(&format!("{room}/trans"), post(send_trans))
+        .route("/admin/v1/apps/{appid}/users/{id_name}", get(find_user))
+        .route(
+            "/admin/v1/apps/{appid}/users/{id_name}/kick",
+            post(kick_anywhere),
+        )
         .route("/admin/v1/tokens", post(mint_token))
         .route("/admin/v1/{*rest}", get(not_found).post(not_found))
         .route_layer(middleware::from_fn_with_state(state, authorize))
@@ -253,6 +258,53 @@ async fn kick_user(
         ));
     }
     Ok(Json(json!({"kicked": id_name})))
+}
+
+fn no_user(id_name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "user_not_found",
+        format!("{id_name:?} is not logged in on this server"),
+    )
+}
+
+/// Where a user is logged in: `{id_name, room_id}`.
+async fn find_user(
+    State(state): State<Arc<AppState>>,
+    Path((appid, id_name)): Path<(String, String)>,
+) -> ApiResult {
+    let appid = parse_appid(&appid)?;
+    let claim = state
+        .hub
+        .claim_of(appid, &id_name)
+        .ok_or_else(|| no_user(&id_name))?;
+    Ok(Json(
+        json!({"appid": appid, "id_name": id_name, "room_id": claim.room.room_id}),
+    ))
+}
+
+/// Kicks a user out of whatever room it is in.
+async fn kick_anywhere(
+    State(state): State<Arc<AppState>>,
+    Path((appid, id_name)): Path<(String, String)>,
+) -> ApiResult {
+    let appid = parse_appid(&appid)?;
+    let claim = state
+        .hub
+        .claim_of(appid, &id_name)
+        .ok_or_else(|| no_user(&id_name))?;
+    let kicked = ask(&state, &claim.room, |reply| AdminCmd::Kick {
+        id_name: id_name.clone(),
+        reason: kick_reason::ADMIN,
+        reply,
+    })
+    .await?;
+    if !kicked {
+        return Err(no_user(&id_name));
+    }
+    Ok(Json(
+        json!({"kicked": id_name, "room_id": claim.room.room_id}),
+    ))
 }
 
 async fn close_room(

@@ -26,6 +26,8 @@ async fn refusals_are_json_401_without_or_with_wrong_credentials() {
         ("POST", format!("{}/messages", room_path("r"))),
         ("POST", format!("{}/trans", room_path("r"))),
         ("POST", "/admin/v1/tokens".to_string()),
+        ("GET", format!("/admin/v1/apps/{APPID}/users/alice")),
+        ("POST", format!("/admin/v1/apps/{APPID}/users/alice/kick")),
         ("GET", "/admin/v1/nothing-here".to_string()),
     ] {
         let (status, v) = admin(&s.addr, method, &path, None, None).await;
@@ -213,6 +215,54 @@ async fn kick_sends_push_kickout_reason_2() {
         (404, Some("user_not_found")),
         "{v}"
     );
+}
+
+#[tokio::test]
+async fn users_are_found_and_kicked_wherever_they_are() {
+    let s = server().await;
+    let mut dora = s.join("lobby", "dora", audience("Dora")).await;
+    let v = admin_ok(
+        &s.addr,
+        "GET",
+        &format!("/admin/v1/apps/{APPID}/users/dora"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        v,
+        json!({"appid": APPID, "id_name": "dora", "room_id": "lobby"})
+    );
+    let v = admin_ok(
+        &s.addr,
+        "POST",
+        &format!("/admin/v1/apps/{APPID}/users/dora/kick"),
+        None,
+    )
+    .await;
+    assert_eq!(v, json!({"kicked": "dora", "room_id": "lobby"}));
+    assert_eq!(
+        expect_push(&mut dora, "push_kickout").await.body["reason"],
+        2
+    );
+    for (method, path) in [
+        ("GET", format!("/admin/v1/apps/{APPID}/users/dora")),
+        ("POST", format!("/admin/v1/apps/{APPID}/users/dora/kick")),
+        ("GET", format!("/admin/v1/apps/{APPID}/users/nobody")),
+    ] {
+        let mut last = (0, Value::Null);
+        for _ in 0..50 {
+            last = admin(&s.addr, method, &path, Some(ADMIN_SECRET), None).await;
+            if last.0 == 404 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            (last.0, last.1["code"].as_str()),
+            (404, Some("user_not_found")),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

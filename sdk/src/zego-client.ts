@@ -1,9 +1,8 @@
 /**
  * ZegoClient: the public class of the API reference. This facade validates arguments (an invalid call never
  * throws: it logs and returns false), keeps the configuration and the application callbacks, and delegates to
- * the room session (room/room.ts). Media methods (preview, publish, play, mixing, devices, effects, screen
- * sharing) arrive with the media module of a later issue; it plugs in through Room.addExtension and
- * Room.localStreams.
+ * the room session (room/room.ts) and the media module (media/media.ts: devices, preview, publish, play,
+ * quality). Mixing, effects and screen sharing arrive later.
  */
 import type { ZegoCallbacks } from './callbacks';
 import { ErrorCode, paramError, type ZegoError } from './errors';
@@ -13,6 +12,13 @@ import { Logger } from './logging/logger';
 import { Room, type RoomIdentity } from './room/room';
 import type { StreamInfo } from './room/stream-list';
 import { pickStream, playableUrls } from './room/stream-filter';
+import type { PreviewOptions } from './media/constraints';
+import { hasGetUserMedia, videoCodecSupport, type DeviceInfo } from './media/devices';
+import { MediaModule } from './media/media';
+import type { PlayType } from './media/player';
+import { MIN_QUALITY_CYCLE_MS } from './media/quality';
+import { parseVideoCodec } from './media/sdp';
+import { DEFAULT_AUDIO_BITRATE } from './media/constraints';
 import { safeCall } from './safe-emit';
 import {
   isBoolean,
@@ -20,6 +26,7 @@ import {
   isFunction,
   isNonEmptyString,
   isNonEmptyStringArray,
+  isPlainObject,
   isString,
   normalizeServers,
   utf8Length,
@@ -38,10 +45,43 @@ export interface ZegoConfigOption {
   audienceCreateRoom?: boolean;
 }
 
+/** publishOption of startPublishingStream (reference §1.12), plus Liveroom's iceTransportPolicy. */
+export interface PublishOption {
+  streamParams?: string;
+  cdnUrl?: string;
+  videoDecodeType?: string;
+  /** 'relay': relay-only ICE through the server's TURN relay (when it has one). Default 'all'. */
+  iceTransportPolicy?: 'all' | 'relay';
+}
+
+/** playOption of startPlayingStream (reference §1.17), plus Liveroom's iceTransportPolicy. */
+export interface PlayOption {
+  playType?: PlayType;
+  streamParams?: string;
+  videoDecodeType?: string;
+  iceTransportPolicy?: 'all' | 'relay';
+}
+
+/** Result of supportDetection (reference §3.1). */
+export interface SupportResult {
+  webRtc: boolean;
+  capture: boolean;
+  screenSharing: boolean;
+  videoDecodeType: { H264: boolean; VP8: boolean };
+}
+
 /** Reference §1.28: a reliable message type is 1..128 bytes. */
 export const RELIABLE_TYPE_MAX_BYTES = 128;
 
 const noop = (): void => undefined;
+
+function isMediaElement(v: unknown): v is HTMLMediaElement {
+  return typeof v === 'object' && v !== null && 'srcObject' in v && typeof (v as { play?: unknown }).play === 'function';
+}
+
+function isMediaStream(v: unknown): v is MediaStream {
+  return typeof v === 'object' && v !== null && typeof (v as { getTracks?: unknown }).getTracks === 'function';
+}
 
 export class ZegoClient implements ZegoCallbacks {
   /** Error code strings of the reference §5, for comparisons like `err.code === ZegoClient.Error.Timeout`. */
@@ -74,6 +114,50 @@ export class ZegoClient implements ZegoCallbacks {
     return pc && gum && typeof g.WebSocket === 'function';
   }
 
+  /** Reference §3.3: sucCallBack(true|false) — whether the browser can send H.264. */
+  static isSupportH264(sucCallBack: (supported: boolean) => void, errCallBack?: (err: unknown) => void): void {
+    const call = (fn: unknown, arg: unknown) => {
+      try {
+        if (typeof fn === 'function') (fn as (a: unknown) => void)(arg);
+      } catch {
+        /* the application's callback threw */
+      }
+    };
+    try {
+      videoCodecSupport().then(
+        (r) => call(sucCallBack, r.H264),
+        (e: unknown) => call(errCallBack, e),
+      );
+    } catch (e) {
+      call(errCallBack, e);
+    }
+  }
+
+  /** Reference §3.1: success({webRtc, capture, screenSharing, videoDecodeType:{H264, VP8}}). */
+  static supportDetection(success: (result: SupportResult) => void, error?: (err: unknown) => void): void {
+    const call = (fn: unknown, arg: unknown) => {
+      try {
+        if (typeof fn === 'function') (fn as (a: unknown) => void)(arg);
+      } catch {
+        /* the application's callback threw */
+      }
+    };
+    const md = typeof navigator !== 'undefined' ? (navigator as unknown as { mediaDevices?: { getDisplayMedia?: unknown } }).mediaDevices : undefined;
+    const base = {
+      webRtc: ZegoClient.isSupportWebrtc(),
+      capture: hasGetUserMedia(),
+      screenSharing: !!md && typeof md.getDisplayMedia === 'function',
+    };
+    try {
+      videoCodecSupport().then(
+        (v) => call(success, { ...base, videoDecodeType: v }),
+        (e: unknown) => call(error, e),
+      );
+    } catch (e) {
+      call(error, e);
+    }
+  }
+
   // ------------------------------------------------------------ callbacks (reference §2), no-op defaults
   onDisconnect: ZegoCallbacks['onDisconnect'] = noop;
   onKickOut: ZegoCallbacks['onKickOut'] = noop;
@@ -104,12 +188,20 @@ export class ZegoClient implements ZegoCallbacks {
   readonly _log: Logger;
   /** Internal: the room session (the media module plugs in here). */
   readonly _room: Room;
+  /** Internal: previews, publishers, players (tests reach the peer connections through it). */
+  readonly _media: MediaModule;
   private _configured = false;
   private _unloadHandler: (() => void) | null = null;
 
   constructor() {
     this._log = new Logger(() => this.logContext());
     this._room = new Room(
+      this._log,
+      (name, ...args) => this.emit(name, args),
+      (name, fn, ...args) => safeCall(this._log, name, fn, args),
+    );
+    this._media = new MediaModule(
+      this._room,
       this._log,
       (name, ...args) => this.emit(name, args),
       (name, fn, ...args) => safeCall(this._log, name, fn, args),
@@ -188,9 +280,10 @@ export class ZegoClient implements ZegoCallbacks {
     return r;
   }
 
-  /** Reference §1.26: logout, and stop remote logging. */
+  /** Reference §1.26: logout (publishers and players stop), previews stop, remote logging stops. */
   release(): boolean {
     this._room.logout();
+    this._media.release();
     this._log.closeRemote();
     if (this._unloadHandler !== null && typeof window !== 'undefined') {
       window.removeEventListener('beforeunload', this._unloadHandler);
@@ -337,6 +430,172 @@ export class ZegoClient implements ZegoCallbacks {
     const ua = g.navigator && typeof g.navigator.userAgent === 'string' ? g.navigator.userAgent : '';
     const protocol = g.location && typeof g.location.protocol === 'string' ? g.location.protocol : '';
     return playableUrls(pickStream(this._room.streams.list(), streamId), ua, protocol);
+  }
+
+
+  // ------------------------------------------------------------ devices and preview
+
+  /** Reference §1.6: deviceInfoCallback({microphones, speakers, cameras}); works without config(). */
+  enumDevices(deviceInfoCallback: (deviceInfo: DeviceInfo) => void, errorCallback: (error: unknown) => void): boolean {
+    if (!this.callbacksOk('enumDevices', deviceInfoCallback, errorCallback)) return false;
+    this._media.enumDevices(deviceInfoCallback, errorCallback);
+    return true;
+  }
+
+  /**
+   * Reference §1.7. success() / error(reason) with the DOMException name (NotAllowedError, NotFoundError,
+   * OverconstrainedError…). False when the element already has a preview (no callback), or for invalid options.
+   */
+  startPreview(localVideo: HTMLMediaElement, mediaStreamConstraints: PreviewOptions, success: () => void, error: (reason: string) => void): boolean {
+    const api = 'startPreview';
+    if (!isMediaElement(localVideo)) return this.invalid(api, 'localVideo must be a <video> or <audio> element');
+    if (!isPlainObject(mediaStreamConstraints)) return this.invalid(api, 'mediaStreamConstraints must be an object');
+    if (!this.callbacksOk(api, success, error)) return false;
+    const o = mediaStreamConstraints as PreviewOptions & Record<string, unknown>;
+    if (o.audioBitRate !== undefined && (!isFiniteNumber(o.audioBitRate) || o.audioBitRate < DEFAULT_AUDIO_BITRATE)) {
+      return this.invalid(api, `audioBitRate must be a number of at least ${DEFAULT_AUDIO_BITRATE}`);
+    }
+    if (o.externalMediaStream !== undefined && !isMediaStream(o.externalMediaStream)) return this.invalid(api, 'externalMediaStream must be a MediaStream');
+    for (const k of ['audioInput', 'videoInput', 'facingMode'] as const) {
+      if (o[k] !== undefined && o[k] !== null && !isString(o[k])) return this.invalid(api, `${k} must be a string`);
+    }
+    if (o.video === false && o.audio === false && o.externalMediaStream === undefined && o.externalCapture !== true) {
+      return this.invalid(api, 'audio and video are both false');
+    }
+    return this._media.startPreview(localVideo, o, success, error);
+  }
+
+  /** Reference §1.8. False when the element has no preview. */
+  stopPreview(localVideo: HTMLMediaElement): boolean {
+    if (!isMediaElement(localVideo)) return this.invalid('stopPreview', 'localVideo must be a media element');
+    return this._media.stopPreview(localVideo);
+  }
+
+  /** Reference §1.9: video tracks on or off; players get onRemoteCameraStatusUpdate(id, 0 | 2). */
+  enableCamera(localVideo: HTMLMediaElement, enable: boolean): boolean {
+    if (!isMediaElement(localVideo)) return this.invalid('enableCamera', 'localVideo must be a media element');
+    if (!isBoolean(enable)) return this.invalid('enableCamera', 'enable must be a boolean');
+    return this._media.previews.enable(localVideo, 'video', enable) || this.invalid('enableCamera', 'no preview on this element');
+  }
+
+  /** Reference §1.10: audio tracks on or off; players get onRemoteMicStatusUpdate(id, 0 | 2). */
+  enableMicrophone(localVideo: HTMLMediaElement, enable: boolean): boolean {
+    if (!isMediaElement(localVideo)) return this.invalid('enableMicrophone', 'localVideo must be a media element');
+    if (!isBoolean(enable)) return this.invalid('enableMicrophone', 'enable must be a boolean');
+    return this._media.previews.enable(localVideo, 'audio', enable) || this.invalid('enableMicrophone', 'no preview on this element');
+  }
+
+  /** Reference §1.11: `setSinkId` on the preview element (null = the default device). */
+  setLocalAudioOutput(localVideo: HTMLMediaElement, audioOutput: string | null): boolean {
+    if (!isMediaElement(localVideo)) return this.invalid('setLocalAudioOutput', 'localVideo must be a media element');
+    if (audioOutput !== null && !isString(audioOutput)) return this.invalid('setLocalAudioOutput', 'audioOutput must be a string or null');
+    return this._media.setLocalAudioOutput(localVideo, audioOutput === null ? '' : audioOutput) || this.invalid('setLocalAudioOutput', 'setSinkId is not supported');
+  }
+
+  /** Reference §1.13: another camera or microphone for the preview and every stream publishing it. */
+  switchDevice(type: 'audio' | 'video', localVideo: HTMLMediaElement, deviceId: string, success?: () => void, error?: (err: unknown) => void): boolean {
+    const api = 'switchDevice';
+    if (type !== 'audio' && type !== 'video') return this.invalid(api, "type must be 'audio' or 'video'");
+    if (!isMediaElement(localVideo)) return this.invalid(api, 'localVideo must be a media element');
+    if (!isNonEmptyString(deviceId)) return this.invalid(api, 'deviceId must be a non-empty string');
+    if (success !== undefined && !isFunction(success)) return this.invalid(api, 'success must be a function');
+    if (error !== undefined && !isFunction(error)) return this.invalid(api, 'error must be a function');
+    return this._media.switchDevice(type, localVideo, deviceId, success, error) || this.invalid(api, 'no camera/microphone preview on this element');
+  }
+
+  // ------------------------------------------------------------ publish and play
+
+  /**
+   * Reference §1.12. False when the element has no preview, the stream is already being published, or the room
+   * is not logged in (unless setCustomSignalUrl gave a media URL). Progress: onPublishStateUpdate.
+   */
+  startPublishingStream(streamid: string, localVideo: HTMLMediaElement, extraInfo?: string, publishOption?: PublishOption): boolean {
+    const api = 'startPublishingStream';
+    if (!isNonEmptyString(streamid)) return this.invalid(api, 'streamid must be a non-empty string');
+    if (!isMediaElement(localVideo)) return this.invalid(api, 'localVideo must be a media element');
+    if (extraInfo !== undefined && extraInfo !== null && !isString(extraInfo)) return this.invalid(api, 'extraInfo must be a string');
+    if (publishOption !== undefined && publishOption !== null && !isPlainObject(publishOption)) return this.invalid(api, 'publishOption must be an object');
+    const o = (publishOption ?? {}) as Record<string, unknown>;
+    for (const k of ['streamParams', 'cdnUrl'] as const) if (o[k] !== undefined && o[k] !== null && !isString(o[k])) return this.invalid(api, `${k} must be a string`);
+    const codec = o.videoDecodeType === undefined || o.videoDecodeType === null || o.videoDecodeType === '' ? 'H264' : parseVideoCodec(o.videoDecodeType);
+    if (codec === null) return this.invalid(api, "videoDecodeType must be 'H264' or 'VP8'");
+    if (o.iceTransportPolicy !== undefined && o.iceTransportPolicy !== 'all' && o.iceTransportPolicy !== 'relay') {
+      return this.invalid(api, "iceTransportPolicy must be 'all' or 'relay'");
+    }
+    if (!this._room.isLoggedIn && this._media.customSignalUrl === '') return this.invalid(api, 'not logged in');
+    const preview = this._media.previews.get(localVideo);
+    if (preview === undefined) return this.invalid(api, 'no preview on this element: startPreview first');
+    return this._media.startPublishingStream(streamid, preview, isString(extraInfo) ? extraInfo : '', {
+      streamParams: isString(o.streamParams) ? o.streamParams : '',
+      cdnUrl: isString(o.cdnUrl) ? o.cdnUrl : '',
+      codec,
+      relayOnly: o.iceTransportPolicy === 'relay',
+    });
+  }
+
+  /** Reference §1.14: ends the stream (others get onStreamUpdated(1, …)) and its preview. */
+  stopPublishingStream(streamid: string): boolean {
+    if (!isNonEmptyString(streamid)) return this.invalid('stopPublishingStream', 'streamid must be a non-empty string');
+    return this._media.stopPublishingStream(streamid) || this.invalid('stopPublishingStream', `${streamid} is not being published`);
+  }
+
+  /**
+   * Reference §1.17. False when the stream is already being played, or not logged in (unless
+   * setCustomSignalUrl). The stream need not be in the room's list yet. Progress: onPlayStateUpdate.
+   */
+  startPlayingStream(streamid: string, remoteVideo: HTMLMediaElement, audioOutput?: string, playOption?: PlayOption): boolean {
+    const api = 'startPlayingStream';
+    if (!isNonEmptyString(streamid)) return this.invalid(api, 'streamid must be a non-empty string');
+    if (!isMediaElement(remoteVideo)) return this.invalid(api, 'remoteVideo must be a media element');
+    if (audioOutput !== undefined && audioOutput !== null && !isString(audioOutput)) return this.invalid(api, 'audioOutput must be a string');
+    if (playOption !== undefined && playOption !== null && !isPlainObject(playOption)) return this.invalid(api, 'playOption must be an object');
+    const o = (playOption ?? {}) as Record<string, unknown>;
+    const playType = o.playType === undefined || o.playType === null || o.playType === '' ? 'all' : o.playType;
+    if (playType !== 'all' && playType !== 'audio' && playType !== 'video') return this.invalid(api, "playType must be 'audio', 'video' or 'all'");
+    if (o.streamParams !== undefined && o.streamParams !== null && !isString(o.streamParams)) return this.invalid(api, 'streamParams must be a string');
+    const codec = o.videoDecodeType === undefined || o.videoDecodeType === null || o.videoDecodeType === '' ? null : parseVideoCodec(o.videoDecodeType);
+    if (codec === null && o.videoDecodeType !== undefined && o.videoDecodeType !== null && o.videoDecodeType !== '') {
+      return this.invalid(api, "videoDecodeType must be 'H264' or 'VP8'");
+    }
+    if (o.iceTransportPolicy !== undefined && o.iceTransportPolicy !== 'all' && o.iceTransportPolicy !== 'relay') {
+      return this.invalid(api, "iceTransportPolicy must be 'all' or 'relay'");
+    }
+    if (!this._room.isLoggedIn && this._media.customSignalUrl === '') return this.invalid(api, 'not logged in');
+    return this._media.startPlayingStream(streamid, remoteVideo, isString(audioOutput) ? audioOutput : '', {
+      streamParams: isString(o.streamParams) ? o.streamParams : '',
+      codec,
+      playType,
+      relayOnly: o.iceTransportPolicy === 'relay',
+    });
+  }
+
+  /** Reference §1.18. */
+  stopPlayingStream(streamid: string): boolean {
+    if (!isNonEmptyString(streamid)) return this.invalid('stopPlayingStream', 'streamid must be a non-empty string');
+    return this._media.stopPlayingStream(streamid) || this.invalid('stopPlayingStream', `${streamid} is not being played`);
+  }
+
+  /** Reference §1.19: `setSinkId` on the played stream's element. */
+  setPlayAudioOutput(streamid: string, audioOutput: string): boolean {
+    if (!isNonEmptyString(streamid)) return this.invalid('setPlayAudioOutput', 'streamid must be a non-empty string');
+    if (!isString(audioOutput)) return this.invalid('setPlayAudioOutput', 'audioOutput must be a string');
+    return this._media.setPlayAudioOutput(streamid, audioOutput) || this.invalid('setPlayAudioOutput', `${streamid} is not being played, or no setSinkId`);
+  }
+
+  /** Reference §1.20: quality callback period in ms (≥ 1000; default 3000). Applies to running streams too. */
+  setQualityMonitorCycle(timeInMS: number): boolean {
+    if (!isFiniteNumber(timeInMS) || timeInMS < MIN_QUALITY_CYCLE_MS) return this.invalid('setQualityMonitorCycle', `timeInMS must be a number ≥ ${MIN_QUALITY_CYCLE_MS}`);
+    this._media.setQualityMonitorCycle(timeInMS);
+    return true;
+  }
+
+  /** Notes §7.1: a media-signalling URL (ws:/wss:) used instead of dispatch; '' goes back to dispatch. */
+  setCustomSignalUrl(signalUrl: string): boolean {
+    if (!isString(signalUrl) || (signalUrl !== '' && !/^wss?:\/\//i.test(signalUrl))) {
+      return this.invalid('setCustomSignalUrl', 'signalUrl must be a ws:// or wss:// URL (or empty)');
+    }
+    this._media.customSignalUrl = signalUrl;
+    return true;
   }
 
   // ------------------------------------------------------------ internals

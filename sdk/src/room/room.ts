@@ -198,6 +198,11 @@ export class Room {
     return this.state === 'login';
   }
 
+  /** The token of the current login (the media module logs in to media signalling with it); '' when none. */
+  get loginToken(): string {
+    return this.loginReq !== null ? this.loginReq.token : '';
+  }
+
   newRequestId(): string {
     this.requestCounter++;
     return `${this.identity ? this.identity.idName : ''}-${this.requestCounter}`;

@@ -305,7 +305,11 @@ async fn run_peer(
 ) {
     let mut buf = vec![0u8; 2048];
     let mut tracks: Option<Vec<TxTrack>> = None;
+    let mut cmds_open = true;
     loop {
+        if out.is_closed() {
+            return;
+        }
         // Drain.
         let timeout = loop {
             match rtc.poll_output() {
@@ -359,7 +363,7 @@ async fn run_peer(
                     }
                 }
             }
-            c = cmds.recv() => match c {
+            c = cmds.recv(), if cmds_open => match c {
                 Some(PeerCmd::Rtp { kind, seq, time, marker, payload }) => {
                     if tracks.is_none() {
                         tracks = Some(find_tx(&mut rtc, &mids, video_codec));
@@ -371,7 +375,8 @@ async fn run_peer(
                         }
                     }
                 }
-                None => return,
+                // No more commands: keep receiving until the owner drops the events.
+                None => cmds_open = false,
             },
             _ = tokio::time::sleep(wait) => {
                 let _ = rtc.handle_input(Input::Timeout(Instant::now()));

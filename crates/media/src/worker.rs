@@ -527,9 +527,8 @@ impl Worker {
         };
         let mut waiting = false;
         for pid in &players {
-            if self.write_to_player(*pid, kind, &src, pt, codec, keyframe, &pkt, &ext)
-                == Write::WaitingKeyframe
-            {
+            let w = self.write_to_player(*pid, kind, &src, pt, codec, keyframe, &pkt, &ext);
+            if w == Write::WaitingKeyframe {
                 waiting = true;
             }
         }
@@ -641,7 +640,7 @@ impl Worker {
     }
 }
 
-#[derive(PartialEq)]
+#[derive(Debug, PartialEq)]
 enum Write {
     Written,
     Skipped,

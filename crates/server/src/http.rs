@@ -55,7 +55,11 @@ async fn room_ws(
         return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
     }
     // Media dispatch answers a URL on the host the client reached us by.
-    let scheme = if state.config.http.tls_cert.is_empty() { "ws" } else { "wss" };
+    let scheme = if state.config.http.tls_cert.is_empty() {
+        "ws"
+    } else {
+        "wss"
+    };
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

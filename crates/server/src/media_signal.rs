@@ -153,7 +153,11 @@ impl Conn {
                        "user_id": self.user_id, "session_id": session_id},
             "body": body,
         });
-        if self.out.try_send(Message::Text(frame.to_string().into())).is_err() {
+        if self
+            .out
+            .try_send(Message::Text(frame.to_string().into()))
+            .is_err()
+        {
             tracing::warn!(user = %self.user_id, cmd, "media-signalling client too slow; frame dropped");
         }
     }
@@ -168,7 +172,10 @@ impl Conn {
     }
 
     fn close(&self, code: u16, reason: &str) {
-        let _ = self.out.try_send(Message::Close(Some(CloseFrame { code, reason: reason.into() })));
+        let _ = self.out.try_send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })));
     }
 
     async fn on_text(&mut self, text: &str) {
@@ -178,24 +185,42 @@ impl Conn {
         };
         let h: Header = serde_json::from_value(frame["header"].clone()).unwrap_or_default();
         let body = &frame["body"];
-        let sid = h.session_id.as_u64().or_else(|| h.session_id.as_str().and_then(|s| s.parse().ok())).unwrap_or(0);
+        let sid = h
+            .session_id
+            .as_u64()
+            .or_else(|| h.session_id.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or(0);
         let rsp = h.cmd.replace("Req", "Rsp");
         match h.cmd.as_str() {
             "LoginReq" => self.login(&h, body),
             _ if h.cmd.ends_with("Ack") => {}
             _ if self.login.is_none() => {
                 if h.cmd.ends_with("Req") {
-                    self.reply(&h, &rsp, sid, json!({"result": result::NOT_LOGGED_IN, "strError": "LoginReq first"}));
+                    self.reply(
+                        &h,
+                        &rsp,
+                        sid,
+                        json!({"result": result::NOT_LOGGED_IN, "strError": "LoginReq first"}),
+                    );
                 }
             }
             "CreateSessionReq" => self.create_session(&h, body),
             "MediaDescReq" => self.media_desc(&h, sid, body).await,
             "CandidateInfoReq" => {
                 // ICE-lite: the server learns the client's addresses from its connectivity checks.
-                let code = if self.sessions.contains_key(&sid) { result::OK } else { result::NO_SESSION };
+                let code = if self.sessions.contains_key(&sid) {
+                    result::OK
+                } else {
+                    result::NO_SESSION
+                };
                 self.reply(&h, &rsp, sid, json!({"result": code}));
             }
-            "ClientHBReq" => self.reply(&h, &rsp, sid, json!({"result": result::OK, "hb_interval": HB_INTERVAL_MS})),
+            "ClientHBReq" => self.reply(
+                &h,
+                &rsp,
+                sid,
+                json!({"result": result::OK, "hb_interval": HB_INTERVAL_MS}),
+            ),
             "QualityReportReq" => self.reply(&h, &rsp, sid, json!({"result": result::OK})),
             "CloseSessionReq" => {
                 if let Some(s) = self.sessions.remove(&sid) {
@@ -220,7 +245,12 @@ impl Conn {
             other => {
                 tracing::info!(cmd = other, "unknown media-signalling command");
                 if other.ends_with("Req") {
-                    self.reply(&h, &rsp, sid, json!({"result": result::BAD_REQUEST, "strError": "unknown command"}));
+                    self.reply(
+                        &h,
+                        &rsp,
+                        sid,
+                        json!({"result": result::BAD_REQUEST, "strError": "unknown command"}),
+                    );
                 }
             }
         }
@@ -231,21 +261,42 @@ impl Conn {
         self.user_id = h.user_id.clone();
         let refuse = |c: &Self, why: &str| {
             tracing::info!(user = %h.user_id, why, "media-signalling login refused");
-            c.reply(h, "LoginRsp", 0, json!({"result": result::TOKEN, "strError": why}));
+            c.reply(
+                h,
+                "LoginRsp",
+                0,
+                json!({"result": result::TOKEN, "strError": why}),
+            );
         };
-        let Ok(appid) = h.appid.parse::<u64>() else { return refuse(self, "appid is not a number") };
-        let Some(app) = self.state.apps.get(appid) else { return refuse(self, "unknown appid") };
+        let Ok(appid) = h.appid.parse::<u64>() else {
+            return refuse(self, "appid is not a number");
+        };
+        let Some(app) = self.state.apps.get(appid) else {
+            return refuse(self, "unknown appid");
+        };
         let tok = body["token"].as_str().unwrap_or("");
         let room_id = body["roomid"].as_str().unwrap_or("").to_string();
         let now = self.state.hub.clock.now().unix_ms / 1000;
-        let grant = match token::verify(tok, appid, &app.app_sign, &app.server_secret, &h.user_id, self.state.config.tokens.allow_v1, now) {
+        let grant = match token::verify(
+            tok,
+            appid,
+            &app.app_sign,
+            &app.server_secret,
+            &h.user_id,
+            self.state.config.tokens.allow_v1,
+            now,
+        ) {
             Ok(g) => g,
             Err(e) => return refuse(self, &e.to_string()),
         };
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return refuse(self, "token is for another room");
         }
-        self.login = Some(Login { appid, id_name: h.user_id.clone(), can_publish: grant.can_publish });
+        self.login = Some(Login {
+            appid,
+            id_name: h.user_id.clone(),
+            can_publish: grant.can_publish,
+        });
         self.reply(
             h,
             "LoginRsp",
@@ -259,28 +310,55 @@ impl Conn {
         let l = self.login.as_ref().expect("checked");
         let fail = |c: &Self, code: u32, why: &str| {
             tracing::info!(user = %h.user_id, code, why, "CreateSession refused");
-            c.reply(h, "CreateSessionRsp", 0, json!({"result": code, "strError": why}));
+            c.reply(
+                h,
+                "CreateSessionRsp",
+                0,
+                json!({"result": code, "strError": why}),
+            );
         };
         let role = match body["type"].as_u64() {
             Some(0) => Role::Publish,
             Some(1) => Role::Play,
-            _ => return fail(self, result::BAD_REQUEST, "type must be 0 (publish) or 1 (play)"),
+            _ => {
+                return fail(
+                    self,
+                    result::BAD_REQUEST,
+                    "type must be 0 (publish) or 1 (play)",
+                )
+            }
         };
         let stream_id = body["stream_id"].as_str().unwrap_or("").to_string();
         if stream_id.is_empty() || stream_id.len() > liveroom_proto::limits::MAX_ID_BYTES {
-            return fail(self, result::BAD_REQUEST, "stream_id must be 1 to 128 bytes");
+            return fail(
+                self,
+                result::BAD_REQUEST,
+                "stream_id must be 1 to 128 bytes",
+            );
         }
         if self.sessions.len() >= MAX_SESSIONS_PER_CONNECTION {
-            return fail(self, result::TOO_MANY_SESSIONS, "too many sessions on this connection");
+            return fail(
+                self,
+                result::TOO_MANY_SESSIONS,
+                "too many sessions on this connection",
+            );
         }
         if role == Role::Publish && !l.can_publish {
-            return fail(self, result::NO_PRIVILEGE, "token does not allow publishing");
+            return fail(
+                self,
+                result::NO_PRIVILEGE,
+                "token does not allow publishing",
+            );
         }
         if self.state.config.rtc.stream_auth {
-            let Some(app) = self.state.apps.get(l.appid) else { return fail(self, result::STREAM_AUTH, "unknown app") };
+            let Some(app) = self.state.apps.get(l.appid) else {
+                return fail(self, result::STREAM_AUTH, "unknown app");
+            };
             let params = body["strAuthParam"].as_str().unwrap_or("");
             let now = self.state.hub.clock.now().unix_ms / 1000;
-            if let Err(e) = token::verify_stream_params(params, l.appid, &app.server_secret, &stream_id, now) {
+            if let Err(e) =
+                token::verify_stream_params(params, l.appid, &app.server_secret, &stream_id, now)
+            {
                 return fail(self, result::STREAM_AUTH, &e);
             }
         }
@@ -291,12 +369,21 @@ impl Conn {
                 break v;
             }
         };
-        self.sessions.insert(sid, Session { role, stream_id, peer: None });
+        self.sessions.insert(
+            sid,
+            Session {
+                role,
+                stream_id,
+                peer: None,
+            },
+        );
         let turn = self.state.turn_grant(&l.id_name);
         let mut rsp = json!({"result": result::OK, "session_id": sid, "session_token": sid.to_string(), "strError": ""});
         if let Some(t) = turn {
             rsp["turn_server"] = json!(t.turn_url);
-            rsp["stun_server"] = json!(t.stun_url);
+            // Relay-only clients put both URLs in one ICE server entry: a second TURN URL
+            // (TCP) gives them a relay candidate over each transport, a `stun:` URL nothing.
+            rsp["stun_server"] = json!(t.turn_tcp_url.clone().unwrap_or(t.stun_url));
             rsp["turn_username"] = json!(t.username);
             rsp["turn_auth_key"] = json!(t.credential);
         }
@@ -305,16 +392,34 @@ impl Conn {
 
     async fn media_desc(&mut self, h: &Header, sid: u64, body: &Value) {
         let Some(session) = self.sessions.get(&sid) else {
-            return self.reply(h, "MediaDescRsp", sid, json!({"result": result::NO_SESSION, "strError": "no such session"}));
+            return self.reply(
+                h,
+                "MediaDescRsp",
+                sid,
+                json!({"result": result::NO_SESSION, "strError": "no such session"}),
+            );
         };
         let Some(sdp) = body["sdp"].as_str().map(str::to_string) else {
-            return self.reply(h, "MediaDescRsp", sid, json!({"result": result::BAD_REQUEST, "strError": "sdp missing"}));
+            return self.reply(
+                h,
+                "MediaDescRsp",
+                sid,
+                json!({"result": result::BAD_REQUEST, "strError": "sdp missing"}),
+            );
         };
         let Some(sfu) = self.state.sfu.clone() else {
-            return self.reply(h, "MediaDescRsp", sid, json!({"result": result::MEDIA, "strError": "media is off"}));
+            return self.reply(
+                h,
+                "MediaDescRsp",
+                sid,
+                json!({"result": result::MEDIA, "strError": "media is off"}),
+            );
         };
         let l = self.login.as_ref().expect("checked");
-        let key = StreamKey { appid: l.appid, stream_id: session.stream_id.clone() };
+        let key = StreamKey {
+            appid: l.appid,
+            stream_id: session.stream_id.clone(),
+        };
         let role = session.role;
         if let Some(old) = session.peer {
             // A renegotiation replaces the session's peer.
@@ -327,7 +432,11 @@ impl Conn {
                     s.peer = Some(opened.peer);
                 }
                 let mid = first_mid(&opened.answer);
-                self.push("MediaDescPush", sid, json!({"type": 1, "sdp": opened.answer}));
+                self.push(
+                    "MediaDescPush",
+                    sid,
+                    json!({"type": 1, "sdp": opened.answer}),
+                );
                 let infos: Vec<Value> = opened
                     .candidates
                     .iter()
@@ -337,29 +446,44 @@ impl Conn {
             }
             Err(e) => {
                 tracing::info!(user = %h.user_id, error = %e, "offer refused");
-                self.push("CloseSessionPush", sid, json!({"reason": 1, "err_info": {"code": result::MEDIA, "message": e}}));
+                self.push(
+                    "CloseSessionPush",
+                    sid,
+                    json!({"reason": 1, "err_info": {"code": result::MEDIA, "message": e}}),
+                );
                 self.sessions.remove(&sid);
             }
         }
     }
 
     fn session_of(&self, peer: PeerId) -> Option<u64> {
-        self.sessions.iter().find(|(_, s)| s.peer == Some(peer)).map(|(k, _)| *k)
+        self.sessions
+            .iter()
+            .find(|(_, s)| s.peer == Some(peer))
+            .map(|(k, _)| *k)
     }
 
     fn on_peer_event(&mut self, ev: PeerEvent) {
         match ev {
             PeerEvent::Connected(peer) => {
-                let Some(sid) = self.session_of(peer) else { return };
+                let Some(sid) = self.session_of(peer) else {
+                    return;
+                };
                 let s = &self.sessions[&sid];
                 if s.role == Role::Publish {
                     let stream_id = s.stream_id.clone();
-                    self.push("PublishEventPush", sid, json!({"event": 0, "stream_id": stream_id}));
+                    self.push(
+                        "PublishEventPush",
+                        sid,
+                        json!({"event": 0, "stream_id": stream_id}),
+                    );
                 }
             }
             PeerEvent::Disconnected(_) => {}
             PeerEvent::Closed(peer) => {
-                let Some(sid) = self.session_of(peer) else { return };
+                let Some(sid) = self.session_of(peer) else {
+                    return;
+                };
                 self.sessions.remove(&sid);
                 self.push(
                     "CloseSessionPush",
@@ -368,7 +492,9 @@ impl Conn {
                 );
             }
             PeerEvent::StreamStatus(peer, st) => {
-                let Some(sid) = self.session_of(peer) else { return };
+                let Some(sid) = self.session_of(peer) else {
+                    return;
+                };
                 let stream_id = self.sessions[&sid].stream_id.clone();
                 self.push(
                     "StreamStatusNotifyPush",

@@ -36,6 +36,9 @@ pub mod close_code {
     pub const TRY_AGAIN: u16 = 1013;
 }
 
+/// The share of the queue (1/N) that lossy pushes leave free.
+pub const LOSSY_RESERVE_DIVISOR: usize = 4;
+
 /// One WebSocket connection's sending side.
 pub struct Conn {
     tx: mpsc::Sender<Outbound>,
@@ -112,7 +115,10 @@ impl Conn {
         if self.is_dead() {
             return;
         }
-        if self.tx.try_send(item).is_err() {
+        // Lossy pushes never take the last quarter of the queue: it stays free for replies
+        // and pushes that must arrive, so big-room traffic alone never disconnects a client.
+        let reserve = self.tx.max_capacity() / LOSSY_RESERVE_DIVISOR;
+        if self.tx.capacity() <= reserve || self.tx.try_send(item).is_err() {
             self.dropped_lossy.fetch_add(1, Ordering::Relaxed);
             if let Some(m) = &self.metrics {
                 m.outbound_dropped_lossy.inc();

@@ -9,7 +9,10 @@ use crate::{token, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::SinkExt;
-use liveroom_proto::body::{WebrtcUrlReq, WebrtcUrlRsp, self, error_body, ok_body, LoginReq, PushKickout, RelayReq, RelayRsp};
+use liveroom_proto::body::{
+    self, error_body, ok_body, LoginReq, PushKickout, RelayReq, RelayRsp, WebrtcUrlReq,
+    WebrtcUrlRsp,
+};
 use liveroom_proto::envelope::SessionIds;
 use liveroom_proto::errors::kick_reason;
 use liveroom_proto::limits::*;
@@ -209,7 +212,10 @@ impl Session {
         };
         let h = frame.header;
         self.state.hub.metrics.message(&h.cmd);
-        if !self.bucket.take(self.state.hub.clock.now().mono_ms) {
+        // Keep-alive and session commands are never rate limited: the 1.x SDK treats an error
+        // on `hb` as a disconnect and on `login` as fatal.
+        let exempt = matches!(h.cmd.as_str(), "hb" | "login" | "logout");
+        if !exempt && !self.bucket.take(self.state.hub.clock.now().mono_ms) {
             self.rate_limited += 1;
             if self.rate_limited.is_power_of_two() {
                 tracing::warn!(peer = %self.peer, refused = self.rate_limited, "connection over its rate limit");
@@ -545,19 +551,31 @@ impl Session {
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
         };
         if req.stream_id.is_empty() || req.stream_id.len() > MAX_ID_BYTES {
-            return self.refuse(h, ErrCode::BAD_BODY, &format!("stream_id must be 1 to {MAX_ID_BYTES} bytes"));
+            return self.refuse(
+                h,
+                ErrCode::BAD_BODY,
+                &format!("stream_id must be 1 to {MAX_ID_BYTES} bytes"),
+            );
         }
         if !matches!(req.ptype.as_str(), "push" | "pull") {
             return self.refuse(h, ErrCode::BAD_BODY, "ptype must be \"push\" or \"pull\"");
         }
         if self.state.sfu.is_none() {
-            return self.refuse(h, ErrCode::DISPATCH, "media is off on this server (rtc.listen)");
+            return self.refuse(
+                h,
+                ErrCode::DISPATCH,
+                "media is off on this server (rtc.listen)",
+            );
         }
         let l = self.login.as_ref().expect("logged in");
         l.out.reply(
             "webrtc_url",
             h.seq,
-            ok_body(WebrtcUrlRsp { stream_id: req.stream_id, ptype: req.ptype, urls: vec![self.media_url.clone()] }),
+            ok_body(WebrtcUrlRsp {
+                stream_id: req.stream_id,
+                ptype: req.ptype,
+                urls: vec![self.media_url.clone()],
+            }),
         );
     }
 

@@ -233,9 +233,17 @@ fn encode(env: &Envelope) -> String {
 /// Stream authentication (`streamParams` of publish/play, when `rtc.stream_auth` is on):
 /// `zg_expired=<unix s>&zg_nonce=<n>&zg_token=<hex HMAC-SHA256(server_secret,
 /// "stream\n{appid}\n{stream_id}\n{nonce}\n{expired}")>`, valid for publishing and playing.
-pub fn make_stream_params(appid: u64, server_secret: &str, stream_id: &str, expired: u64) -> String {
+pub fn make_stream_params(
+    appid: u64,
+    server_secret: &str,
+    stream_id: &str,
+    expired: u64,
+) -> String {
     let nonce = random_nonce();
-    let t = hmac_hex(server_secret, &stream_payload(appid, stream_id, &nonce, expired));
+    let t = hmac_hex(
+        server_secret,
+        &stream_payload(appid, stream_id, &nonce, expired),
+    );
     format!("zg_expired={expired}&zg_nonce={nonce}&zg_token={t}")
 }
 
@@ -244,7 +252,13 @@ fn stream_payload(appid: u64, stream_id: &str, nonce: &str, expired: u64) -> Str
 }
 
 /// Checks `streamParams`; the error says what is wrong.
-pub fn verify_stream_params(params: &str, appid: u64, server_secret: &str, stream_id: &str, now_secs: u64) -> Result<(), String> {
+pub fn verify_stream_params(
+    params: &str,
+    appid: u64,
+    server_secret: &str,
+    stream_id: &str,
+    now_secs: u64,
+) -> Result<(), String> {
     let get = |k: &str| {
         params
             .trim_start_matches('?')
@@ -253,11 +267,18 @@ pub fn verify_stream_params(params: &str, appid: u64, server_secret: &str, strea
             .find(|(key, _)| *key == k)
             .map(|(_, v)| v.to_string())
     };
-    let (Some(expired), Some(nonce), Some(tok)) = (get("zg_expired"), get("zg_nonce"), get("zg_token")) else {
+    let (Some(expired), Some(nonce), Some(tok)) =
+        (get("zg_expired"), get("zg_nonce"), get("zg_token"))
+    else {
         return Err("streamParams need zg_expired, zg_nonce and zg_token".into());
     };
-    let expired: u64 = expired.parse().map_err(|_| "zg_expired is not a number".to_string())?;
-    let want = hmac_hex(server_secret, &stream_payload(appid, stream_id, &nonce, expired));
+    let expired: u64 = expired
+        .parse()
+        .map_err(|_| "zg_expired is not a number".to_string())?;
+    let want = hmac_hex(
+        server_secret,
+        &stream_payload(appid, stream_id, &nonce, expired),
+    );
     if !constant_time_eq(&want, &tok.to_ascii_lowercase()) {
         return Err("zg_token does not match".into());
     }

@@ -10,7 +10,9 @@ use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind};
 
 async fn signal(s: &TestServer, user: &str) -> MediaSignal {
-    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, user).await.unwrap();
+    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, user)
+        .await
+        .unwrap();
     sig.login(&dev_token(user), "room").await.unwrap();
     sig
 }
@@ -18,27 +20,50 @@ async fn signal(s: &TestServer, user: &str) -> MediaSignal {
 async fn wait_for(peer: &mut MediaPeer, want: impl Fn(&PeerOut) -> bool) -> PeerOut {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let ev = tokio::time::timeout_at(deadline, peer.out.recv()).await.expect("peer event in time").expect("peer alive");
+        let ev = tokio::time::timeout_at(deadline, peer.out.recv())
+            .await
+            .expect("peer event in time")
+            .expect("peer alive");
         if want(&ev) {
             return ev;
         }
     }
 }
 
-async fn publish(s: &TestServer, user: &str, stream: &str, codec: Codec) -> (MediaSignal, u64, MediaPeer) {
+async fn publish(
+    s: &TestServer,
+    user: &str,
+    stream: &str,
+    codec: Codec,
+) -> (MediaSignal, u64, MediaPeer) {
     let mut sig = signal(s, user).await;
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
-    let mut p = start_peer(&mut sig, sid, &[MediaKind::Audio, MediaKind::Video], Direction::SendOnly, codec).await.unwrap();
+    let mut p = start_peer(
+        &mut sig,
+        sid,
+        &[MediaKind::Audio, MediaKind::Video],
+        Direction::SendOnly,
+        codec,
+    )
+    .await
+    .unwrap();
     wait_for(&mut p, |e| *e == PeerOut::Connected).await;
     let ev = sig.expect("PublishEventPush").await.unwrap();
     assert_eq!(ev["body"]["event"], 0);
     (sig, sid, p)
 }
 
-async fn play(s: &TestServer, user: &str, stream: &str, kinds: &[MediaKind]) -> (MediaSignal, u64, MediaPeer) {
+async fn play(
+    s: &TestServer,
+    user: &str,
+    stream: &str,
+    kinds: &[MediaKind],
+) -> (MediaSignal, u64, MediaPeer) {
     let mut sig = signal(s, user).await;
     let (sid, _) = sig.create_session(1, stream, "").await.unwrap();
-    let mut p = start_peer(&mut sig, sid, kinds, Direction::RecvOnly, Codec::H264).await.unwrap();
+    let mut p = start_peer(&mut sig, sid, kinds, Direction::RecvOnly, Codec::H264)
+        .await
+        .unwrap();
     wait_for(&mut p, |e| *e == PeerOut::Connected).await;
     (sig, sid, p)
 }
@@ -53,7 +78,13 @@ fn h264_delta(n: u8) -> Vec<u8> {
 
 async fn send_video(p: &MediaPeer, seq: u64, payload: Vec<u8>) {
     p.cmd
-        .send(PeerCmd::Rtp { kind: MediaKind::Video, seq, time: (seq as u32) * 3000, marker: true, payload })
+        .send(PeerCmd::Rtp {
+            kind: MediaKind::Video,
+            seq,
+            time: (seq as u32) * 3000,
+            marker: true,
+            payload,
+        })
         .await
         .unwrap();
 }
@@ -64,7 +95,15 @@ async fn one_publisher_reaches_every_player_from_a_key_frame_with_contiguous_seq
     let (_psig, _, mut publisher) = publish(&s, "alice", "s1", Codec::H264).await;
     let mut players = Vec::new();
     for i in 0..3 {
-        players.push(play(&s, &format!("viewer{i}"), "s1", &[MediaKind::Audio, MediaKind::Video]).await);
+        players.push(
+            play(
+                &s,
+                &format!("viewer{i}"),
+                "s1",
+                &[MediaKind::Audio, MediaKind::Video],
+            )
+            .await,
+        );
     }
     // A player joining asks the publisher for a key frame at once.
     wait_for(&mut publisher, |e| *e == PeerOut::KeyframeRequest).await;
@@ -79,18 +118,41 @@ async fn one_publisher_reaches_every_player_from_a_key_frame_with_contiguous_seq
     for (_, _, p) in players.iter_mut() {
         let mut got = Vec::new();
         while got.len() < 20 {
-            if let PeerOut::Rtp { kind: MediaKind::Video, codec, seq, payload, marker, .. } =
-                wait_for(p, |e| matches!(e, PeerOut::Rtp { kind: MediaKind::Video, .. })).await
+            if let PeerOut::Rtp {
+                kind: MediaKind::Video,
+                codec,
+                seq,
+                payload,
+                marker,
+                ..
+            } = wait_for(p, |e| {
+                matches!(
+                    e,
+                    PeerOut::Rtp {
+                        kind: MediaKind::Video,
+                        ..
+                    }
+                )
+            })
+            .await
             {
                 assert_eq!(codec, Codec::H264);
                 assert!(marker);
                 got.push((seq, payload));
             }
         }
-        assert_eq!(got[0].1, h264_idr(0), "the first packet a player gets is the key frame: {got:?}");
+        assert_eq!(
+            got[0].1,
+            h264_idr(0),
+            "the first packet a player gets is the key frame: {got:?}"
+        );
         for (i, (seq, payload)) in got.iter().enumerate() {
             assert_eq!(*seq, got[0].0 + i as u64, "contiguous sequence numbers");
-            let want = if i == 0 { h264_idr(0) } else { h264_delta(i as u8) };
+            let want = if i == 0 {
+                h264_idr(0)
+            } else {
+                h264_delta(i as u8)
+            };
             assert_eq!(*payload, want, "payload {i} forwarded unchanged");
         }
     }
@@ -105,22 +167,56 @@ async fn audio_only_players_get_audio_and_vp8_is_forwarded() {
     for i in 0..10u64 {
         publisher
             .cmd
-            .send(PeerCmd::Rtp { kind: MediaKind::Audio, seq: 500 + i, time: i as u32 * 960, marker: false, payload: vec![0xf8, i as u8, 0xaa] })
+            .send(PeerCmd::Rtp {
+                kind: MediaKind::Audio,
+                seq: 500 + i,
+                time: i as u32 * 960,
+                marker: false,
+                payload: vec![0xf8, i as u8, 0xaa],
+            })
             .await
             .unwrap();
         // VP8 key frame descriptor: S=1, PID=0; payload header bit 0 = 0.
-        let vp8 = if i == 0 { vec![0x10, 0x50, 0x2a, i as u8] } else { vec![0x10, 0x51, 0x2a, i as u8] };
+        let vp8 = if i == 0 {
+            vec![0x10, 0x50, 0x2a, i as u8]
+        } else {
+            vec![0x10, 0x51, 0x2a, i as u8]
+        };
         send_video(&publisher, 900 + i, vp8).await;
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let a = wait_for(&mut audio_only, |e| matches!(e, PeerOut::Rtp { .. })).await;
-    assert!(matches!(a, PeerOut::Rtp { kind: MediaKind::Audio, codec: Codec::Opus, .. }));
-    let v = wait_for(&mut both, |e| matches!(e, PeerOut::Rtp { kind: MediaKind::Video, .. })).await;
-    assert!(matches!(v, PeerOut::Rtp { codec: Codec::Vp8, ref payload, .. } if payload[..2] == [0x10, 0x50]));
+    assert!(matches!(
+        a,
+        PeerOut::Rtp {
+            kind: MediaKind::Audio,
+            codec: Codec::Opus,
+            ..
+        }
+    ));
+    let v = wait_for(&mut both, |e| {
+        matches!(
+            e,
+            PeerOut::Rtp {
+                kind: MediaKind::Video,
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(
+        matches!(v, PeerOut::Rtp { codec: Codec::Vp8, ref payload, .. } if payload[..2] == [0x10, 0x50])
+    );
     // The audio-only player never sees video.
     let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
     while let Ok(Some(e)) = tokio::time::timeout_at(deadline, audio_only.out.recv()).await {
-        assert!(!matches!(e, PeerOut::Rtp { kind: MediaKind::Video, .. }));
+        assert!(!matches!(
+            e,
+            PeerOut::Rtp {
+                kind: MediaKind::Video,
+                ..
+            }
+        ));
     }
 }
 
@@ -131,7 +227,13 @@ async fn camera_and_mic_status_reach_players_and_late_players_get_the_current_on
     let (mut sig, _, _p) = play(&s, "bob", "s3", &[MediaKind::Video]).await;
     let first = sig.expect("StreamStatusNotifyPush").await.unwrap();
     assert_eq!(first["body"]["camera_status"], 0);
-    psig.send("StreamStatusNotify", psid, json!({"camera_status": 2, "mic_status": 0})).await.unwrap();
+    psig.send(
+        "StreamStatusNotify",
+        psid,
+        json!({"camera_status": 2, "mic_status": 0}),
+    )
+    .await
+    .unwrap();
     let push = sig.expect("StreamStatusNotifyPush").await.unwrap();
     assert_eq!(push["body"]["camera_status"], 2);
     assert_eq!(push["body"]["mic_status"], 0);
@@ -144,22 +246,46 @@ async fn camera_and_mic_status_reach_players_and_late_players_get_the_current_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signalling_errors_are_answered() {
     let s = TestServer::start(&[]).await;
-    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, "alice").await.unwrap();
+    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, "alice")
+        .await
+        .unwrap();
     // Nothing before login.
-    let e = sig.request("CreateSessionReq", 0, json!({"type": 0, "stream_id": "x"})).await;
+    let e = sig
+        .request("CreateSessionReq", 0, json!({"type": 0, "stream_id": "x"}))
+        .await;
     assert_eq!(err_code(e), 2);
     // A bad token.
     assert_eq!(err_code(sig.login("bad-token", "room").await), 1);
     sig.login(&dev_token("alice"), "room").await.unwrap();
-    assert_eq!(err_code(sig.request("CreateSessionReq", 0, json!({"type": 7, "stream_id": "x"})).await), 4);
-    assert_eq!(err_code(sig.request("MediaDescReq", 99, json!({"type": 0, "sdp": "v=0"})).await), 5);
+    assert_eq!(
+        err_code(
+            sig.request("CreateSessionReq", 0, json!({"type": 7, "stream_id": "x"}))
+                .await
+        ),
+        4
+    );
+    assert_eq!(
+        err_code(
+            sig.request("MediaDescReq", 99, json!({"type": 0, "sdp": "v=0"}))
+                .await
+        ),
+        5
+    );
     let (sid, rsp) = sig.create_session(1, "x", "").await.unwrap();
     assert!(rsp["session_id"].as_u64().unwrap() > 0);
     // An offer that is not SDP closes the session with a reason.
-    sig.request("MediaDescReq", sid, json!({"type": 0, "sdp": "not sdp"})).await.unwrap();
+    sig.request("MediaDescReq", sid, json!({"type": 0, "sdp": "not sdp"}))
+        .await
+        .unwrap();
     let close = sig.expect("CloseSessionPush").await.unwrap();
-    assert!(close["body"]["err_info"]["message"].as_str().unwrap().contains("offer"));
-    let hb = sig.request("ClientHBReq", 0, json!({"session_ids": []})).await.unwrap();
+    assert!(close["body"]["err_info"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("offer"));
+    let hb = sig
+        .request("ClientHBReq", 0, json!({"session_ids": []}))
+        .await
+        .unwrap();
     assert_eq!(hb["body"]["hb_interval"], 10000);
 }
 
@@ -167,19 +293,46 @@ async fn signalling_errors_are_answered() {
 async fn stream_auth_checks_stream_params() {
     let s = TestServer::start(&[("LIVEROOM_RTC__STREAM_AUTH", "true")]).await;
     let mut sig = signal(&s, "alice").await;
-    assert_eq!(err_code(sig.create_session(0, "s", "").await.map(|(_, v)| v)), 6);
-    let params = liveroom_server::token::make_stream_params(APPID, liveroom_server::config::DEV_SERVER_SECRET, "s", now_secs() + 60);
+    assert_eq!(
+        err_code(sig.create_session(0, "s", "").await.map(|(_, v)| v)),
+        6
+    );
+    let params = liveroom_server::token::make_stream_params(
+        APPID,
+        liveroom_server::config::DEV_SERVER_SECRET,
+        "s",
+        now_secs() + 60,
+    );
     sig.create_session(0, "s", &params).await.unwrap();
-    assert_eq!(err_code(sig.create_session(0, "other", &params).await.map(|(_, v)| v)), 6);
+    assert_eq!(
+        err_code(
+            sig.create_session(0, "other", &params)
+                .await
+                .map(|(_, v)| v)
+        ),
+        6
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatch_answers_the_media_url() {
     let s = TestServer::start(&[]).await;
     let mut c = s.join("room", "alice", anchor("A")).await;
-    let r = c.request("webrtc_url", json!({"stream_id": "s", "ptype": "push", "signals": [], "header_kvs": []})).await.unwrap();
+    let r = c
+        .request(
+            "webrtc_url",
+            json!({"stream_id": "s", "ptype": "push", "signals": [], "header_kvs": []}),
+        )
+        .await
+        .unwrap();
     assert_eq!(r["urls"], json!([format!("ws://{}/media", s.addr)]));
     assert_eq!(r["stream_id"], "s");
     assert_eq!(r["ptype"], "push");
-    assert_eq!(err_code(c.request("webrtc_url", json!({"stream_id": "s", "ptype": "sideways"})).await), 1_000_000_002);
+    assert_eq!(
+        err_code(
+            c.request("webrtc_url", json!({"stream_id": "s", "ptype": "sideways"}))
+                .await
+        ),
+        1_000_000_002
+    );
 }

@@ -13,10 +13,15 @@ step() { printf '\n==> %s\n' "$*"; }
 step "system packages"
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# coturn's tools (turnutils_uclient, turnutils_peer, turnserver) test the embedded TURN relay.
+command -v turnutils_uclient >/dev/null 2>&1 || need_apt+=(coturn)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    # The coturn package may start its own service on 3478; the tests start their own relays.
+    if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
+    pkill -x turnserver >/dev/null 2>&1 || true
   else
     echo "missing: ${need_apt[*]} (install them with apt-get as root)" >&2
     exit 1

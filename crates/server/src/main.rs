@@ -43,8 +43,13 @@ enum Command {
     Token {
         #[arg(long)]
         appid: u64,
-        #[arg(long)]
+        /// The user (login tokens).
+        #[arg(long, default_value = "")]
         id_name: String,
+        /// Make stream-authentication `streamParams` for this stream instead of a login token
+        /// (needs --server-secret or --dev-credentials).
+        #[arg(long)]
+        stream_id: Option<String>,
         /// App sign: makes a legacy v1 token (defaults to the dev app sign with --dev-credentials).
         #[arg(long)]
         app_sign: Option<String>,
@@ -71,6 +76,7 @@ fn main() {
     if let Some(Command::Token {
         appid,
         id_name,
+        stream_id,
         app_sign,
         server_secret,
         room_id,
@@ -84,6 +90,22 @@ fn main() {
             .map(|d| d.as_secs())
             .unwrap_or(0)
             + ttl;
+        if let Some(stream_id) = stream_id {
+            let secret = match (server_secret, dev_credentials) {
+                (Some(s), _) => s,
+                (None, true) => liveroom_server::config::DEV_SERVER_SECRET.to_string(),
+                (None, false) => {
+                    eprintln!("liveroom token --stream-id: give --server-secret or --dev-credentials");
+                    std::process::exit(2);
+                }
+            };
+            println!("{}", token::make_stream_params(appid, &secret, &stream_id, expired));
+            return;
+        }
+        if id_name.is_empty() {
+            eprintln!("liveroom token: --id-name is required for a login token");
+            std::process::exit(2);
+        }
         let t = match (app_sign, server_secret, dev_credentials) {
             (_, Some(secret), _) => {
                 let privilege = token::PRIVILEGE_LOGIN

@@ -1,28 +1,49 @@
 //! Embeds the web assets into the binary: the SDK bundle (when `sdk/dist` was built) and the
-//! landing page, so `liveroom` runs as a single file.
+//! demo console (every file at the top of `web/`), so `liveroom` runs as a single file.
 use std::path::Path;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let sdk = root.join("sdk/dist/zego-client.js");
-    let index = root.join("web/index.html");
+    let web = root.join("web");
     println!("cargo:rerun-if-changed={}", sdk.display());
-    println!("cargo:rerun-if-changed={}", index.display());
+    println!("cargo:rerun-if-changed={}", web.display());
     let sdk_line = if sdk.exists() {
         format!("Some(include_str!({:?}))", sdk.canonicalize().unwrap())
     } else {
         println!("cargo:warning=sdk/dist/zego-client.js not built: /sdk/zego-client.js will answer 503 (run npm --prefix sdk run build)");
         "None".to_string()
     };
-    let index_line = if index.exists() {
-        format!("include_str!({:?})", index.canonicalize().unwrap())
-    } else {
-        "\"<!doctype html><title>Liveroom</title><p>Liveroom server is running.</p>\"".to_string()
-    };
+    let mut files = Vec::new();
+    if let Ok(dir) = std::fs::read_dir(&web) {
+        for entry in dir.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            let servable = ["html", "js", "css", "svg", "png", "ico", "json"]
+                .iter()
+                .any(|ext| name.ends_with(&format!(".{ext}")));
+            if path.is_file()
+                && servable
+                && !name.starts_with('.')
+                && name != "package.json"
+                && name != "package-lock.json"
+            {
+                println!("cargo:rerun-if-changed={}", path.display());
+                files.push(format!(
+                    "({name:?}, include_bytes!({:?}) as &[u8])",
+                    path.canonicalize().unwrap()
+                ));
+            }
+        }
+    }
+    files.sort();
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("assets.rs");
     std::fs::write(
         out,
-        format!("pub const SDK_BUNDLE: Option<&str> = {sdk_line};\npub const INDEX_HTML: &str = {index_line};\n"),
+        format!(
+            "pub const SDK_BUNDLE: Option<&str> = {sdk_line};\n/// (file name, contents) of the demo console in `web/`.\npub const WEB_FILES: &[(&str, &[u8])] = &[{}];\n",
+            files.join(", ")
+        ),
     )
     .unwrap();
 }

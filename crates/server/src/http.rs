@@ -33,6 +33,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/log", get(log_ws).post(log_post))
         .route("/sdk/zego-client.js", get(sdk_bundle))
         .route("/", get(index))
+        .route("/console/{name}", get(console_file))
         .merge(crate::admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         // Application pages are often served from another origin (notes §12).
@@ -178,6 +179,31 @@ async fn sdk_bundle() -> Response {
     }
 }
 
-async fn index() -> Html<&'static str> {
-    Html(INDEX_HTML)
+/// The demo console: `/` is `web/index.html`, `/console/NAME` the other files of `web/`.
+async fn index() -> Response {
+    web_file("index.html")
+}
+
+async fn console_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    web_file(&name)
+}
+
+fn web_file(name: &str) -> Response {
+    let Some((_, body)) = WEB_FILES.iter().find(|(n, _)| *n == name) else {
+        if name == "index.html" {
+            return Html("<!doctype html><title>Liveroom</title><p>Liveroom server is running (the demo console was not built into this binary).</p>").into_response();
+        }
+        return (StatusCode::NOT_FOUND, "no such file\n").into_response();
+    };
+    let mime = match name.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "application/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    ([(header::CONTENT_TYPE, mime)], *body).into_response()
 }

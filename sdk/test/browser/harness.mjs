@@ -83,6 +83,8 @@ export async function startServer({ listen = '127.0.0.1:0', env = {} } = {}) {
     proc,
     http: ready.http,
     ws: `ws://${ready.http}/ws`,
+    /** The ready line: every bound address (`rtc` media UDP, `turn` relay, `metrics`). */
+    ready,
     /** The embedded TURN relay (UDP and TCP), when it runs. */
     turn: ready.turn,
     stderr,

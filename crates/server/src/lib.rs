@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod log_collector;
+pub mod media_metrics;
 pub mod media_signal;
 pub mod metrics;
 pub mod outbox;
@@ -193,6 +194,9 @@ pub async fn start(config: Config) -> Result<Server, String> {
         turn: turn_service,
         config,
     });
+    if let Some(sfu) = sfu.clone() {
+        media_metrics::spawn(sfu, metrics.clone());
+    }
     let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop = shutdown_rx;
     let graceful = async move {

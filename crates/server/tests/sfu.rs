@@ -336,3 +336,46 @@ async fn dispatch_answers_the_media_url() {
         1_000_000_002
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_counters_reach_the_metrics_listener() {
+    let s = TestServer::start(&[]).await;
+    let (_psig, _, publisher) = publish(&s, "alice", "m1", Codec::H264).await;
+    let (_sig, _, mut player) = play(&s, "bob", "m1", &[MediaKind::Video]).await;
+    for i in 0..10u64 {
+        send_video(
+            &publisher,
+            10 + i,
+            if i == 0 {
+                h264_idr(0)
+            } else {
+                h264_delta(i as u8)
+            },
+        )
+        .await;
+    }
+    wait_for(&mut player, |e| matches!(e, PeerOut::Rtp { .. })).await;
+    let maddr = s.server.as_ref().unwrap().metrics_addr.unwrap().to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = http(&maddr, "GET", "/metrics", &[], b"").await.body;
+        let forwarded = body
+            .lines()
+            .find_map(|l| l.strip_prefix("liveroom_media_forwarded_rtp_total "))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        if forwarded > 0 {
+            assert!(
+                body.contains("liveroom_media_peers{role=\"play\"} 1"),
+                "{body}"
+            );
+            assert!(body.contains("liveroom_media_sent_bytes_total"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "media counters never showed up:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

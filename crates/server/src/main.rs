@@ -95,11 +95,16 @@ fn main() {
                 (Some(s), _) => s,
                 (None, true) => liveroom_server::config::DEV_SERVER_SECRET.to_string(),
                 (None, false) => {
-                    eprintln!("liveroom token --stream-id: give --server-secret or --dev-credentials");
+                    eprintln!(
+                        "liveroom token --stream-id: give --server-secret or --dev-credentials"
+                    );
                     std::process::exit(2);
                 }
             };
-            println!("{}", token::make_stream_params(appid, &secret, &stream_id, expired));
+            println!(
+                "{}",
+                token::make_stream_params(appid, &secret, &stream_id, expired)
+            );
             return;
         }
         if id_name.is_empty() {

@@ -171,6 +171,7 @@ describe('media', () => {
     assert.equal((await sub.events('onPlayStateUpdate')).filter((e) => e.args[0] === 1).length, 0);
     // the stream is listed in the room again (re-announced after the room's re-login)
     await sub.waitEvent('onStreamUpdated', "args[0] === 0 && args[1].some(s => s.stream_id === 'cut')", 20000);
+    if (process.env.MEDIA_DEBUG) console.log(JSON.stringify(await pub.events('onPublishStateUpdate')), JSON.stringify(await sub.events('onPlayStateUpdate')), JSON.stringify(await sub.events('onStreamUpdated')));
   });
 
   it('relay-only ICE through the TURN relay: playback works and the selected pair is relay', async (t) => {

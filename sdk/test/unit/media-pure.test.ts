@@ -111,7 +111,7 @@ describe('SDP munging (notes §7.3)', () => {
 
 describe('quality (notes §7.6)', () => {
   const stat = (o: Record<string, unknown>) => o;
-  const report = (bytesA: number, bytesV: number, frames: number, sent: number, rtt: number) => [
+  const report = (bytesA: number, bytesV: number, frames: number, sent: number) => [
     stat({ id: 'c1', type: 'codec', clockRate: 48000 }),
     stat({ id: 'oa', type: 'outbound-rtp', kind: 'audio', bytesSent: bytesA, codecId: 'c1' }),
     stat({ id: 'ov', type: 'outbound-rtp', kind: 'video', bytesSent: bytesV, framesEncoded: frames, framesSent: sent, frameWidth: 640, frameHeight: 480, nackCount: 1, pliCount: 2 }),
@@ -120,8 +120,8 @@ describe('quality (notes §7.6)', () => {
   ];
 
   it('publish: kbps from Δbytes over Δms, fps from Δframes, sizes and RTT', () => {
-    const a = snapshot('publish', report(0, 0, 0, 0, 0), 1000);
-    const b = snapshot('publish', report(6000, 100000, 15, 14, 0), 2000);
+    const a = snapshot('publish', report(0, 0, 0, 0), 1000);
+    const b = snapshot('publish', report(6000, 100000, 15, 14), 2000);
     expect(publishQuality(a, b)).toEqual({
       videoBitrate: 800,
       audioBitrate: 48,

@@ -55,6 +55,9 @@ export class Negotiation {
   private timers: ReturnType<typeof setTimeout>[] = [];
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private candidateTimer: ReturnType<typeof setTimeout> | null = null;
+  private session: Record<string, unknown> | null = null;
+  private offer: RTCSessionDescriptionInit | null = null;
+  private sld: Promise<void> | null = null;
 
   constructor(
     private readonly conn: SignalConnection,
@@ -67,6 +70,10 @@ export class Negotiation {
     return `zm.${this.spec.kind}.${this.spec.streamId}`;
   }
 
+  /**
+   * CreateSessionReq goes out while the peer connection and its offer are prepared; the offer is sent (and set
+   * locally, in parallel) once both are there.
+   */
   start(): void {
     const ua = typeof navigator !== 'undefined' ? navigator.userAgent : '';
     this.conn.request(
@@ -85,6 +92,7 @@ export class Negotiation {
       },
       (r) => this.onSession(r),
     );
+    this.preparePc();
   }
 
   /** Ends the session: CloseSessionReq (reason 0, or 1 after an error) and the peer connection closes. */
@@ -121,23 +129,18 @@ export class Negotiation {
     const sid = typeof b.session_id === 'number' ? b.session_id : Number(b.session_id);
     if (!Number.isFinite(sid) || sid === 0) return this.fail('Session', 'no session_id');
     this.sessionId = sid;
+    this.session = b;
     this.conn.attach(sid, {
       onPush: (cmd, body) => this.onPush(cmd, body),
       onSocketClosed: () => this.fail('SocketError', 'signalling socket closed', true),
     });
-    const config: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
-    const turn = typeof b.turn_server === 'string' && b.turn_server !== '' ? b.turn_server : null;
-    if (turn !== null) {
-      const urls = [turn];
-      if (typeof b.stun_server === 'string' && b.stun_server !== '') urls.push(b.stun_server);
-      config.iceServers = [{ urls, username: String(b.turn_username ?? ''), credential: String(b.turn_auth_key ?? '') }];
-      if (this.spec.relayOnly) config.iceTransportPolicy = 'relay';
-    } else if (this.spec.relayOnly) {
-      this.log.warn(`${this.tag} relay-only asked but the server gave no TURN relay; using direct ICE`);
-    }
+    this.sendOffer();
+  }
+
+  private preparePc(): void {
     let pc: RTCPeerConnection;
     try {
-      pc = new RTCPeerConnection(config);
+      pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     } catch (e) {
       return this.fail('CreateOffer', `RTCPeerConnection: ${String(e)}`);
     }
@@ -161,36 +164,51 @@ export class Negotiation {
       return this.fail('CreateOffer', `setup: ${String(e)}`);
     }
     pc.createOffer().then(
-      (offer) => this.onOffer(offer),
+      (offer) => {
+        this.offer = offer;
+        this.sendOffer();
+      },
       (e: unknown) => this.fail('CreateOffer', String(e)),
     );
   }
 
-  private onOffer(offer: RTCSessionDescriptionInit): void {
-    if (this.done || this.pc === null) return;
-    const sdp = offer.sdp ?? '';
+  /** Once the session and the offer are both there: ICE servers, the offer to the server, the local description. */
+  private sendOffer(): void {
+    const pc = this.pc;
+    const b = this.session;
+    const offer = this.offer;
+    if (this.done || pc === null || b === null || offer === null || this.sld !== null) return;
+    const turn = typeof b.turn_server === 'string' && b.turn_server !== '' ? b.turn_server : null;
+    if (turn !== null) {
+      const urls = [turn];
+      if (typeof b.stun_server === 'string' && b.stun_server !== '') urls.push(b.stun_server);
+      const iceServers = [{ urls, username: String(b.turn_username ?? ''), credential: String(b.turn_auth_key ?? '') }];
+      try {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers, iceTransportPolicy: this.spec.relayOnly ? 'relay' : 'all' });
+      } catch (e) {
+        if (this.spec.relayOnly) return this.fail('CreateOffer', `ICE servers refused: ${String(e)}`);
+        this.log.warn(`${this.tag} ICE servers refused (${String(e)}); direct ICE only`);
+      }
+    } else if (this.spec.relayOnly) {
+      this.log.warn(`${this.tag} relay-only asked but the server gave no TURN relay; using direct ICE`);
+    }
     let munged: string;
     try {
-      munged = this.spec.munge(sdp);
+      munged = this.spec.munge(offer.sdp ?? '');
     } catch (e) {
       return this.fail('CreateOffer', `munge: ${String(e)}`);
     }
-    this.pc.setLocalDescription(offer).then(
-      () => {
-        if (this.done) return;
-        this.conn.request('MediaDescReq', this.sessionId, { type: 0, sdp: munged, ...this.spec.descExtra() }, (r) => {
-          if (this.done) return;
-          if (r.ok) return;
-          if (r.why === 'timeout') this.fail('TimeoutDesc', 'MediaDescReq unanswered');
-          else if (r.why === 'closed') this.fail('SocketError', 'signalling socket closed', true);
-          else this.fail('ServerAnswer', `MediaDescRsp result ${String(r.result)} ${String(r.body && r.body.strError)}`);
-        });
-        this.later(ANSWER_TIMEOUT_MS, () => {
-          if (!this.answered) this.fail('TimeoutServerAnswer', `no answer in ${ANSWER_TIMEOUT_MS} ms`);
-        });
-      },
-      (e: unknown) => this.fail('LocalDesc', String(e)),
-    );
+    this.sld = pc.setLocalDescription(offer);
+    this.sld.catch((e: unknown) => this.fail('LocalDesc', String(e)));
+    this.conn.request('MediaDescReq', this.sessionId, { type: 0, sdp: munged, ...this.spec.descExtra() }, (r) => {
+      if (this.done || r.ok) return;
+      if (r.why === 'timeout') this.fail('TimeoutDesc', 'MediaDescReq unanswered');
+      else if (r.why === 'closed') this.fail('SocketError', 'signalling socket closed', true);
+      else this.fail('ServerAnswer', `MediaDescRsp result ${String(r.result)} ${String(r.body && r.body.strError)}`);
+    });
+    this.later(ANSWER_TIMEOUT_MS, () => {
+      if (!this.answered) this.fail('TimeoutServerAnswer', `no answer in ${ANSWER_TIMEOUT_MS} ms`);
+    });
   }
 
   private onPush(cmd: string, body: Record<string, unknown>): void {
@@ -224,7 +242,10 @@ export class Negotiation {
     if (body.type !== 1 || typeof body.sdp !== 'string') return this.fail('ServerAnswer', `MediaDescPush type ${String(body.type)}`);
     this.answered = true;
     const pc = this.pc;
-    pc.setRemoteDescription({ type: 'answer', sdp: body.sdp }).then(
+    const sdp = body.sdp;
+    (this.sld ?? Promise.resolve())
+      .then(() => pc.setRemoteDescription({ type: 'answer', sdp }))
+      .then(
       () => {
         if (this.done) return;
         const buffered = this.localCandidates.splice(0);

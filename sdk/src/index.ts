@@ -2,7 +2,9 @@
 import { ZegoClient } from './zego-client';
 
 export { ZegoClient };
-export type { ZegoConfigOption } from './zego-client';
+export type { ZegoConfigOption, PublishOption, PlayOption, SupportResult } from './zego-client';
+export type { PreviewOptions } from './media/constraints';
+export type { DeviceInfo, DeviceItem } from './media/devices';
 export type { ZegoCallbacks, RoomChatMessage, BigRoomMessageItem } from './callbacks';
 export type { ZegoError } from './errors';
 export type { StreamInfo } from './room/stream-list';

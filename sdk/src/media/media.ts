@@ -135,7 +135,11 @@ export class MediaModule {
     if (this.room.isLoggedIn) this.room.localStreams.add(streamId, extraInfo);
     const deps = {
       ...this.endpointDeps('onPublishStateUpdate', () => this.publishers.delete(streamId)),
-      register: (id: string, done: (ok: boolean, err?: ZegoError) => void) => this.room.isLoggedIn && this.room.localStreams.register(id, done),
+      register: (id: string, done: (ok: boolean, err?: ZegoError) => void) => {
+        // While the room re-logs in, the announcement waits for its first heartbeat answer.
+        if (this.room.state === 'trylogin') return this.room.localStreams.register(id, done, false);
+        return this.room.isLoggedIn && this.room.localStreams.register(id, done);
+      },
       setRoomState: (id: string, state: number) => this.room.localStreams.setState(id, state),
       unregister: (id: string) => this.room.localStreams.remove(id),
       qualityCycle: () => this.qualityCycleMs,

@@ -1,8 +1,8 @@
 /**
  * Streams this client publishes, as the room sees them (notes §7.7): registration with `stream` 2001
  * (liveBegin), extra-info updates (2003) and removal (2002). The media module (a later issue) drives the states
- * — it adds a stream when publishing starts and calls register() once ICE is connected; updateStreamExtraInfo
- * works through here already.
+ * — it adds a stream when publishing starts and calls register() once the stream is up; updateStreamExtraInfo
+ * works through here too.
  */
 import type { ZegoError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -52,13 +52,16 @@ export class LocalStreams {
     if (s !== undefined) s.state = state;
   }
 
-  /** Announces the stream in the room (liveBegin); `done` learns whether the server accepted it. */
-  register(streamId: string, done?: RegisterResult): boolean {
+  /**
+   * Announces the stream in the room (liveBegin); `done` learns whether the server accepted it. With
+   * `sendNow = false` (the room is re-logging in) the announcement waits for the next heartbeat answer.
+   */
+  register(streamId: string, done?: RegisterResult, sendNow = true): boolean {
     const s = this.streams.get(streamId);
     if (s === undefined) return false;
     s.state = PublishState.updateInfo;
     if (done) this.waiters.set(streamId, done);
-    this.sendBegin(s);
+    if (sendNow) this.sendBegin(s);
     return true;
   }
 

@@ -171,7 +171,30 @@ describe('media', () => {
     assert.equal((await sub.events('onPlayStateUpdate')).filter((e) => e.args[0] === 1).length, 0);
     // the stream is listed in the room again (re-announced after the room's re-login)
     await sub.waitEvent('onStreamUpdated', "args[0] === 0 && args[1].some(s => s.stream_id === 'cut')", 20000);
-    if (process.env.MEDIA_DEBUG) console.log(JSON.stringify(await pub.events('onPublishStateUpdate')), JSON.stringify(await sub.events('onPlayStateUpdate')), JSON.stringify(await sub.events('onStreamUpdated')));
+  });
+
+  it('a media outage with the sockets kept open (server frozen 14 s): ICE-disconnected retry (2), then start (0)', async () => {
+    // A room heartbeat longer than the outage, so only the media path notices.
+    server = await startServer({ env: { LIVEROOM_ROOM__HEARTBEAT_INTERVAL_MS: '10000', LIVEROOM_ROOM__SESSION_TIMEOUT_MS: '60000' } });
+    const { pub, sub } = await pair('room-freeze');
+    await publish(pub, 'fz');
+    await play(sub, 'fz');
+    await assertFlowing(sub, 'fz');
+    server.proc.kill('SIGSTOP');
+    try {
+      // Chromium reports `disconnected` after ~6 s without answers; the SDK gives it 4 s more.
+      await pub.waitEvent('onPublishStateUpdate', "args[0] === 2 && args[1] === 'fz'", 14000);
+      await sub.waitEvent('onPlayStateUpdate', "args[0] === 2 && args[1] === 'fz'", 14000);
+    } finally {
+      server.proc.kill('SIGCONT');
+    }
+    const starts = async (c, name) => (await c.events(name)).filter((e) => e.args[0] === 0).length;
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline && ((await starts(pub, 'onPublishStateUpdate')) < 2 || (await starts(sub, 'onPlayStateUpdate')) < 2)) await sleep(200);
+    assert.equal(await starts(pub, 'onPublishStateUpdate'), 2, JSON.stringify(await pub.events('onPublishStateUpdate')));
+    assert.equal(await starts(sub, 'onPlayStateUpdate'), 2, JSON.stringify(await sub.events('onPlayStateUpdate')));
+    await assertFlowing(sub, 'fz');
+    assert.equal((await sub.events('onDisconnect')).length, 0);
   });
 
   it('relay-only ICE through the TURN relay: playback works and the selected pair is relay', async (t) => {

@@ -258,6 +258,78 @@ describe('media', () => {
     assert.equal(se.args[2].code, 'ZegoPlay.Error.Session');
   });
 
+  it('wire: webrtc_url with cdnUrl, media login with the room token, session fields; setCustomSignalUrl skips dispatch', async () => {
+    server = await startServer();
+    const pub = await client('wire-pub');
+    const sub = await client('wire-sub');
+    const frames = { pub: [], sub: [] };
+    for (const [name, c] of [['pub', pub], ['sub', sub]]) {
+      c.page.on('websocket', (ws) => {
+        ws.on('framesent', (f) => {
+          try {
+            frames[name].push({ url: ws.url(), ...JSON.parse(String(f.payload)) });
+          } catch {
+            /* not JSON */
+          }
+        });
+      });
+    }
+    assert.equal((await pub.login('room-wire', 1)).ok, true);
+    assert.equal((await sub.login('room-wire', 2)).ok, true);
+    assert.deepEqual(await preview(pub, 'local'), { ok: true });
+    await publish(pub, 'w1', { cdnUrl: 'rtmp://cdn.example/live/w1', streamParams: 'zg_expired=1&zg_nonce=2&zg_token=3' });
+    const cmd = (list, c) => list.filter((f) => f.header && f.header.cmd === c);
+    const [dispatch] = cmd(frames.pub, 'webrtc_url');
+    assert.deepEqual(dispatch.body, { stream_id: 'w1', ptype: 'push', signals: [], header_kvs: [{ key: 'grpc-metadata-push', value: 'rtmp://cdn.example/live/w1' }] });
+    const [login] = cmd(frames.pub, 'LoginReq');
+    assert.match(login.url, /\/media$/);
+    assert.deepEqual(
+      { version: login.header.version, appid: login.header.appid, user_id: login.header.user_id, session_id: login.header.session_id },
+      { version: '1.0.1', appid: String(login.header.appid), user_id: 'wire-pub', session_id: 0 },
+    );
+    assert.equal(typeof login.header.appid, 'string');
+    const roomLogin = cmd(frames.pub, 'login')[0];
+    assert.equal(login.body.token, roomLogin.body.token);
+    assert.equal(login.body.roomid, 'room-wire');
+    assert.equal(login.body.sdkversion, '1.12.2');
+    const [cs] = cmd(frames.pub, 'CreateSessionReq');
+    assert.equal(cs.body.type, 0);
+    assert.equal(cs.body.stream_id, 'w1');
+    assert.equal(cs.body.strAuthParam, 'zg_expired=1&zg_nonce=2&zg_token=3');
+    assert.equal(cs.body.sdk_version, 1122);
+    const [desc] = cmd(frames.pub, 'MediaDescReq');
+    assert.equal(desc.body.type, 0);
+    assert.match(desc.body.sdp, /a=sendonly/);
+    assert.doesNotMatch(desc.body.sdp, /a=rtpmap:\d+ (VP8|VP9|AV1)\//);
+    assert.match(desc.body.sdp, /b=AS:800/);
+    assert.equal(desc.body.width, 640);
+    assert.ok(cmd(frames.pub, 'StreamStatusNotify').length >= 1);
+
+    // a player with the custom signal URL: no dispatch
+    const mediaUrl = login.url;
+    assert.equal(await sub.invoke('setCustomSignalUrl', mediaUrl), true);
+    await play(sub, 'w1', { videoDecodeType: 'H264' });
+    assert.equal(cmd(frames.sub, 'webrtc_url').length, 0);
+    const [playDesc] = cmd(frames.sub, 'MediaDescReq');
+    assert.match(playDesc.body.sdp, /a=recvonly/);
+    assert.doesNotMatch(playDesc.body.sdp, /a=rtpmap:\d+ VP8\//);
+    await assertFlowing(sub, 'w1');
+    // the audio switch reaches the publisher's sender
+    const mic = await pub.eval(() => new Promise((resolve) => window.zg.enumDevices((i) => resolve(i.microphones[i.microphones.length - 1].deviceId), () => resolve(null))));
+    const sw = await pub.eval((mic) => new Promise((resolve) => window.zg.switchDevice('audio', window.__m.el('local'), mic, () => resolve(true), (e) => resolve(e))), mic);
+    assert.equal(sw, true);
+    const same = await pub.eval(() => {
+      const track = window.__m.el('local').srcObject.getAudioTracks()[0];
+      const sender = window.zg._media.publishers.get('w1').pc.getSenders().find((s) => s.track && s.track.kind === 'audio');
+      return sender.track === track;
+    });
+    assert.equal(same, true);
+    // audio outputs
+    assert.equal(await sub.invoke('setPlayAudioOutput', 'w1', ''), true);
+    assert.equal(await pub.eval(() => window.zg.setLocalAudioOutput(window.__m.el('local'), null)), true);
+    assert.equal(await sub.invoke('setPlayAudioOutput', 'nope', ''), false);
+  });
+
   it('not logged in: publish and play return false; logout stops publishers and players', async () => {
     server = await startServer();
     const { pub, sub } = await pair('room-logout');
@@ -326,6 +398,21 @@ describe('media', () => {
       window.zg.startPreview(v, { externalMediaStream: stream, width: 160, height: 120, frameRate: 10, bitrate: 150 }, () => resolve({ ok: v.srcObject === stream }), (e) => resolve({ ok: false, e }));
     }));
     assert.deepEqual(ext, { ok: true });
+    // externalCapture: the element's own playback
+    const cap = await c.eval(() => new Promise((resolve) => {
+      const canvas = document.createElement('canvas');
+      const ctx = canvas.getContext('2d');
+      setInterval(() => ctx.fillRect(Math.random() * 100, 0, 10, 10), 50);
+      const v = window.__m.el('cap');
+      v.srcObject = canvas.captureStream(10);
+      v.play().then(() => {
+        window.zg.startPreview(v, { externalCapture: true, width: 300, height: 150, frameRate: 10, bitrate: 100 }, () => {
+          const p = window.zg._media.previews.get(v);
+          resolve({ ok: true, video: p.stream.getVideoTracks().length, params: p.params });
+        }, (e) => resolve({ ok: false, e }));
+      });
+    }));
+    assert.deepEqual(cap, { ok: true, video: 1, params: { width: 300, height: 150, frameRate: 10, bitRate: 100, audioBitRate: 48000 } });
     assert.equal(await c.invoke('stopPreview', null), false);
     assert.equal(await c.eval(() => window.zg.stopPreview(window.__m.el('q1'))), true);
     assert.equal(await c.eval(() => window.__m.el('q1').srcObject), null);

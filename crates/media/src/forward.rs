@@ -2,8 +2,69 @@
 //! and RTP times, rebased whenever the source changes (a publisher reconnects), and the
 //! player's payload type for the codec.
 
-use str0m::media::Pt;
-use str0m::rtp::SeqNo;
+use std::sync::Arc;
+use std::time::Instant;
+use str0m::format::PayloadParams;
+use str0m::media::{MediaKind, Pt};
+use str0m::rtp::{ExtensionValues, SeqNo};
+
+/// A publisher's packet as the forwarder needs it (owned, so it can be cached).
+#[derive(Debug, Clone)]
+pub struct Fwd {
+    pub kind: MediaKind,
+    pub ssrc: u32,
+    pub seq: SeqNo,
+    pub time: u32,
+    pub marker: bool,
+    pub pt: Pt,
+    /// First packet of a key frame.
+    pub keyframe: bool,
+    pub wallclock: Instant,
+    pub ext: ExtensionValues,
+    /// Shared by every player: never copied.
+    pub payload: Arc<[u8]>,
+}
+
+/// Most packets kept of one group of pictures; a longer group is not cached (a joiner then
+/// waits for the key frame it asks for).
+pub const GOP_CACHE_MAX_PACKETS: usize = 1024;
+
+/// The publisher's video since its last key frame, replayed to a player that joins.
+#[derive(Debug, Default)]
+pub struct GopCache {
+    packets: Vec<Fwd>,
+    params: Option<PayloadParams>,
+    valid: bool,
+}
+
+impl GopCache {
+    pub fn push(&mut self, f: &Fwd, params: &PayloadParams) {
+        if f.keyframe {
+            self.packets.clear();
+            self.params = Some(params.clone());
+            self.valid = true;
+        }
+        if !self.valid {
+            return;
+        }
+        if self.packets.len() >= GOP_CACHE_MAX_PACKETS
+            || self.params.as_ref().is_some_and(|p| p.pt() != f.pt)
+        {
+            self.packets.clear();
+            self.valid = false;
+            return;
+        }
+        self.packets.push(f.clone());
+    }
+
+    /// The cached packets and their codec, if a whole group since a key frame is held.
+    pub fn snapshot(&self) -> Option<(PayloadParams, Vec<Fwd>)> {
+        if !self.valid || self.packets.is_empty() {
+            return None;
+        }
+        Some((self.params.clone()?, self.packets.clone()))
+    }
+}
 
 /// A player's outgoing copy of one of the publisher's tracks.
 #[derive(Debug, Default)]

@@ -78,6 +78,8 @@ pub struct SfuStats {
     pub tx_bytes: u64,
     pub forwarded_rtp: u64,
     pub keyframe_requests: u64,
+    /// Players that got a cached group of pictures when they connected.
+    pub gop_replays: u64,
     pub dropped_datagrams: u64,
 }
 

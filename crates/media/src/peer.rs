@@ -1,6 +1,6 @@
 //! One WebRTC peer: a publisher (receives a stream's tracks) or a player (sends copies).
 
-use crate::forward::TrackOut;
+use crate::forward::{GopCache, TrackOut};
 use crate::{PeerEvent, PeerId, Role, StreamKey};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -33,6 +33,8 @@ pub struct Peer {
     /// Publisher: mids of incoming video (their streams exist once the offer declared SSRCs).
     pub video_mids: Vec<Mid>,
     pub last_keyframe_request: Option<Instant>,
+    /// Publisher: video since the last key frame.
+    pub gop: GopCache,
     /// Player: the outgoing tracks.
     pub audio_out: Option<OutTrack>,
     pub video_out: Option<OutTrack>,
@@ -62,6 +64,7 @@ impl Peer {
             video_ssrcs: Vec::new(),
             video_mids: Vec::new(),
             last_keyframe_request: None,
+            gop: GopCache::default(),
             audio_out: None,
             video_out: None,
         }

@@ -6,7 +6,7 @@
 //! that packet: timers live in an ordered set, streams in a map.
 
 use crate::codecs;
-use crate::forward::TrackOut;
+use crate::forward::{Fwd, TrackOut};
 use crate::keyframe::is_keyframe_start;
 use crate::peer::{OutTrack, Peer};
 use crate::{AvStatus, Opened, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};
@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use str0m::change::SdpOffer;
-use str0m::format::{Codec, PayloadParams};
+use str0m::format::PayloadParams;
 use str0m::ice::{IceCreds, StunMessage};
 use str0m::media::{KeyframeRequestKind, MediaKind, Pt};
 use str0m::net::{Protocol, Receive};
@@ -403,6 +403,10 @@ impl Worker {
                         MediaKind::Audio => p.audio_out = Some(out),
                         MediaKind::Video => p.video_out = Some(out),
                     }
+                    // str0m may report the media after the connection: start the video now.
+                    if m.kind == MediaKind::Video && p.connected {
+                        self.start_player_video(id);
+                    }
                 }
             }
             Event::KeyframeRequest(_) => {
@@ -430,18 +434,31 @@ impl Worker {
         };
         p.connected = true;
         p.emit(PeerEvent::Connected(id));
-        let key = p.key.clone();
         match p.role {
             Role::Play => {
                 if let Some(v) = p.video_out.as_mut() {
                     v.track.waiting_keyframe = true;
                 }
                 tracing::debug!(peer = id, "player connected");
-                if let Some(publisher) = self.streams.get(&key).and_then(|s| s.publisher) {
-                    self.request_keyframe(publisher);
+                if p.video_out.is_some() {
+                    self.start_player_video(id);
                 }
             }
             Role::Publish => tracing::debug!(peer = id, "publisher connected"),
+        }
+    }
+
+    /// A player's video can flow (connected, video track known): it gets the publisher's
+    /// cached group of pictures at once, and the publisher is asked for a fresh key frame,
+    /// which keeps the cached group short for the next joiner.
+    fn start_player_video(&mut self, player: PeerId) {
+        let key = match self.peers.get(&player) {
+            Some(p) => p.key.clone(),
+            None => return,
+        };
+        if let Some(publisher) = self.streams.get(&key).and_then(|s| s.publisher) {
+            self.replay_gop(player, publisher);
+            self.request_keyframe(publisher);
         }
     }
 
@@ -482,7 +499,8 @@ impl Worker {
         }
     }
 
-    /// Copies a publisher's RTP packet to every connected player of its stream.
+    /// Copies a publisher's RTP packet to every connected player of its stream, and keeps
+    /// the current group of pictures for players that join later.
     fn forward(&mut self, from: PeerId, pkt: RtpPacket) {
         let Some(p) = self.peers.get_mut(&from) else {
             return;
@@ -507,8 +525,28 @@ impl Worker {
         } else {
             MediaKind::Video
         };
-        if kind == MediaKind::Video && !p.video_ssrcs.contains(&pkt.header.ssrc) {
-            p.video_ssrcs.push(pkt.header.ssrc);
+        let fwd = Fwd {
+            kind,
+            ssrc: *pkt.header.ssrc,
+            seq: pkt.seq_no,
+            time: pkt.header.timestamp,
+            marker: pkt.header.marker,
+            pt,
+            keyframe: kind == MediaKind::Video && is_keyframe_start(codec, &pkt.payload),
+            wallclock: pkt.timestamp,
+            ext: ExtensionValues {
+                audio_level: pkt.header.ext_vals.audio_level,
+                voice_activity: pkt.header.ext_vals.voice_activity,
+                video_orientation: pkt.header.ext_vals.video_orientation,
+                ..Default::default()
+            },
+            payload: pkt.payload,
+        };
+        if kind == MediaKind::Video {
+            if !p.video_ssrcs.contains(&pkt.header.ssrc) {
+                p.video_ssrcs.push(pkt.header.ssrc);
+            }
+            p.gop.push(&fwd, &src);
         }
         let key = p.key.clone();
         let Some(stream) = self.streams.get_mut(&key) else {
@@ -518,17 +556,9 @@ impl Worker {
             return;
         }
         let players = std::mem::take(&mut stream.players);
-        let keyframe = kind == MediaKind::Video && is_keyframe_start(codec, &pkt.payload);
-        let ext = ExtensionValues {
-            audio_level: pkt.header.ext_vals.audio_level,
-            voice_activity: pkt.header.ext_vals.voice_activity,
-            video_orientation: pkt.header.ext_vals.video_orientation,
-            ..Default::default()
-        };
         let mut waiting = false;
         for pid in &players {
-            let w = self.write_to_player(*pid, kind, &src, pt, codec, keyframe, &pkt, &ext);
-            if w == Write::WaitingKeyframe {
+            if self.write_to_player(*pid, &src, &fwd) == Write::WaitingKeyframe {
                 waiting = true;
             }
         }
@@ -540,25 +570,32 @@ impl Worker {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn write_to_player(
-        &mut self,
-        pid: PeerId,
-        kind: MediaKind,
-        src: &PayloadParams,
-        src_pt: Pt,
-        codec: Codec,
-        keyframe: bool,
-        pkt: &RtpPacket,
-        ext: &ExtensionValues,
-    ) -> Write {
+    /// A player that just connected gets the publisher's current group of pictures at once
+    /// (from its last key frame on), so its first frame does not wait for a new key frame.
+    fn replay_gop(&mut self, player: PeerId, publisher: PeerId) {
+        let Some(p) = self.peers.get(&publisher) else {
+            return;
+        };
+        let Some((src, packets)) = p.gop.snapshot() else {
+            return;
+        };
+        for fwd in &packets {
+            if self.write_to_player(player, &src, fwd) != Write::Written {
+                break;
+            }
+        }
+        self.stats.gop_replays += 1;
+    }
+
+    fn write_to_player(&mut self, pid: PeerId, src: &PayloadParams, pkt: &Fwd) -> Write {
         let Some(pl) = self.peers.get_mut(&pid) else {
             return Write::Skipped;
         };
         if !pl.connected {
             return Write::Skipped;
         }
-        let dst_pt = match pl.out_track(kind).map(|o| o.track.map_pt(src_pt)) {
+        let kind = pkt.kind;
+        let dst_pt = match pl.out_track(kind).map(|o| o.track.map_pt(pkt.pt)) {
             None => return Write::Skipped,
             Some(Some(pt)) => pt,
             Some(None) => {
@@ -579,18 +616,14 @@ impl Worker {
                     .find(|d| codecs::compatible(src, d))
                     .map(|d| d.pt());
                 let Some(dst) = found else {
-                    tracing::warn!(
-                        peer = pid,
-                        ?codec,
-                        "player did not negotiate the publisher's codec"
-                    );
+                    tracing::warn!(peer = pid, codec = ?src.spec().codec, "player did not negotiate the publisher's codec");
                     if let Some(o) = pl.out_track(kind) {
-                        o.track.pt_map.push((src_pt, src_pt));
+                        o.track.pt_map.push((pkt.pt, pkt.pt));
                     }
                     return Write::Skipped;
                 };
                 if let Some(o) = pl.out_track(kind) {
-                    o.track.pt_map.push((src_pt, dst));
+                    o.track.pt_map.push((pkt.pt, dst));
                 }
                 dst
             }
@@ -599,15 +632,13 @@ impl Worker {
             return Write::Skipped;
         };
         if out.track.waiting_keyframe {
-            if !keyframe {
+            if !pkt.keyframe {
                 return Write::WaitingKeyframe;
             }
             out.track.waiting_keyframe = false;
         }
         let mid = out.mid;
-        let (seq, time) = out
-            .track
-            .rewrite(*pkt.header.ssrc, pkt.seq_no, pkt.header.timestamp);
+        let (seq, time) = out.track.rewrite(pkt.ssrc, pkt.seq, pkt.time);
         let ssrc = match out.ssrc {
             Some(s) => s,
             None => {
@@ -629,9 +660,9 @@ impl Worker {
         let Some(tx) = api.stream_tx(&ssrc) else {
             return Write::Skipped;
         };
-        let write = RtpWrite::new(dst_pt, seq, time, pkt.timestamp, pkt.payload.clone())
-            .marker(pkt.header.marker)
-            .ext_vals(ext.clone())
+        let write = RtpWrite::new(dst_pt, seq, time, pkt.wallclock, pkt.payload.clone())
+            .marker(pkt.marker)
+            .ext_vals(pkt.ext.clone())
             .nackable(kind == MediaKind::Video);
         tx.write_rtp(write);
         self.stats.forwarded_rtp += 1;

@@ -379,3 +379,35 @@ async fn media_counters_reach_the_metrics_listener() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_player_gets_the_current_group_of_pictures_at_once() {
+    let s = TestServer::start(&[]).await;
+    let (_psig, _, publisher) = publish(&s, "alice", "g1", Codec::H264).await;
+    // A key frame and four deltas go out before anyone plays.
+    for i in 0..5u8 {
+        let payload = if i == 0 { h264_idr(0) } else { h264_delta(i) };
+        send_video(&publisher, 300 + i as u64, payload).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_sig, _, mut late) = play(&s, "bob", "g1", &[MediaKind::Video]).await;
+    // Without any new key frame from the publisher, the player gets the cached group…
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        if let PeerOut::Rtp { seq, payload, .. } =
+            wait_for(&mut late, |e| matches!(e, PeerOut::Rtp { .. })).await
+        {
+            got.push((seq, payload));
+        }
+    }
+    assert_eq!(got[0].1, h264_idr(0));
+    assert_eq!(got[4].1, h264_delta(4));
+    // …and live packets continue the same sequence.
+    send_video(&publisher, 305, h264_delta(5)).await;
+    if let PeerOut::Rtp { seq, payload, .. } =
+        wait_for(&mut late, |e| matches!(e, PeerOut::Rtp { .. })).await
+    {
+        assert_eq!(payload, h264_delta(5));
+        assert_eq!(seq, got[0].0 + 5);
+    }
+}

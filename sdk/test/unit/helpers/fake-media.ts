@@ -225,7 +225,7 @@ export class FakeMediaServer {
     server.handlers.MediaDescReq = (f, sock) => {
       rsp(f, sock, { result: 0 });
       if (this.opts.answer) {
-        const sid = f.header.session_id;
+        const sid = Number(f.header.session_id);
         setTimeout(() => {
           this.push(sock, 'MediaDescPush', sid, { type: 1, sdp: 'v=0\r\nanswer' });
           this.push(sock, 'CandidateInfoPush', sid, { infos: [{ candidate: 'candidate:1 1 udp 2130706431 127.0.0.1 8283 typ host', sdpMid: '0', sdpMLineIndex: 0 }] });

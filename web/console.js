@@ -103,13 +103,38 @@ const DEVICE_ERRORS = {
   TypeError: 'The browser refused the device options.',
 };
 
+/** Liveroom's own server error codes (docs/protocol.md §2), which the SDK reports as "…result=<code>". */
+const SERVER_CODES = {
+  1006: 'The server does not know this session: join again.',
+  1008: 'The token was refused: bad, expired, or minted for another app or room.',
+  1000000002: 'The server found the request invalid.',
+  1000000003: 'Rate limited: slow down a little.',
+  1000000004: 'The room does not exist and may not be created.',
+  1000000005: 'The content is too long.',
+  1000000006: 'This room already has 10 reliable message types.',
+  1000000007: 'That member is not in the room.',
+  1000000008: 'The stream is not in the room.',
+  1000000009: 'That stream ID belongs to another user.',
+  1000000010: 'No business server is configured for relay messages (relay.url in the server configuration).',
+  1000000011: 'The business server did not accept the relay message.',
+  1000000012: 'The room is full.',
+  1000000013: 'Too many streams in this room or for this user.',
+  1000000014: 'Your token does not allow publishing.',
+  1000000015: 'The server has reached its room limit.',
+  1000000016: 'The server is shutting down.',
+  1000000017: 'The business server refused your login.',
+  1000000018: 'The business server could not check your login.',
+  1000000099: 'Internal server error: see the server log.',
+};
+
 /** Turns an SDK error ({code, msg}), a DOMException name or an Error into one readable line. */
 function describe(err) {
   if (err === null || err === undefined) return 'unknown error';
   if (typeof err === 'string') return DEVICE_ERRORS[err] ? `${DEVICE_ERRORS[err]} (${err})` : err;
   if (typeof err === 'object' && ('code' in err || 'msg' in err)) {
-    const hint = ERROR_HINTS[err.code];
     const msg = err.msg ? String(err.msg) : '';
+    const serverCode = /(?:result=|code:|error code )(\d+)/.exec(msg);
+    const hint = (serverCode && SERVER_CODES[serverCode[1]]) || ERROR_HINTS[err.code];
     return [hint, msg && msg !== hint ? msg : null].filter(Boolean).join(' ') + (err.code ? ` [${err.code}]` : '');
   }
   if (err instanceof Error || (typeof err === 'object' && 'message' in err)) {
@@ -199,9 +224,14 @@ function renderBadge(name) {
 
 // ------------------------------------------------------------------ session header and room card
 
-function setStatus(state, text) {
+/** The header pill; `lead` is left out at phone width. */
+function setStatus(state, text, lead = '') {
   $('status-pill').dataset.state = state;
-  $('status-text').textContent = text;
+  const el = $('status-text');
+  el.textContent = '';
+  if (lead) el.append(h('span', { class: 'hide-phone', text: lead }));
+  el.append(text);
+  $('status-pill').title = lead + text;
 }
 
 function renderSession() {
@@ -218,7 +248,7 @@ function renderSession() {
     $(id).disabled = !inRoom;
   }
   if (inRoom) {
-    setStatus('online', `${S.me.nickName} in “${S.room}”`);
+    setStatus('online', `“${S.room}”`, `${S.me.nickName} in `);
     $('ri-room').textContent = S.room;
     $('ri-role').textContent = roleName(S.me.role);
     $('ri-you').textContent = `${S.me.nickName} (${S.me.idName})`;
@@ -744,7 +774,15 @@ function renderTile(id) {
 function renderGrid() {
   const n = $('grid').children.length;
   $('grid').dataset.count = String(n);
-  $('grid-empty').classList.toggle('hidden', !(S.phase === 'in' && S.streams.size === 0));
+  const hint = $('hint-text');
+  hint.textContent = '';
+  const narrow = window.matchMedia('(max-width: 860px)').matches;
+  if (S.phase !== 'in') {
+    hint.append(h('strong', { text: 'Welcome! ' }), `Join a room ${narrow ? 'in the Room panel below' : 'on the right'}, then press Go live. To watch yourself, open this page in a second tab and join the same room.`);
+  } else if (S.streams.size === 0) {
+    hint.append(h('strong', { text: 'No one else is streaming yet. ' }), 'Share the invite link, or open it in another tab: streams in the room appear here.');
+  }
+  $('grid-empty').classList.toggle('hidden', hint.textContent === '');
   $('ri-streams').textContent = String(S.streams.size);
 }
 
@@ -1240,6 +1278,7 @@ function bind() {
   $('pub-horizontal').addEventListener('change', () => restartPreview());
   for (const id of ['pub-video', 'pub-audio']) $(id).addEventListener('change', () => restartPreview());
   $('play-cycle').addEventListener('change', () => sdk('setQualityMonitorCycle', Number($('play-cycle').value)));
+  window.addEventListener('resize', renderGrid);
   if (navigator.mediaDevices && 'ondevicechange' in navigator.mediaDevices) navigator.mediaDevices.addEventListener('devicechange', refreshDevices);
 }
 

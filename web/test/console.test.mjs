@@ -105,7 +105,7 @@ describe('demo console', { timeout: 180000 }, () => {
     alice = await openConsole(browser.context, server, { viewport: LAPTOP });
     bob = await openConsole(browser.context, server, { viewport: LAPTOP });
 
-    await alice.page.screenshot({ path: outputPath('console-welcome.png') });
+    await alice.page.screenshot({ animations: 'disabled', path: outputPath('console-welcome.png') });
     // A new user's first mistake is explained on the page, not only in the devtools console.
     await alice.page.fill('#in-room', '');
     await alice.page.click('#btn-join');
@@ -178,8 +178,18 @@ describe('demo console', { timeout: 180000 }, () => {
     await bob.page.fill('#chat-input', 'Hello from Bob, grüß dich!');
     await bob.page.click('#chat-send');
     await alice.page.waitForFunction(() => /Hello from Bob, grüß dich!/.test(document.getElementById('chat-list').textContent), null, { timeout: 10000 });
-    assert.equal(await alice.page.textContent('#chat-badge'), '1');
+    assert.equal(await alice.page.textContent('#chat-badge'), '1', 'unread count on the Chat tab');
     await bob.page.waitForFunction(() => !document.querySelector('#chat-list li.mine.pending, #chat-list li.mine.failed'), null, { timeout: 10000 });
+    // A big-room message (batched per window) shows in the same list, marked.
+    await bob.page.selectOption('#chat-kind', 'big');
+    await bob.page.fill('#chat-input', 'Big-room hello');
+    await bob.page.click('#chat-send');
+    await alice.page.waitForFunction(
+      () => [...document.querySelectorAll('#chat-list li')].some((li) => /Big-room hello/.test(li.textContent) && /big room/.test(li.textContent)),
+      null,
+      { timeout: 15000 },
+    );
+    await bob.page.selectOption('#chat-kind', 'room');
     await alice.page.click('.tab[data-tab="chat"]');
     await alice.page.fill('#chat-input', 'Hi Bob, welcome to the show');
     await alice.page.press('#chat-input', 'Enter');
@@ -193,7 +203,7 @@ describe('demo console', { timeout: 180000 }, () => {
     const prompt = alice.page.locator('.prompt[data-kind="request"]');
     await prompt.waitFor({ timeout: 10000 });
     assert.match(await prompt.textContent(), /Bob asks to join live/);
-    await alice.page.screenshot({ path: outputPath('console-join-live-request.png') });
+    await alice.page.screenshot({ animations: 'disabled', path: outputPath('console-join-live-request.png') });
     await prompt.locator('button', { hasText: 'Accept' }).click();
     await bob.page.waitForSelector('#sig-feed li[data-kind="join-live-result"][data-result="accepted"]', { timeout: 10000 });
     assert.match(await bob.page.textContent('#sig-feed'), /Alice accepted your request to join live/);
@@ -223,6 +233,11 @@ describe('demo console', { timeout: 180000 }, () => {
     await alice.page.fill('#rel-data', 'Question 1: which codec?');
     await alice.page.click('#rel-send');
     await bob.page.waitForFunction(() => /Question 1: which codec\?/.test(document.getElementById('sig-feed').textContent), null, { timeout: 15000 });
+
+    // A relay message needs a business server, which this dev server has not: the page says so in words.
+    await alice.page.fill('#relay-data', 'answer B');
+    await alice.page.click('#relay-send');
+    await alice.page.waitForSelector('.toast.error >> text=No business server is configured for relay messages', { timeout: 10000 });
   });
 
   it('laptop screenshots, with both streams playing', async () => {
@@ -232,8 +247,14 @@ describe('demo console', { timeout: 180000 }, () => {
     await bob.page.click('.tab[data-tab="people"]');
     await clearToasts(alice.page);
     await clearToasts(bob.page);
-    await alice.page.screenshot({ path: outputPath('console-laptop.png') });
-    await bob.page.screenshot({ path: outputPath('console-laptop-bob.png') });
+    await alice.page.screenshot({ animations: 'disabled', path: outputPath('console-laptop.png') });
+    await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-laptop-bob.png') });
+    // The other panels, for a look.
+    for (const tab of ['room', 'signals', 'media', 'log']) {
+      await bob.page.click(`.tab[data-tab="${tab}"]`);
+      await bob.page.screenshot({ animations: 'disabled', path: outputPath(`console-panel-${tab}.png`) });
+    }
+    await bob.page.click('.tab[data-tab="people"]');
     // Nothing overflows sideways at laptop width.
     const overflow = await alice.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal overflow (${overflow}px)`);
@@ -264,8 +285,17 @@ describe('demo console', { timeout: 180000 }, () => {
     assert.ok(m.side.top >= m.stage.bottom - 1, 'the panels come below the stage');
     assert.ok(m.tile.width >= m.inner - 40, `tiles take the full width (${m.tile.width})`);
     assert.ok(m.dock.right <= m.inner, 'the dock fits');
-    await bob.page.screenshot({ path: outputPath('console-phone.png') });
-    await bob.page.screenshot({ path: outputPath('console-phone-full.png'), fullPage: true });
+    await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-phone.png') });
+    await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-phone-full.png'), fullPage: true });
+
+    // What a new user sees first on a phone.
+    const carol = await openConsole(browser.context, server, { viewport: PHONE });
+    const w = await carol.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(w <= 0, `no horizontal scroll before login (${w}px)`);
+    assert.equal(await carol.page.isVisible('#login-form'), true);
+    await carol.page.screenshot({ animations: 'disabled', path: outputPath('console-phone-welcome.png'), fullPage: true });
+    assertNoProblems(carol, 'carol');
+    await carol.page.close();
   });
 
   it('leaving: the other page drops the stream and the user', async () => {

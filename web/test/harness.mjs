@@ -42,8 +42,10 @@ export async function startServer() {
       `no server binary at ${SERVER_BIN}: build it (npm --prefix sdk run build && CARGO_TARGET_DIR=/var/tmp/liveroom-target cargo build -p liveroom-server) or set LIVEROOM_BIN`,
     );
   }
+  // The server refuses LIVEROOM_* variables that are no configuration key (like this harness's own switches).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVEROOM_') || k.includes('__')));
   const proc = spawn(SERVER_BIN, ['--dev', '--http', '127.0.0.1:0'], {
-    env: { ...process.env, ...SERVER_ENV, LIVEROOM_LOG__LEVEL: process.env.LIVEROOM_TEST_SERVER_LOG || 'warn' },
+    env: { ...env, ...SERVER_ENV, LIVEROOM_LOG__LEVEL: process.env.LIVEROOM_TEST_SERVER_LOG || 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr = [];
@@ -91,7 +93,8 @@ export async function launchBrowser() {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    // Pages fulfilled from disk have no address space, so loopback sockets would count as local-network access.
+    args: process.env.LIVEROOM_CONSOLE_FROM_DISK === '1' ? [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] : CHROMIUM_ARGS,
     viewport: { width: 1366, height: 800 },
   });
   return {

@@ -41,7 +41,7 @@ impl GopCache {
     pub fn push(&mut self, f: &Fwd, params: &PayloadParams) {
         if f.keyframe {
             self.packets.clear();
-            self.params = Some(params.clone());
+            self.params = Some(*params);
             self.valid = true;
         }
         if !self.valid {
@@ -62,7 +62,7 @@ impl GopCache {
         if !self.valid || self.packets.is_empty() {
             return None;
         }
-        Some((self.params.clone()?, self.packets.clone()))
+        Some((self.params?, self.packets.clone()))
     }
 }
 

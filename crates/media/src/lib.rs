@@ -9,6 +9,7 @@
 mod codecs;
 mod forward;
 mod keyframe;
+mod nominate;
 mod peer;
 mod worker;
 

@@ -22,6 +22,10 @@ pub struct Peer {
     pub role: Role,
     pub rtc: Rtc,
     pub ufrag: String,
+    /// Our ICE password (the key of the browser's checks), for early nomination.
+    pub ice_pwd: String,
+    /// Whether a check of this peer was already taken as its nomination.
+    pub nominated: bool,
     pub events: mpsc::Sender<PeerEvent>,
     pub created: Instant,
     pub connected: bool,
@@ -41,12 +45,14 @@ pub struct Peer {
 }
 
 impl Peer {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: PeerId,
         key: StreamKey,
         role: Role,
         rtc: Rtc,
         ufrag: String,
+        ice_pwd: String,
         events: mpsc::Sender<PeerEvent>,
         now: Instant,
     ) -> Peer {
@@ -56,6 +62,8 @@ impl Peer {
             role,
             rtc,
             ufrag,
+            ice_pwd,
+            nominated: false,
             events,
             created: now,
             connected: false,

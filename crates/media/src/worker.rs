@@ -8,6 +8,7 @@
 use crate::codecs;
 use crate::forward::{Fwd, TrackOut};
 use crate::keyframe::is_keyframe_start;
+use crate::nominate;
 use crate::peer::{OutTrack, Peer};
 use crate::{AvStatus, Opened, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -15,6 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use str0m::change::SdpOffer;
+use str0m::config::DtlsCert;
 use str0m::format::PayloadParams;
 use str0m::ice::{IceCreds, StunMessage};
 use str0m::media::{KeyframeRequestKind, MediaKind, Pt};
@@ -54,6 +56,7 @@ struct Worker {
     queue: VecDeque<(PeerId, Event)>,
     next_id: PeerId,
     stats: SfuStats,
+    dtls_cert: Option<DtlsCert>,
 }
 
 pub async fn run(
@@ -77,6 +80,16 @@ pub async fn run(
         queue: VecDeque::new(),
         next_id: 1,
         stats: SfuStats::default(),
+        dtls_cert: match str0m::crypto::from_feature_flags()
+            .dtls_provider
+            .generate_certificate()
+        {
+            Some(c) => Some(c),
+            None => {
+                tracing::warn!("cannot make the shared DTLS certificate; peers make their own");
+                None
+            }
+        },
     };
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
@@ -153,10 +166,14 @@ impl Worker {
         let now = Instant::now();
         let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("bad offer: {e}"))?;
         let creds = IceCreds::new();
-        let ufrag = creds.ufrag.clone();
-        let mut rtc = codecs::rtc_config()
-            .set_local_ice_credentials(creds)
-            .build(now);
+        let (ufrag, pwd) = (creds.ufrag.clone(), creds.pass.clone());
+        let mut config = codecs::rtc_config().set_local_ice_credentials(creds);
+        if let Some(cert) = &self.dtls_cert {
+            // One certificate for every peer: generating a key pair per offer costs more than
+            // the rest of the answer.
+            config = config.set_dtls_cert(cert.clone());
+        }
+        let mut rtc = config.build(now);
         let mut candidates = Vec::new();
         for addr in &self.candidates {
             let c = Candidate::host(*addr, "udp").map_err(|e| format!("candidate {addr}: {e}"))?;
@@ -169,7 +186,7 @@ impl Worker {
             .map_err(|e| format!("cannot answer offer: {e}"))?;
         let id = self.next_id;
         self.next_id += 1;
-        let peer = Peer::new(id, key.clone(), role, rtc, ufrag.clone(), events, now);
+        let peer = Peer::new(id, key.clone(), role, rtc, ufrag.clone(), pwd, events, now);
         self.peers.insert(id, peer);
         self.by_ufrag.insert(ufrag, id);
         let stream = self.streams.entry(key.clone()).or_default();
@@ -269,6 +286,17 @@ impl Worker {
                 }
             }
         };
+        // Early nomination (see nominate.rs): the first authenticated check of a peer counts
+        // as its nomination, so its DTLS handshake is answered at once.
+        let renominated = match self.peers.get_mut(&id) {
+            Some(p) if !p.nominated => {
+                let r = nominate::with_use_candidate(data, &p.ice_pwd);
+                p.nominated = r.is_some();
+                r
+            }
+            _ => None,
+        };
+        let data = renominated.as_deref().unwrap_or(data);
         let Ok(recv) = Receive::new(Protocol::Udp, src, self.destination(), data) else {
             self.stats.dropped_datagrams += 1;
             return;
@@ -283,6 +311,9 @@ impl Worker {
         }
         if let Err(e) = p.rtc.handle_input(input) {
             tracing::debug!(peer = id, error = %e, "peer rejected input");
+        }
+        if p.addrs.is_empty() {
+            tracing::debug!(peer = id, after_ms = p.created.elapsed().as_millis() as u64, %src, "first datagram after offer");
         }
         if !p.addrs.contains(&src) {
             p.addrs.push(src);
@@ -434,6 +465,11 @@ impl Worker {
         };
         p.connected = true;
         p.emit(PeerEvent::Connected(id));
+        tracing::debug!(
+            peer = id,
+            after_ms = p.created.elapsed().as_millis() as u64,
+            "connected after offer"
+        );
         match p.role {
             Role::Play => {
                 if let Some(v) = p.video_out.as_mut() {

@@ -236,6 +236,7 @@ function setStatus(state, text, lead = '') {
 
 function renderSession() {
   const inRoom = S.phase === 'in';
+  document.body.dataset.phase = S.phase;
   $('login-form').classList.toggle('hidden', inRoom);
   $('room-info').classList.toggle('hidden', !inRoom);
   $('btn-leave').classList.toggle('hidden', !inRoom);
@@ -451,9 +452,6 @@ function renderPeople() {
   }
   $('people-empty').classList.toggle('hidden', S.users.size > 0);
   $('people-count').textContent = S.users.size ? `${S.users.size} in room` : '';
-  const b = $('people-badge');
-  b.textContent = String(S.users.size);
-  b.classList.toggle('hidden', S.users.size === 0);
 }
 
 function renderSignalTargets() {
@@ -778,7 +776,7 @@ function renderGrid() {
   hint.textContent = '';
   const narrow = window.matchMedia('(max-width: 860px)').matches;
   if (S.phase !== 'in') {
-    hint.append(h('strong', { text: 'Welcome! ' }), `Join a room ${narrow ? 'in the Room panel below' : 'on the right'}, then press Go live. To watch yourself, open this page in a second tab and join the same room.`);
+    hint.append(h('strong', { text: 'Welcome! ' }), `Join a room ${narrow ? 'above' : 'on the right'}, then press Go live. To watch yourself, open this page in a second tab and join the same room.`);
   } else if (S.streams.size === 0) {
     hint.append(h('strong', { text: 'No one else is streaming yet. ' }), 'Share the invite link, or open it in another tab: streams in the room appear here.');
   }

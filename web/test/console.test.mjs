@@ -233,20 +233,20 @@ describe('demo console', { timeout: 180000 }, () => {
     await alice.page.fill('#rel-data', 'Question 1: which codec?');
     await alice.page.click('#rel-send');
     await bob.page.waitForFunction(() => /Question 1: which codec\?/.test(document.getElementById('sig-feed').textContent), null, { timeout: 15000 });
-
-    // A relay message needs a business server, which this dev server has not: the page says so in words.
-    await alice.page.fill('#relay-data', 'answer B');
-    await alice.page.click('#relay-send');
-    await alice.page.waitForSelector('.toast.error >> text=No business server is configured for relay messages', { timeout: 10000 });
   });
 
   it('laptop screenshots, with both streams playing', async () => {
     // Let the quality numbers fill in on both sides.
     await alice.page.waitForFunction(() => /fps/.test(document.querySelector('.tile-remote[data-stream="bob-cam"] .stats').textContent), null, { timeout: 20000 });
+    await alice.page.click('.tab[data-tab="log"]'); // seen: the Log tab's count of the empty-room-ID error goes away
     await alice.page.click('.tab[data-tab="chat"]');
     await bob.page.click('.tab[data-tab="people"]');
     await clearToasts(alice.page);
     await clearToasts(bob.page);
+    for (const [n, p] of [['alice', alice], ['bob', bob]]) {
+      const errors = await p.page.$$eval('#log-list li.error', (lis) => lis.map((li) => li.textContent));
+      if (errors.length) console.log(`# ${n}'s log panel errors:\n${errors.join('\n')}`);
+    }
     await alice.page.screenshot({ animations: 'disabled', path: outputPath('console-laptop.png') });
     await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-laptop-bob.png') });
     // The other panels, for a look.
@@ -261,6 +261,12 @@ describe('demo console', { timeout: 180000 }, () => {
   });
 
   it('phone width: one column, stage above the panels, nothing wider than the screen', async () => {
+    for (const width of [1024, 768, 560]) {
+      await bob.page.setViewportSize({ width, height: 800 });
+      const over = await bob.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(over <= 0, `no horizontal scroll at ${width}px (${over}px)`);
+      if (width === 768) await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-tablet.png') });
+    }
     await bob.page.setViewportSize(PHONE);
     await bob.page.click('.tab[data-tab="chat"]');
     await clearToasts(bob.page);
@@ -293,9 +299,19 @@ describe('demo console', { timeout: 180000 }, () => {
     const w = await carol.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(w <= 0, `no horizontal scroll before login (${w}px)`);
     assert.equal(await carol.page.isVisible('#login-form'), true);
+    const order = await carol.page.evaluate(() => [document.getElementById('login-form'), document.querySelector('.stage')].map((e) => e.getBoundingClientRect().top));
+    assert.ok(order[0] < order[1], 'on a phone the join form comes first');
     await carol.page.screenshot({ animations: 'disabled', path: outputPath('console-phone-welcome.png'), fullPage: true });
     assertNoProblems(carol, 'carol');
     await carol.page.close();
+  });
+
+  it('a relay message without a business server: the error is explained on the page', async () => {
+    await alice.page.click('.tab[data-tab="signals"]');
+    await alice.page.fill('#relay-data', 'answer B');
+    await alice.page.click('#relay-send');
+    await alice.page.waitForSelector('.toast.error >> text=No business server is configured for relay messages', { timeout: 10000 });
+    assert.equal(await alice.page.isVisible('#log-badge'), true, 'the Log tab counts the error');
   });
 
   it('leaving: the other page drops the stream and the user', async () => {

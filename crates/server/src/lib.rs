@@ -205,6 +205,12 @@ pub async fn start(config: Config) -> Result<Server, String> {
     let is_tls = tls.is_some();
     let task = match tls {
         None => tokio::spawn(async move {
+            use axum::serve::ListenerExt;
+            // Signalling frames are small request/answer pairs: without TCP_NODELAY, Nagle
+            // and the peer's delayed ACK hold some of them back by ~40 ms.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(graceful)
                 .await

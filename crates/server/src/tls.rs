@@ -145,6 +145,8 @@ impl TlsListener {
                         }
                     },
                 };
+                // Small signalling frames must not wait for Nagle (see lib.rs).
+                let _ = stream.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {

@@ -28,7 +28,7 @@ try {
   await pub.waitEvent('onPublishStateUpdate', `args[0] === 0 && args[1] === '${STREAM}'`, 20000);
 
   for (let i = 0; i < RUNS; i++) {
-    const sub = await openClient(browser.context, server, { idName: `bench-sub-${i}`, nickName: `Sub ${i}`, userStateUpdate: false });
+    const sub = await openClient(browser.context, server, { idName: `bench-sub-${i}`, nickName: `Sub ${i}`, userStateUpdate: false, config: process.env.BENCH_LOG ? { logLevel: 0 } : {} });
     try {
       if (!(await sub.login(ROOM, 2)).ok) throw new Error('player login failed');
       const ms = await sub.eval(

@@ -55,6 +55,7 @@ const S = {
   codec: 'VP8',
   lastParamError: null,
   errorsShown: 0,
+  quiet: false,
   unread: { chat: 0, signals: 0, log: 0 },
   tab: 'room',
 };
@@ -175,6 +176,16 @@ function sdk(api, ...args) {
   return r;
 }
 
+/** Runs clean-up calls whose refusals mean nothing (the SDK may have stopped that stream already). */
+function quietly(fn) {
+  S.quiet = true;
+  try {
+    fn();
+  } finally {
+    S.quiet = false;
+  }
+}
+
 /** Mirrors the SDK's console lines ("[ZegoClient] date time level action content") into the log panel. */
 function captureSdkConsole() {
   const re = /^\[ZegoClient\] \S+ \S+ (\w+) (\S+) ?([\s\S]*)$/;
@@ -188,6 +199,7 @@ function captureSdkConsole() {
       if (!m) return;
       const [, level, action, content] = m;
       if (level === 'error' && action.endsWith('.param')) S.lastParamError = content;
+      if (S.quiet) return;
       if (level === 'error') log('error', `${action} ${content}`, 'sdk');
       else if (level === 'warn') log('warn', `${action} ${content}`, 'sdk');
       else if ($('log-verbose').checked) log('info', `${action} ${content}`, 'sdk');
@@ -392,7 +404,8 @@ function defaultStreamId() {
 /** Clears everything that belongs to the room session (after logout, disconnect or kick-out). */
 function resetRoom() {
   if (S.publishing) {
-    S.zg.stopPublishingStream(S.publishing);
+    const id = S.publishing;
+    quietly(() => S.zg.stopPublishingStream(id));
     S.publishing = null;
     S.publishState = 'idle';
     S.preview = false;
@@ -414,7 +427,9 @@ function leave() {
   S.publishing = null;
   S.publishState = 'idle';
   S.preview = false;
-  for (const [id, s] of S.streams) if (s.playing) S.zg.stopPlayingStream(id);
+  quietly(() => {
+    for (const [id, s] of S.streams) if (s.playing) S.zg.stopPlayingStream(id);
+  });
   S.zg.logout();
   log('info', `left “${S.room}”`);
   resetRoom();
@@ -708,7 +723,7 @@ function addStream(info) {
 function removeStream(id, { quiet } = {}) {
   const s = S.streams.get(id);
   if (!s) return;
-  if (s.playing && !quiet) S.zg.stopPlayingStream(id);
+  if (s.playing && !quiet) quietly(() => S.zg.stopPlayingStream(id));
   s.tile.remove();
   S.streams.delete(id);
 }
@@ -868,7 +883,7 @@ function stopPreview() {
 
 async function restartPreview() {
   if (!S.preview || S.publishing) return;
-  S.zg.stopPreview($('local-video'));
+  quietly(() => S.zg.stopPreview($('local-video')));
   S.preview = false;
   await startPreview();
 }
@@ -1155,7 +1170,7 @@ function wireCallbacks(zg) {
       S.publishState = 'idle';
       S.preview = false;
       showError('Publishing failed', err);
-      S.zg.stopPreview($('local-video'));
+      quietly(() => S.zg.stopPreview($('local-video')));
     }
     renderLocal();
     renderPeople();

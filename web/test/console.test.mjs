@@ -299,6 +299,11 @@ describe('demo console', { timeout: 180000 }, () => {
     const w = await carol.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(w <= 0, `no horizontal scroll before login (${w}px)`);
     assert.equal(await carol.page.isVisible('#login-form'), true);
+    // The camera preview works before joining.
+    await carol.page.click('#btn-preview-inline');
+    await carol.page.waitForFunction(() => document.getElementById('local-video').videoWidth > 0, null, { timeout: 10000 });
+    assert.equal(await carol.page.isEnabled('#btn-camera'), true);
+    assert.equal(await carol.page.isEnabled('#btn-publish'), false, 'going live needs a room');
     const order = await carol.page.evaluate(() => [document.getElementById('login-form'), document.querySelector('.stage')].map((e) => e.getBoundingClientRect().top));
     assert.ok(order[0] < order[1], 'on a phone the join form comes first');
     await carol.page.screenshot({ animations: 'disabled', path: outputPath('console-phone-welcome.png'), fullPage: true });
@@ -322,6 +327,16 @@ describe('demo console', { timeout: 180000 }, () => {
     await alice.page.waitForSelector('.tile-remote[data-stream="bob-cam"]', { state: 'detached', timeout: 15000 });
     await alice.page.click('.tab[data-tab="people"]');
     await alice.page.waitForSelector('#people-list [data-user="bob"]', { state: 'detached', timeout: 15000 });
+  });
+
+  it('the same user ID logging in elsewhere signs the first page out, with the reason on the page', async () => {
+    const again = await openConsole(browser.context, server, { viewport: LAPTOP });
+    await joinRoom(again, { user: 'alice', nick: 'Alice 2', role: 1 });
+    await alice.page.waitForSelector('.toast.error >> text=Someone logged in with the same user ID elsewhere', { timeout: 10000 });
+    assert.equal(await alice.page.getAttribute('#status-pill', 'data-state'), 'error');
+    assert.equal(await alice.page.isVisible('#login-form'), true, 'back to the join form');
+    assert.equal(await alice.page.$$eval('.tile-remote', (t) => t.length), 0);
+    assertNoProblems(again, 'second alice');
     assertNoProblems(alice, 'alice');
     assertNoProblems(bob, 'bob');
   });

@@ -235,6 +235,25 @@ describe('demo console', { timeout: 180000 }, () => {
     await bob.page.waitForFunction(() => /Question 1: which codec\?/.test(document.getElementById('sig-feed').textContent), null, { timeout: 15000 });
   });
 
+  it('join-live end and invite: Alice ends Bob\'s co-hosting (his stream stops), then invites him back (he accepts and is live)', async () => {
+    await alice.page.click('.tab[data-tab="signals"]');
+    await alice.page.selectOption('#sig-target', 'bob');
+    await alice.page.click('#btn-jl-end');
+    await bob.page.waitForSelector('.toast >> text=Alice ended your co-hosting', { timeout: 10000 });
+    await bob.page.waitForFunction(() => document.getElementById('tile-local').dataset.state !== 'live', null, { timeout: 10000 });
+    await alice.page.waitForSelector('.tile-remote[data-stream="bob-cam"]', { state: 'detached', timeout: 15000 });
+
+    await alice.page.click('#btn-jl-invite');
+    const prompt = bob.page.locator('.prompt[data-kind="invite"]');
+    await prompt.waitFor({ timeout: 10000 });
+    assert.match(await prompt.textContent(), /Alice invites you to join live/);
+    await prompt.locator('button', { hasText: 'Accept' }).click();
+    await alice.page.waitForSelector('.toast >> text=Bob accepted your invitation to join live', { timeout: 10000 });
+    await bob.page.waitForFunction(() => document.getElementById('tile-local').dataset.state === 'live', null, { timeout: 30000 });
+    await alice.page.waitForSelector('.tile-remote[data-stream="bob-cam"]', { timeout: 15000 });
+    await waitVideoFrames(alice.page, 'bob-cam');
+  });
+
   it('laptop screenshots, with both streams playing', async () => {
     // Let the quality numbers fill in on both sides.
     await alice.page.waitForFunction(() => /fps/.test(document.querySelector('.tile-remote[data-stream="bob-cam"] .stats').textContent), null, { timeout: 20000 });

@@ -54,3 +54,7 @@ npm --prefix sdk test
 step "SDK: browser tests in Chromium against the real server"
 export LIVEROOM_BIN="$CARGO_TARGET_DIR/debug/liveroom"
 npm --prefix sdk run test:browser
+
+step "Demo console: end-to-end test in Chromium (screenshots in web/test-output/)"
+npm --prefix web ci --no-audit --no-fund
+npm --prefix web test

@@ -399,7 +399,8 @@ impl Config {
             let Some(rest) = name.strip_prefix("LIVEROOM_") else {
                 continue;
             };
-            if ENV_NOT_KEYS.contains(&name.as_str()) {
+            // LIVEROOM_TEST_* belong to test tooling (harness switches), never to the server.
+            if ENV_NOT_KEYS.contains(&name.as_str()) || rest.starts_with("TEST_") {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();

@@ -8,6 +8,7 @@
 
 mod codecs;
 mod forward;
+mod internal;
 mod keyframe;
 mod nominate;
 mod peer;
@@ -16,6 +17,9 @@ mod worker;
 use std::net::SocketAddr;
 use tokio::sync::{mpsc, oneshot};
 
+pub use internal::{
+    InjectId, InjectPacket, InjectTracks, MediaCodec, TapId, TapPacket, TAP_QUEUE,
+};
 pub use keyframe::is_keyframe_start;
 
 /// Commands queued to the worker before senders wait.
@@ -82,6 +86,10 @@ pub struct SfuStats {
     /// Players that got a cached group of pictures when they connected.
     pub gop_replays: u64,
     pub dropped_datagrams: u64,
+    /// Internal consumers of streams (live outputs, mix inputs).
+    pub taps: usize,
+    /// Streams published from inside the server (mix outputs).
+    pub injected: usize,
 }
 
 pub enum SfuCmd {
@@ -102,6 +110,31 @@ pub enum SfuCmd {
     },
     Stats {
         reply: oneshot::Sender<SfuStats>,
+    },
+    /// Starts copying a stream's packets to `tx` (from its cached key frame on).
+    Tap {
+        key: StreamKey,
+        tx: mpsc::Sender<TapPacket>,
+        reply: oneshot::Sender<TapId>,
+    },
+    Untap {
+        key: StreamKey,
+        id: TapId,
+    },
+    /// Publishes a stream from inside the server; key-frame requests of its players and taps
+    /// arrive on `keyframes`.
+    Inject {
+        key: StreamKey,
+        tracks: InjectTracks,
+        keyframes: mpsc::Sender<()>,
+        reply: oneshot::Sender<Result<InjectId, String>>,
+    },
+    InjectRtp {
+        id: InjectId,
+        pkt: InjectPacket,
+    },
+    Uninject {
+        id: InjectId,
     },
 }
 
@@ -151,6 +184,48 @@ impl SfuHandle {
 
     pub async fn set_status(&self, peer: PeerId, status: AvStatus) {
         let _ = self.tx.send(SfuCmd::SetStatus { peer, status }).await;
+    }
+
+    /// Copies a stream's packets to a new channel (whether or not it is published yet).
+    pub async fn tap(&self, key: StreamKey) -> Option<(TapId, mpsc::Receiver<TapPacket>)> {
+        let (tx, rx) = mpsc::channel(TAP_QUEUE);
+        let (reply, r) = oneshot::channel();
+        self.tx.send(SfuCmd::Tap { key, tx, reply }).await.ok()?;
+        Some((r.await.ok()?, rx))
+    }
+
+    pub async fn untap(&self, key: StreamKey, id: TapId) {
+        let _ = self.tx.send(SfuCmd::Untap { key, id }).await;
+    }
+
+    /// Publishes a stream from inside the server; returns its id and the key-frame requests.
+    pub async fn inject(
+        &self,
+        key: StreamKey,
+        tracks: InjectTracks,
+    ) -> Result<(InjectId, mpsc::Receiver<()>), String> {
+        let (keyframes, krx) = mpsc::channel(1);
+        let (reply, r) = oneshot::channel();
+        self.tx
+            .send(SfuCmd::Inject {
+                key,
+                tracks,
+                keyframes,
+                reply,
+            })
+            .await
+            .map_err(|_| "media worker stopped".to_string())?;
+        let id = r.await.map_err(|_| "media worker stopped".to_string())??;
+        Ok((id, krx))
+    }
+
+    /// Queues a packet of an injected source; false if the worker's inbox is full (dropped).
+    pub fn inject_rtp(&self, id: InjectId, pkt: InjectPacket) -> bool {
+        self.tx.try_send(SfuCmd::InjectRtp { id, pkt }).is_ok()
+    }
+
+    pub async fn uninject(&self, id: InjectId) {
+        let _ = self.tx.send(SfuCmd::Uninject { id }).await;
     }
 
     pub async fn stats(&self) -> Option<SfuStats> {

@@ -7,6 +7,7 @@
 
 use crate::codecs;
 use crate::forward::{Fwd, TrackOut};
+use crate::internal::{InjectId, InjectPacket, InjectTracks, Injected, MediaCodec, Tap, TapId, TapPacket};
 use crate::keyframe::is_keyframe_start;
 use crate::nominate;
 use crate::peer::{OutTrack, Peer};
@@ -38,8 +39,20 @@ const HOUSEKEEPING: Duration = Duration::from_secs(1);
 #[derive(Default)]
 struct Stream {
     publisher: Option<PeerId>,
+    /// A source inside the server (a mix output) instead of a publishing peer.
+    injected: Option<InjectId>,
     players: Vec<PeerId>,
+    taps: Vec<Tap>,
     status: AvStatus,
+}
+
+impl Stream {
+    fn unused(&self) -> bool {
+        self.publisher.is_none()
+            && self.injected.is_none()
+            && self.players.is_empty()
+            && self.taps.is_empty()
+    }
 }
 
 struct Worker {
@@ -51,6 +64,7 @@ struct Worker {
     by_ufrag: HashMap<String, PeerId>,
     by_addr: HashMap<SocketAddr, PeerId>,
     streams: HashMap<StreamKey, Stream>,
+    injected: HashMap<InjectId, Injected>,
     timers: BTreeSet<(Instant, PeerId)>,
     /// Events of drained peers, handled after the drain (they touch other peers).
     queue: VecDeque<(PeerId, Event)>,
@@ -76,6 +90,7 @@ pub async fn run(
         by_ufrag: HashMap::new(),
         by_addr: HashMap::new(),
         streams: HashMap::new(),
+        injected: HashMap::new(),
         timers: BTreeSet::new(),
         queue: VecDeque::new(),
         next_id: 1,
@@ -142,6 +157,20 @@ impl Worker {
             }
             SfuCmd::Close { peer } => self.close(peer),
             SfuCmd::SetStatus { peer, status } => self.set_status(peer, status),
+            SfuCmd::Tap { key, tx, reply } => {
+                let _ = reply.send(self.tap(key, tx));
+            }
+            SfuCmd::Untap { key, id } => self.untap(&key, id),
+            SfuCmd::Inject {
+                key,
+                tracks,
+                keyframes,
+                reply,
+            } => {
+                let _ = reply.send(self.inject(key, tracks, keyframes));
+            }
+            SfuCmd::InjectRtp { id, pkt } => self.inject_rtp(id, pkt),
+            SfuCmd::Uninject { id } => self.uninject(id),
             SfuCmd::Stats { reply } => {
                 let mut s = self.stats.clone();
                 s.peers = self.peers.len();
@@ -151,6 +180,8 @@ impl Worker {
                     .filter(|p| p.role == Role::Publish)
                     .count();
                 s.players = s.peers - s.publishers;
+                s.taps = self.streams.values().map(|st| st.taps.len()).sum();
+                s.injected = self.injected.len();
                 let _ = reply.send(s);
             }
         }
@@ -192,6 +223,9 @@ impl Worker {
         let stream = self.streams.entry(key.clone()).or_default();
         match role {
             Role::Publish => {
+                if stream.injected.is_some() {
+                    return Err("the stream is published inside the server".into());
+                }
                 if let Some(old) = stream.publisher.replace(id) {
                     tracing::info!(appid = key.appid, stream = %key.stream_id, old, new = id, "publisher replaced");
                     self.close_peer(old, false);
@@ -238,7 +272,7 @@ impl Worker {
                     Role::Play => s.players.retain(|x| *x != id),
                     _ => {}
                 }
-                if s.publisher.is_none() && s.players.is_empty() {
+                if s.unused() {
                     self.streams.remove(&p.key);
                 }
             }
@@ -441,12 +475,8 @@ impl Worker {
                 }
             }
             Event::KeyframeRequest(_) => {
-                let key = self.peers.get(&id).map(|p| p.key.clone());
-                if let Some(publisher) = key
-                    .and_then(|k| self.streams.get(&k))
-                    .and_then(|s| s.publisher)
-                {
-                    self.request_keyframe(publisher);
+                if let Some(key) = self.peers.get(&id).map(|p| p.key.clone()) {
+                    self.request_source_keyframe(&key);
                 }
             }
             Event::Closed => {
@@ -492,10 +522,151 @@ impl Worker {
             Some(p) => p.key.clone(),
             None => return,
         };
-        if let Some(publisher) = self.streams.get(&key).and_then(|s| s.publisher) {
-            self.replay_gop(player, publisher);
-            self.request_keyframe(publisher);
+        if let Some((src, packets)) = self.source_gop(&key) {
+            for fwd in &packets {
+                if self.write_to_player(player, &src, fwd) != Write::Written {
+                    break;
+                }
+            }
+            self.stats.gop_replays += 1;
         }
+        self.request_source_keyframe(&key);
+    }
+
+    /// The current group of pictures of a stream's source (publisher or injected).
+    fn source_gop(&self, key: &StreamKey) -> Option<(PayloadParams, Vec<Fwd>)> {
+        let s = self.streams.get(key)?;
+        if let Some(p) = s.publisher.and_then(|id| self.peers.get(&id)) {
+            return p.gop.snapshot();
+        }
+        s.injected
+            .and_then(|id| self.injected.get(&id))
+            .and_then(|i| i.gop.snapshot())
+    }
+
+    /// Asks a stream's source for a key frame, whichever kind it is.
+    fn request_source_keyframe(&mut self, key: &StreamKey) {
+        let Some(s) = self.streams.get(key) else {
+            return;
+        };
+        if let Some(p) = s.publisher {
+            self.request_keyframe(p);
+        } else if let Some(i) = s.injected.and_then(|id| self.injected.get_mut(&id)) {
+            let now = Instant::now();
+            if i.last_keyframe_request
+                .is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_MIN_INTERVAL)
+            {
+                return;
+            }
+            i.last_keyframe_request = Some(now);
+            self.stats.keyframe_requests += 1;
+            // Full: a request is already pending.
+            let _ = i.keyframes.try_send(());
+        }
+    }
+
+    fn tap(&mut self, key: StreamKey, tx: mpsc::Sender<TapPacket>) -> TapId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut tap = Tap {
+            id,
+            tx,
+            waiting_keyframe: true,
+            dropped: 0,
+        };
+        // The tap starts from the cached group of pictures, like a player.
+        if let Some((src, packets)) = self.source_gop(&key) {
+            for f in &packets {
+                if let Some(t) = tap_packet(&src, f) {
+                    tap.offer(&t);
+                }
+            }
+        }
+        self.streams.entry(key.clone()).or_default().taps.push(tap);
+        self.request_source_keyframe(&key);
+        tracing::info!(appid = key.appid, stream = %key.stream_id, tap = id, "tap opened");
+        id
+    }
+
+    fn untap(&mut self, key: &StreamKey, id: TapId) {
+        if let Some(s) = self.streams.get_mut(key) {
+            s.taps.retain(|t| t.id != id);
+            if s.unused() {
+                self.streams.remove(key);
+            }
+        }
+        tracing::info!(appid = key.appid, stream = %key.stream_id, tap = id, "tap closed");
+    }
+
+    fn inject(
+        &mut self,
+        key: StreamKey,
+        tracks: InjectTracks,
+        keyframes: mpsc::Sender<()>,
+    ) -> Result<InjectId, String> {
+        let stream = self.streams.entry(key.clone()).or_default();
+        if stream.publisher.is_some() || stream.injected.is_some() {
+            return Err(format!("stream {} is already published", key.stream_id));
+        }
+        let params = codecs::rtc_config().codec_config().params().to_vec();
+        let find = |c: Option<MediaCodec>| -> Result<Option<PayloadParams>, String> {
+            let Some(c) = c else { return Ok(None) };
+            params
+                .iter()
+                .find(|p| p.spec().codec == c.to_str0m())
+                .copied()
+                .map(Some)
+                .ok_or_else(|| format!("codec {c:?} is not negotiated"))
+        };
+        let (audio, video) = (find(tracks.audio)?, find(tracks.video)?);
+        let id = self.next_id;
+        self.next_id += 1;
+        stream.injected = Some(id);
+        self.injected.insert(
+            id,
+            Injected {
+                key: key.clone(),
+                audio,
+                video,
+                ssrc_audio: rand::random(),
+                ssrc_video: rand::random(),
+                seq_audio: None,
+                seq_video: None,
+                gop: Default::default(),
+                keyframes,
+                last_keyframe_request: None,
+            },
+        );
+        tracing::info!(appid = key.appid, stream = %key.stream_id, source = id, "injected source opened");
+        Ok(id)
+    }
+
+    fn inject_rtp(&mut self, id: InjectId, pkt: InjectPacket) {
+        let Some(i) = self.injected.get_mut(&id) else {
+            return;
+        };
+        let Some((src, fwd)) = i.to_fwd(pkt, Instant::now()) else {
+            return;
+        };
+        let key = i.key.clone();
+        if self.fan_out(&key, &src, &fwd) {
+            self.request_source_keyframe(&key);
+        }
+    }
+
+    fn uninject(&mut self, id: InjectId) {
+        let Some(i) = self.injected.remove(&id) else {
+            return;
+        };
+        if let Some(s) = self.streams.get_mut(&i.key) {
+            if s.injected == Some(id) {
+                s.injected = None;
+            }
+            if s.unused() {
+                self.streams.remove(&i.key);
+            }
+        }
+        tracing::info!(appid = i.key.appid, stream = %i.key.stream_id, source = id, "injected source closed");
     }
 
     /// Asks a publisher for a key frame (PLI), at most every `KEYFRAME_REQUEST_MIN_INTERVAL`.
@@ -585,42 +756,38 @@ impl Worker {
             p.gop.push(&fwd, &src);
         }
         let key = p.key.clone();
-        let Some(stream) = self.streams.get_mut(&key) else {
-            return;
-        };
-        if stream.publisher != Some(from) {
+        if self.streams.get(&key).map(|s| s.publisher) != Some(Some(from)) {
             return;
         }
-        let players = std::mem::take(&mut stream.players);
-        let mut waiting = false;
-        for pid in &players {
-            if self.write_to_player(*pid, &src, &fwd) == Write::WaitingKeyframe {
-                waiting = true;
-            }
-        }
-        if let Some(stream) = self.streams.get_mut(&key) {
-            stream.players = players;
-        }
-        if waiting {
+        if self.fan_out(&key, &src, &fwd) {
             self.request_keyframe(from);
         }
     }
 
-    /// A player that just connected gets the publisher's current group of pictures at once
-    /// (from its last key frame on), so its first frame does not wait for a new key frame.
-    fn replay_gop(&mut self, player: PeerId, publisher: PeerId) {
-        let Some(p) = self.peers.get(&publisher) else {
-            return;
+    /// Writes a source's packet to every player and tap of its stream; true if one of them
+    /// waits for a key frame.
+    fn fan_out(&mut self, key: &StreamKey, src: &PayloadParams, fwd: &Fwd) -> bool {
+        let Some(stream) = self.streams.get_mut(key) else {
+            return false;
         };
-        let Some((src, packets)) = p.gop.snapshot() else {
-            return;
-        };
-        for fwd in &packets {
-            if self.write_to_player(player, &src, fwd) != Write::Written {
-                break;
+        let mut waiting = false;
+        if !stream.taps.is_empty() {
+            if let Some(t) = tap_packet(src, fwd) {
+                for tap in &mut stream.taps {
+                    waiting |= !tap.offer(&t);
+                }
             }
         }
-        self.stats.gop_replays += 1;
+        let players = std::mem::take(&mut stream.players);
+        for pid in &players {
+            if self.write_to_player(*pid, src, fwd) == Write::WaitingKeyframe {
+                waiting = true;
+            }
+        }
+        if let Some(stream) = self.streams.get_mut(key) {
+            stream.players = players;
+        }
+        waiting
     }
 
     fn write_to_player(&mut self, pid: PeerId, src: &PayloadParams, pkt: &Fwd) -> Write {
@@ -712,6 +879,20 @@ enum Write {
     Written,
     Skipped,
     WaitingKeyframe,
+}
+
+/// A forwarded packet as a tap takes it (None for a codec taps do not know).
+fn tap_packet(src: &PayloadParams, f: &Fwd) -> Option<TapPacket> {
+    Some(TapPacket {
+        codec: MediaCodec::from_str0m(src.spec().codec)?,
+        pt: *f.pt,
+        ssrc: f.ssrc,
+        seq: *f.seq,
+        time: f.time,
+        marker: f.marker,
+        keyframe: f.keyframe,
+        payload: f.payload.clone(),
+    })
 }
 
 /// `candidate:...` as browsers take it in addIceCandidate.

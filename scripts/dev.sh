@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/liveroom-target}"
 
+# GStreamer (live outputs) from Debian, when missing.
+./scripts/system-deps.sh
+
 if command -v npm >/dev/null 2>&1; then
   [ -d sdk/node_modules ] || npm --prefix sdk ci --no-audit --no-fund
   npm --prefix sdk run build

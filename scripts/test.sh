@@ -2,7 +2,8 @@
 # Sets up and runs every test of Liveroom: Rust unit and integration tests (real servers on
 # 127.0.0.1:0, real WebSockets), the SDK's unit tests, and the browser tests (Debian's
 # Chromium driving the built SDK against the real server). Installs what it needs first
-# (Chromium from Debian when run as root; npm packages from the registry).
+# (Debian packages when run as root: GStreamer, Chromium, coturn, nginx-rtmp, ffmpeg; npm
+# packages from the registry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/liveroom-target}"
@@ -11,22 +12,7 @@ export CARGO_TERM_COLOR=never
 step() { printf '\n==> %s\n' "$*"; }
 
 step "system packages"
-need_apt=()
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-# coturn's tools (turnutils_uclient, turnutils_peer, turnserver) test the embedded TURN relay.
-command -v turnutils_uclient >/dev/null 2>&1 || need_apt+=(coturn)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-    # The coturn package may start its own service on 3478; the tests start their own relays.
-    if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
-    pkill -x turnserver >/dev/null 2>&1 || true
-  else
-    echo "missing: ${need_apt[*]} (install them with apt-get as root)" >&2
-    exit 1
-  fi
-fi
+./scripts/system-deps.sh --test
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 
 step "SDK: install and build (the server embeds sdk/dist)"

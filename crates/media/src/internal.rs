@@ -111,7 +111,11 @@ impl Tap {
                     self.waiting_keyframe = true;
                 }
                 if self.dropped.is_power_of_two() {
-                    tracing::warn!(tap = self.id, dropped = self.dropped, "tap behind: packets dropped");
+                    tracing::warn!(
+                        tap = self.id,
+                        dropped = self.dropped,
+                        "tap behind: packets dropped"
+                    );
                 }
                 !pkt.codec.is_video()
             }
@@ -155,7 +159,7 @@ impl Injected {
         ext
     }
 
-    pub fn to_fwd(&mut self, p: InjectPacket, now: Instant) -> Option<(PayloadParams, Fwd)> {
+    pub fn accept(&mut self, p: InjectPacket, now: Instant) -> Option<(PayloadParams, Fwd)> {
         let (params, ssrc, seq) = if p.video {
             (
                 self.video?,

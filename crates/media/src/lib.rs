@@ -17,9 +17,7 @@ mod worker;
 use std::net::SocketAddr;
 use tokio::sync::{mpsc, oneshot};
 
-pub use internal::{
-    InjectId, InjectPacket, InjectTracks, MediaCodec, TapId, TapPacket, TAP_QUEUE,
-};
+pub use internal::{InjectId, InjectPacket, InjectTracks, MediaCodec, TapId, TapPacket, TAP_QUEUE};
 pub use keyframe::is_keyframe_start;
 
 /// Commands queued to the worker before senders wait.

@@ -7,7 +7,9 @@
 
 use crate::codecs;
 use crate::forward::{Fwd, TrackOut};
-use crate::internal::{InjectId, InjectPacket, InjectTracks, Injected, MediaCodec, Tap, TapId, TapPacket};
+use crate::internal::{
+    InjectId, InjectPacket, InjectTracks, Injected, MediaCodec, Tap, TapId, TapPacket,
+};
 use crate::keyframe::is_keyframe_start;
 use crate::nominate;
 use crate::peer::{OutTrack, Peer};
@@ -645,7 +647,7 @@ impl Worker {
         let Some(i) = self.injected.get_mut(&id) else {
             return;
         };
-        let Some((src, fwd)) = i.to_fwd(pkt, Instant::now()) else {
+        let Some((src, fwd)) = i.accept(pkt, Instant::now()) else {
             return;
         };
         let key = i.key.clone();

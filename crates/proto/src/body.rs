@@ -503,6 +503,25 @@ pub struct KeyValue {
     pub value: String,
 }
 
+/// `biz_channel` (notes §8): a business command for a server module, its body a JSON string.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[ts(export)]
+pub struct BizChannelReq {
+    pub channel: String,
+    pub cmd: String,
+    #[serde(default)]
+    pub req_body: String,
+}
+
+/// `biz_channel` answer: the module's answer as a JSON string (also on errors, where the
+/// module has details such as missing mix inputs).
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+#[ts(export)]
+pub struct BizChannelRsp {
+    pub cmd: String,
+    pub rsp_body: String,
+}
+
 /// `webrtc_url`: where to signal a publish (`ptype: "push"`) or a play (`"pull"`).
 #[derive(Debug, Clone, Deserialize, Serialize, TS)]
 #[ts(export)]

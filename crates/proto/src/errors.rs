@@ -20,6 +20,8 @@ impl ErrCode {
     pub const TOKEN: ErrCode = ErrCode(1008);
     /// Media dispatch (`webrtc_url`) failed.
     pub const DISPATCH: ErrCode = ErrCode(1009);
+    /// `biz_channel` names a channel/cmd this server does not have.
+    pub const BIZ_INVALID_CHANNEL: ErrCode = ErrCode(2001);
     /// `biz_channel` failed.
     pub const BIZ_CHANNEL: ErrCode = ErrCode(2002);
 
@@ -74,7 +76,8 @@ impl ErrCode {
             1006 => "user login state is wrong.",
             1008 => "token error",
             1009 => "dispatch error",
-            2002 => "biz channel error",
+            2001 => "invalid channel",
+            2002 => "bizchannel error",
             c if c == Self::UNKNOWN_CMD.0 => "unknown command",
             c if c == Self::BAD_BODY.0 => "invalid request body",
             c if c == Self::RATE_LIMITED.0 => "rate limited",

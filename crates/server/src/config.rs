@@ -29,6 +29,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub rtc: RtcConfig,
     pub turn: TurnConfig,
+    pub live: LiveConfig,
     pub apps: Vec<AppConfig>,
 }
 
@@ -80,6 +81,20 @@ impl Default for TurnConfig {
             max_allocations_per_user: liveroom_turn::core::DEFAULT_MAX_ALLOCATIONS_PER_USER,
             external_urls: Vec::new(),
         }
+    }
+}
+
+/// Live outputs (GStreamer): mixing, HTTP-FLV, HLS and RTMP relay.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveConfig {
+    /// Live outputs on (needs media on and a build with the `live` feature, the default).
+    pub enabled: bool,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig { enabled: true }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod apps;
+pub mod biz;
 pub mod business;
 pub mod config;
 pub mod http;

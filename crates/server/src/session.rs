@@ -248,6 +248,7 @@ impl Session {
             "bigim_chat" => self.parsed(&h, body, Request::BigIm).await,
             "relay" => self.relay(&h, body),
             "webrtc_url" => self.dispatch(&h, body),
+            "biz_channel" => self.biz_channel(&h, body),
             other => {
                 tracing::info!(peer = %self.peer, cmd = other, "unknown command");
                 self.refuse(&h, ErrCode::UNKNOWN_CMD, &format!("unknown cmd {other:?}"));
@@ -541,6 +542,45 @@ impl Session {
                     out.reply("relay", seq, error_body(ErrCode::RELAY_FAILED, &e));
                 }
             }
+        });
+    }
+
+    /// `biz_channel` (notes §8): runs the module's command in its own task and answers.
+    fn biz_channel(&self, h: &ReqHeader, body: &str) {
+        let req: body::BizChannelReq = match parse_body(body) {
+            Ok(r) => r,
+            Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e),
+        };
+        let l = self.login.as_ref().expect("logged in");
+        let caller = crate::biz::BizCaller {
+            appid: l.room_key.appid,
+            room_id: l.room_key.room_id.clone(),
+            id_name: l.id_name.clone(),
+            nick_name: l.nick_name.clone(),
+        };
+        let (state, out, seq, peer) = (self.state.clone(), l.out.clone(), h.seq, self.peer);
+        tokio::spawn(async move {
+            let answer =
+                crate::biz::handle(state.clone(), caller, &req.channel, &req.cmd, &req.req_body)
+                    .await;
+            let body = match answer {
+                Ok(rsp_body) => ok_body(body::BizChannelRsp {
+                    cmd: req.cmd,
+                    rsp_body,
+                }),
+                Err(e) => {
+                    state.hub.metrics.error(e.code);
+                    tracing::info!(%peer, channel = %req.channel, cmd = %req.cmd, code = e.code.0, error = %e.message, "biz_channel refused");
+                    serde_json::to_vec(&serde_json::json!({
+                        "err_code": e.code.0,
+                        "err_message": format!("{}: {}", e.code.message(), e.message),
+                        "cmd": req.cmd,
+                        "rsp_body": e.rsp_body,
+                    }))
+                    .unwrap_or_default()
+                }
+            };
+            out.reply("biz_channel", seq, body);
         });
     }
 

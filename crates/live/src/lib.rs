@@ -1,0 +1,40 @@
+//! Live outputs on GStreamer: HTTP-FLV and HLS of any stream, RTMP relay to external URLs,
+//! and server-side mixing. Every pipeline runs on GStreamer's own streaming threads; the
+//! rest of the server talks to it through channels (RTP in from SFU taps, bytes or RTP out,
+//! events when a pipeline dies), so a pipeline that fails is reported and torn down and never
+//! takes the server with it.
+
+pub mod pipeline;
+pub mod rtp_in;
+
+pub use pipeline::{Pipeline, PipelineEvent};
+
+/// Why a live output could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("GStreamer is not usable: {0}")]
+    Init(String),
+    #[error("pipeline {name}: {reason}")]
+    Pipeline { name: String, reason: String },
+    #[error("GStreamer element missing: {0} (install the GStreamer plugin that has it)")]
+    MissingElement(String),
+}
+
+/// Initializes GStreamer once; later calls return the first result.
+pub fn init() -> Result<(), LiveError> {
+    static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INIT.get_or_init(|| gstreamer::init().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(LiveError::Init)
+}
+
+/// Fails naming the first element of `names` that this GStreamer installation lacks.
+pub fn require_elements(names: &[&str]) -> Result<(), LiveError> {
+    init()?;
+    for n in names {
+        if gstreamer::ElementFactory::find(n).is_none() {
+            return Err(LiveError::MissingElement((*n).to_string()));
+        }
+    }
+    Ok(())
+}

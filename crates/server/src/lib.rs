@@ -8,6 +8,7 @@ pub mod business;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod live_urls;
 pub mod log_collector;
 pub mod media_metrics;
 pub mod media_signal;

@@ -1,0 +1,105 @@
+//! Where a stream plays from outside WebRTC: its HTTP-FLV and HLS URLs on this server (or on a
+//! CDN in front of it, `live.cdn_base_url`), as the stream list and mix answers carry them.
+//!
+//! Paths: `/live/{appid}/{stream_id}.flv` and `/live/{appid}/{stream_id}.m3u8` (segments
+//! beside it under `/live/{appid}/{stream_id}/`).
+
+/// The URLs of one stream, by the stream list's wire names (notes §8.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamUrls {
+    pub flv: Vec<String>,
+    pub m3u8: Vec<String>,
+    pub https_flv: Vec<String>,
+    pub https_m3u8: Vec<String>,
+}
+
+/// The base URL the outputs are announced under (no trailing slash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlBase(pub String);
+
+impl UrlBase {
+    /// `cdn_base_url` when set, else `public_url`, else this server's own address.
+    pub fn new(
+        cdn_base_url: &str,
+        public_url: &str,
+        http_addr: std::net::SocketAddr,
+        tls: bool,
+    ) -> UrlBase {
+        let chosen = if !cdn_base_url.is_empty() {
+            cdn_base_url.to_string()
+        } else if !public_url.is_empty() {
+            public_url.to_string()
+        } else {
+            let scheme = if tls { "https" } else { "http" };
+            let host = if http_addr.ip().is_unspecified() {
+                // Bound to every interface: announce loopback; set live.public_url for others.
+                std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), http_addr.port())
+            } else {
+                http_addr
+            };
+            format!("{scheme}://{host}")
+        };
+        UrlBase(chosen.trim_end_matches('/').to_string())
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https:")
+    }
+
+    /// The path of a stream's outputs under the base, without extension.
+    pub fn stream_path(appid: u64, stream_id: &str) -> String {
+        format!("/live/{appid}/{}", percent_encode(stream_id))
+    }
+
+    pub fn urls(&self, appid: u64, stream_id: &str) -> StreamUrls {
+        let p = format!("{}{}", self.0, Self::stream_path(appid, stream_id));
+        let (flv, m3u8) = (vec![format!("{p}.flv")], vec![format!("{p}.m3u8")]);
+        if self.is_https() {
+            StreamUrls {
+                https_flv: flv,
+                https_m3u8: m3u8,
+                ..Default::default()
+            }
+        } else {
+            StreamUrls {
+                flv,
+                m3u8,
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// Encodes everything but unreserved characters (stream ids are free text on the wire).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_follow_the_base_and_its_scheme() {
+        let addr = "0.0.0.0:8282".parse().unwrap();
+        let own = UrlBase::new("", "", addr, false);
+        assert_eq!(own.0, "http://127.0.0.1:8282");
+        let u = own.urls(7, "s 1");
+        assert_eq!(u.flv, vec!["http://127.0.0.1:8282/live/7/s%201.flv"]);
+        assert_eq!(u.m3u8, vec!["http://127.0.0.1:8282/live/7/s%201.m3u8"]);
+        assert!(u.https_flv.is_empty());
+        let cdn = UrlBase::new("https://cdn.example.com/", "http://x", addr, false);
+        let u = cdn.urls(7, "s");
+        assert_eq!(u.https_flv, vec!["https://cdn.example.com/live/7/s.flv"]);
+        assert!(u.flv.is_empty());
+        assert!(UrlBase::new("", "", addr, true).is_https());
+    }
+}

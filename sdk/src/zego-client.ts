@@ -18,6 +18,11 @@ import { MediaModule } from './media/media';
 import type { PlayType } from './media/player';
 import { MIN_QUALITY_CYCLE_MS } from './media/quality';
 import { parseVideoCodec } from './media/sdp';
+import type { AudioMixConfig } from './media/effects';
+import { pauseRecord, resumeRecord, saveRecord, startRecord, stopRecord } from './media/recorder';
+import { screenSharingSupported, type ScreenCallback } from './media/screen';
+import { saveSnapShot, takeSnapShot } from './media/snapshot';
+import type { SoundMeter } from './media/sound-meter';
 import { DEFAULT_AUDIO_BITRATE } from './media/constraints';
 import { safeCall } from './safe-emit';
 import {
@@ -142,11 +147,11 @@ export class ZegoClient implements ZegoCallbacks {
         /* the application's callback threw */
       }
     };
-    const md = typeof navigator !== 'undefined' ? (navigator as unknown as { mediaDevices?: { getDisplayMedia?: unknown } }).mediaDevices : undefined;
     const base = {
       webRtc: ZegoClient.isSupportWebrtc(),
       capture: hasGetUserMedia(),
-      screenSharing: !!md && typeof md.getDisplayMedia === 'function',
+      // getDisplayMedia, or old Firefox's getUserMedia mediaSource
+      screenSharing: screenSharingSupported(),
     };
     try {
       videoCodecSupport().then(
@@ -596,6 +601,115 @@ export class ZegoClient implements ZegoCallbacks {
     }
     this._media.customSignalUrl = signalUrl;
     return true;
+  }
+
+  // ------------------------------------------------------------ media toolkit (media/effects.ts, screen.ts, recorder.ts, snapshot.ts)
+  // Each method validates its arguments in its module: invalid input logs `zc.<api>.param …` and returns false.
+
+  /** Reference §1.33: callBack() once decoded, callBack({code, msg}) when loading or decoding fails. */
+  preloadEffect(id: number, effectUrl: string, callBack?: (err?: ZegoError) => void): boolean {
+    return this._media.effects.preloadEffect(id, effectUrl, callBack);
+  }
+
+  /** Reference §1.34: mixes a preloaded effect into a published stream (playTime in ms). */
+  playEffect(audioMixConfig: AudioMixConfig, start?: () => void, end?: () => void): boolean {
+    return this._media.effects.playEffect(audioMixConfig, start, end);
+  }
+
+  /** Reference §1.35. */
+  pauseEffect(streamid: string): boolean {
+    return this._media.effects.pauseEffect(streamid);
+  }
+
+  /** Reference §1.36. */
+  resumeEffect(streamid: string): boolean {
+    return this._media.effects.resumeEffect(streamid);
+  }
+
+  /** Reference §1.37. */
+  unloadEffect(effectid: number): boolean {
+    return this._media.effects.unloadEffect(effectid);
+  }
+
+  /** Reference §1.38: mixes what an `<audio>` element plays into a published stream. */
+  startMixingAudio(streamid: string, localaudio: HTMLMediaElement, replace: boolean): boolean {
+    return this._media.effects.startMixingAudio(streamid, localaudio, replace);
+  }
+
+  /** Reference §1.39. */
+  stopMixingAudio(streamid: string): boolean {
+    return this._media.effects.stopMixingAudio(streamid);
+  }
+
+  /** Reference §1.40: 0–100 (100 = the source's volume), for effects and the mixed element. */
+  setMixingAudioVolume(streamid: string, volume: number): boolean {
+    return this._media.effects.setMixingAudioVolume(streamid, volume);
+  }
+
+  /** Reference §3.5: an object whose `instant` is the live level of the element's audio; false after error({code, msg}). */
+  getAudioInfo(localVideo: HTMLMediaElement, error: (err: ZegoError) => void): SoundMeter | false {
+    if (!isMediaElement(localVideo)) return this.invalid('getAudioInfo', 'localVideo must be a media element');
+    if (!isFunction(error)) return this.invalid('getAudioInfo', 'error must be a function');
+    const meter = this._media.audioInfo(localVideo, (why) => {
+      this._log.error(`zc.getAudioInfo ${why}`);
+      safeCall(this._log, 'getAudioInfo.error', error, [paramError(why)]);
+    });
+    return meter === null ? false : meter;
+  }
+
+  /** Reference §4.3.3: callback(true, stream) / callback(false, reason). */
+  startScreenSharing(screenConfig: { frameRate?: number }, audio: boolean, callback: ScreenCallback): boolean {
+    return this._media.screen.startScreenSharing(screenConfig, audio, callback);
+  }
+
+  /** Reference §4.3.2 (getDisplayMedia today; the extension protocol where it is missing). */
+  startScreenShotChrome(callback: ScreenCallback): boolean {
+    return this._media.screen.startScreenShotChrome(callback);
+  }
+
+  /** Reference §4.3.1 (sic). */
+  startScreenShotFirFox(mediaSource: 'screen' | 'application' | 'window', audio: boolean, callback: ScreenCallback): boolean {
+    return this._media.screen.startScreenShotFirFox(mediaSource, audio, callback);
+  }
+
+  /** Reference §4.3.4. */
+  stopScreenShot(): boolean {
+    return this._media.screen.stopScreenShot();
+  }
+
+  /** Reference §3.6 (static). */
+  static takeSnapShot(videoElement: HTMLVideoElement, imgElement: HTMLImageElement): boolean {
+    return takeSnapShot(videoElement, imgElement);
+  }
+
+  /** Reference §3.6 (static): downloads `<name>.jpg`. */
+  static saveSnapShot(videoElement: HTMLVideoElement, name: string): boolean {
+    return saveSnapShot(videoElement, name);
+  }
+
+  /** Reference §3.7 (static). */
+  static startRecord(videoElement: HTMLMediaElement, constraints?: { audio?: boolean; audioInput?: string | boolean }): boolean {
+    return startRecord(videoElement, constraints);
+  }
+
+  /** Reference §3.8 (static). */
+  static pauseRecord(): boolean {
+    return pauseRecord();
+  }
+
+  /** Reference §3.9 (static). */
+  static resumeRecord(): boolean {
+    return resumeRecord();
+  }
+
+  /** Reference §3.10 (static). */
+  static stopRecord(): boolean {
+    return stopRecord();
+  }
+
+  /** Reference §3.11 (static): downloads `<name>.webm`. */
+  static saveRecord(name: string): boolean {
+    return saveRecord(name);
   }
 
   // ------------------------------------------------------------ internals

@@ -15,10 +15,14 @@ import type { Endpoint, EndpointDeps } from './endpoint';
 import type { MediaErrorKey } from './errors';
 import { Player, type PlayType } from './player';
 import { Previews, type Preview } from './preview';
+import { AudioEffects } from './effects';
 import { Publisher } from './publisher';
 import { DEFAULT_QUALITY_CYCLE_MS } from './quality';
+import { ScreenSharing } from './screen';
 import type { VideoCodec } from './sdp';
 import { SignalPool } from './signal';
+import { createSoundMeter, type SoundMeter } from './sound-meter';
+import { elementStream, SharedAudioContext } from './web-audio';
 
 export type Emit = (name: string, ...args: unknown[]) => void;
 export type CallUser = (name: string, fn: unknown, ...args: unknown[]) => void;
@@ -50,6 +54,10 @@ export class MediaModule {
   readonly pool: SignalPool;
   qualityCycleMs = DEFAULT_QUALITY_CYCLE_MS;
   customSignalUrl = '';
+  /** Media toolkit: Web Audio (effects, mixing, levels) and screen sharing. */
+  readonly audio: SharedAudioContext;
+  readonly effects: AudioEffects;
+  readonly screen: ScreenSharing;
 
   constructor(
     private readonly room: Room,
@@ -57,9 +65,15 @@ export class MediaModule {
     private readonly emit: Emit,
     private readonly callUser: CallUser,
   ) {
+    this.audio = new SharedAudioContext(log);
+    this.effects = new AudioEffects(log, this.audio, (id) => this.publishers.get(id), callUser);
+    this.screen = new ScreenSharing(log, (stream) => emit('onScreenSharingEnded', stream), callUser);
     this.previews = new Previews(log, {
       trackReplaced: (p, kind, track) => {
-        for (const pub of this.publishersOf(p)) pub.replaceTrack(kind, track);
+        for (const pub of this.publishersOf(p)) {
+          pub.replaceTrack(kind, track);
+          if (kind === 'audio') this.effects.micReplaced(pub.streamId, track);
+        }
       },
       statusChanged: (p) => {
         for (const pub of this.publishersOf(p)) pub.sendStatus();
@@ -134,7 +148,10 @@ export class MediaModule {
     }
     if (this.room.isLoggedIn) this.room.localStreams.add(streamId, extraInfo);
     const deps = {
-      ...this.endpointDeps('onPublishStateUpdate', () => this.publishers.delete(streamId)),
+      ...this.endpointDeps('onPublishStateUpdate', () => {
+        this.publishers.delete(streamId);
+        this.effects.streamEnded(streamId);
+      }),
       register: (id: string, done: (ok: boolean, err?: ZegoError) => void) => {
         // While the room re-logs in, the announcement waits for its first heartbeat answer.
         if (this.room.state === 'trylogin') return this.room.localStreams.register(id, done, false);
@@ -157,6 +174,7 @@ export class MediaModule {
     const pub = this.publishers.get(streamId);
     if (pub === undefined) return false;
     this.publishers.delete(streamId);
+    this.effects.streamEnded(streamId);
     pub.stop();
     this.log.info(`zm.publish.stop ${streamId}`);
     if (!Array.from(this.publishers.values()).some((p) => p.preview === pub.preview)) this.previews.stop(pub.preview.element);
@@ -220,6 +238,7 @@ export class MediaModule {
   stopStreams(why: string): void {
     if (this.publishers.size + this.players.size > 0) this.log.info(`zm.stop all streams: ${why}`);
     const all: Endpoint[] = [...this.publishers.values(), ...this.players.values()];
+    for (const id of this.publishers.keys()) this.effects.streamEnded(id);
     this.publishers.clear();
     this.players.clear();
     for (const e of all) e.stop();
@@ -230,6 +249,30 @@ export class MediaModule {
   release(): void {
     this.stopStreams('release');
     this.previews.stopAll();
+    this.effects.release();
+    if (this.screen.active > 0) this.screen.stopScreenShot();
+    this.audio.close();
+  }
+
+  /**
+   * getAudioInfo (reference §3.5): a level meter on what the element plays (its preview, or the MediaStream in
+   * its srcObject). Null, after `fail(reason)`, when there is no audio to measure.
+   */
+  audioInfo(el: HTMLMediaElement, fail: (why: string) => void): SoundMeter | null {
+    const p = this.previews.get(el);
+    const stream = p !== undefined ? p.stream : elementStream(el);
+    if (stream === null || stream.getAudioTracks().length === 0) {
+      fail('no audio track on this element');
+      return null;
+    }
+    const ctx = this.audio.get();
+    if (ctx === null) {
+      fail("browser don't support Web Audio");
+      return null;
+    }
+    const meter = createSoundMeter(ctx, new MediaStream(stream.getAudioTracks()));
+    this.audio.running().catch((e: unknown) => this.log.error(`zm.audioInfo ${String(e)}`));
+    return meter;
   }
 
   // ------------------------------------------------------------------ internals

@@ -35,6 +35,8 @@ export class Publisher extends Endpoint {
   private eventSeen = false;
   private registered = false;
   private registering = false;
+  /** The audio mix sent instead of the microphone (also after a retry's new session). */
+  private audioOverride: MediaStreamTrack | null = null;
   readonly monitor: QualityMonitor;
 
   constructor(
@@ -60,8 +62,28 @@ export class Publisher extends Endpoint {
     if (this.neg !== null && this.transportUp) this.neg.notify('StreamStatusNotify', this.status());
   }
 
-  /** switchDevice: the new track replaces the old one on the sender of its kind. */
+  /**
+   * switchDevice: the new track replaces the old one on the sender of its kind (not while the sender carries an
+   * audio mix: the mix takes the new microphone itself).
+   */
   replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): void {
+    if (kind === 'audio' && this.audioOverride !== null) return;
+    this.swapTrack(kind, track);
+  }
+
+  /** The preview's microphone track, or null when the stream sends no audio. */
+  micTrack(): MediaStreamTrack | null {
+    return this.preview.stream.getAudioTracks()[0] ?? null;
+  }
+
+  /** Effects and audio mixing (effects.ts): send `track` instead of the microphone; null restores it. */
+  setAudioOverride(track: MediaStreamTrack | null): void {
+    this.audioOverride = track;
+    const t = track ?? this.micTrack();
+    if (t !== null) this.swapTrack('audio', t);
+  }
+
+  private swapTrack(kind: 'audio' | 'video', track: MediaStreamTrack): void {
     const pc = this.pc;
     if (pc === null) return;
     for (const t of pc.getTransceivers()) {
@@ -89,7 +111,7 @@ export class Publisher extends Endpoint {
       setup: (pc) => {
         // Audio first: the answer's m-line order then matches what the server expects.
         for (const t of p.stream.getAudioTracks()) {
-          pc.addTransceiver(t, { direction: 'sendonly', streams: [p.stream], sendEncodings: [{ maxBitrate: p.params.audioBitRate }] });
+          pc.addTransceiver(this.audioOverride ?? t, { direction: 'sendonly', streams: [p.stream], sendEncodings: [{ maxBitrate: p.params.audioBitRate }] });
         }
         for (const t of p.stream.getVideoTracks()) {
           pc.addTransceiver(t, {

@@ -102,12 +102,13 @@ export async function token(http, idName, appid = APPID) {
   return (await r.text()).trim();
 }
 
-export async function launchBrowser() {
+/** `extraArgs` are added to CHROMIUM_ARGS (e.g. an autoplay policy for Web Audio tests). */
+export async function launchBrowser({ extraArgs = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'liveroom-sdk-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
   return {
     context,

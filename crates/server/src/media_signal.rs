@@ -48,6 +48,8 @@ pub mod result {
 
 /// `CloseSessionPush.reason` for a session the server dropped; the SDK retries on it.
 pub const CLOSE_REASON_RETRY: u32 = 26;
+/// `SessionResetPush` cResetType: only the listed sessions (0 would be all of them).
+pub const RESET_LISTED_SESSIONS: u32 = 1;
 
 #[derive(Debug, Deserialize, Default)]
 struct Header {
@@ -215,12 +217,15 @@ impl Conn {
                 };
                 self.reply(&h, &rsp, sid, json!({"result": code}));
             }
-            "ClientHBReq" => self.reply(
-                &h,
-                &rsp,
-                sid,
-                json!({"result": result::OK, "hb_interval": HB_INTERVAL_MS}),
-            ),
+            "ClientHBReq" => {
+                self.reply(
+                    &h,
+                    &rsp,
+                    sid,
+                    json!({"result": result::OK, "hb_interval": HB_INTERVAL_MS}),
+                );
+                self.reset_unknown(&body["session_ids"]);
+            }
             "QualityReportReq" => self.reply(&h, &rsp, sid, json!({"result": result::OK})),
             "CloseSessionReq" => {
                 if let Some(s) = self.sessions.remove(&sid) {
@@ -303,6 +308,37 @@ impl Conn {
             0,
             json!({"result": result::OK, "token": "", "tokenType": 0, "report": false, "report_interval_ms": 30000,
                    "negoInterval": 25000, "negoTryCount": 0, "negoTryMaxCount": 2, "strError": ""}),
+        );
+        // Sessions of an earlier connection (the client reconnected, or this server restarted)
+        // do not live on here: the client restarts them now rather than when ICE gives up.
+        let earlier: Vec<Value> = body["sessions"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s["session_id"].clone()).collect())
+            .unwrap_or_default();
+        self.reset_unknown(&Value::Array(earlier));
+    }
+
+    /// `SessionResetPush {cResetType: 1, session_ids}` for the ids (numbers or numeric
+    /// strings) the client names that this connection does not hold.
+    fn reset_unknown(&mut self, ids: &Value) {
+        let unknown: Vec<u64> = ids
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+                    .filter(|id| *id != 0 && !self.sessions.contains_key(id))
+                    .take(MAX_SESSIONS_PER_CONNECTION)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if unknown.is_empty() {
+            return;
+        }
+        tracing::info!(user = %self.user_id, sessions = ?unknown, "client names sessions this server does not hold; resetting them");
+        self.push(
+            "SessionResetPush",
+            0,
+            json!({"cResetType": RESET_LISTED_SESSIONS, "session_ids": unknown}),
         );
     }
 
@@ -470,14 +506,13 @@ impl Conn {
                     return;
                 };
                 let s = &self.sessions[&sid];
-                if s.role == Role::Publish {
-                    let stream_id = s.stream_id.clone();
-                    self.push(
-                        "PublishEventPush",
-                        sid,
-                        json!({"event": 0, "stream_id": stream_id}),
-                    );
-                }
+                let stream_id = s.stream_id.clone();
+                // Event 0: the session's media is flowing (the 1.12 publisher waits for it).
+                let cmd = match s.role {
+                    Role::Publish => "PublishEventPush",
+                    Role::Play => "PlayEventPush",
+                };
+                self.push(cmd, sid, json!({"event": 0, "stream_id": stream_id}));
             }
             PeerEvent::Disconnected(_) => {}
             PeerEvent::Closed(peer) => {

@@ -65,6 +65,9 @@ async fn play(
         .await
         .unwrap();
     wait_for(&mut p, |e| *e == PeerOut::Connected).await;
+    let ev = sig.expect("PlayEventPush").await.unwrap();
+    assert_eq!(ev["body"]["event"], 0);
+    assert_eq!(ev["body"]["stream_id"], stream);
     (sig, sid, p)
 }
 
@@ -287,6 +290,28 @@ async fn signalling_errors_are_answered() {
         .await
         .unwrap();
     assert_eq!(hb["body"]["hb_interval"], 10000);
+    // A heartbeat naming sessions this server does not hold (the closed one, one never made)
+    // gets them reset, so the client restarts them at once.
+    sig.request("ClientHBReq", 0, json!({"session_ids": [sid, 424242]}))
+        .await
+        .unwrap();
+    let reset = sig.expect("SessionResetPush").await.unwrap();
+    assert_eq!(reset["body"]["cResetType"], 1);
+    assert_eq!(reset["body"]["session_ids"], json!([sid, 424242]));
+
+    // So does a login that brings sessions of an earlier connection.
+    let mut again = signal(&s, "alice").await;
+    again
+        .request(
+            "LoginReq",
+            0,
+            json!({"token": dev_token("alice"), "tokenType": 0, "roomid": "room",
+                   "sessions": [{"session_id": "77", "session_token": "t"}]}),
+        )
+        .await
+        .unwrap();
+    let reset = again.expect("SessionResetPush").await.unwrap();
+    assert_eq!(reset["body"]["session_ids"], json!([77]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -140,7 +140,7 @@ export class AudioEffects {
   // ------------------------------------------------------------------ effects
 
   /** Reference §1.33: fetches and decodes the effect; callBack() when ready, callBack(err) when not. */
-  preloadEffect(id: unknown, effectUrl: unknown, callBack: unknown): boolean {
+  preloadEffect(id: unknown, effectUrl: unknown, callBack?: unknown): boolean {
     const api = 'preloadEffect';
     if (!isFiniteNumber(id)) return this.invalid(api, 'id must be a number');
     if (!isNonEmptyString(effectUrl)) return this.invalid(api, 'effectUrl must be a non-empty string');
@@ -183,7 +183,7 @@ export class AudioEffects {
   }
 
   /** Reference §1.34. start() when the effect begins, end() when it ends (finished, unloaded or the stream stopped). */
-  playEffect(audioMixConfig: unknown, start: unknown, end: unknown): boolean {
+  playEffect(audioMixConfig: unknown, start?: unknown, end?: unknown): boolean {
     const api = 'playEffect';
     const c = checkMixConfig(audioMixConfig);
     if (!c.ok) return this.invalid(api, c.why);

@@ -2,7 +2,7 @@
  * ZegoClient: the public class of the API reference. This facade validates arguments (an invalid call never
  * throws: it logs and returns false), keeps the configuration and the application callbacks, and delegates to
  * the room session (room/room.ts) and the media module (media/media.ts: devices, preview, publish, play,
- * quality). Mixing, effects and screen sharing arrive later.
+ * quality, and the media toolkit: effects, audio mixing, levels, screen sharing; recording and snapshots are static).
  */
 import type { ZegoCallbacks } from './callbacks';
 import { ErrorCode, paramError, type ZegoError } from './errors';
@@ -22,6 +22,7 @@ import type { AudioMixConfig } from './media/effects';
 import { pauseRecord, resumeRecord, saveRecord, startRecord, stopRecord } from './media/recorder';
 import { screenSharingSupported, type ScreenCallback } from './media/screen';
 import { saveSnapShot, takeSnapShot } from './media/snapshot';
+import { invalidStatic } from './media/static-log';
 import type { SoundMeter } from './media/sound-meter';
 import { DEFAULT_AUDIO_BITRATE } from './media/constraints';
 import { safeCall } from './safe-emit';
@@ -121,6 +122,7 @@ export class ZegoClient implements ZegoCallbacks {
 
   /** Reference §3.3: sucCallBack(true|false) — whether the browser can send H.264. */
   static isSupportH264(sucCallBack: (supported: boolean) => void, errCallBack?: (err: unknown) => void): void {
+    if (!isFunction(sucCallBack)) return void invalidStatic('isSupportH264', 'sucCallBack must be a function');
     const call = (fn: unknown, arg: unknown) => {
       try {
         if (typeof fn === 'function') (fn as (a: unknown) => void)(arg);
@@ -140,6 +142,7 @@ export class ZegoClient implements ZegoCallbacks {
 
   /** Reference §3.1: success({webRtc, capture, screenSharing, videoDecodeType:{H264, VP8}}). */
   static supportDetection(success: (result: SupportResult) => void, error?: (err: unknown) => void): void {
+    if (!isFunction(success)) return void invalidStatic('supportDetection', 'success must be a function');
     const call = (fn: unknown, arg: unknown) => {
       try {
         if (typeof fn === 'function') (fn as (a: unknown) => void)(arg);

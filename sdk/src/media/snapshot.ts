@@ -38,7 +38,12 @@ function grab(api: string, video: unknown): HTMLCanvasElement | null {
     invalidStatic(api, 'no 2D canvas in this browser');
     return null;
   }
-  g.drawImage(video, 0, 0, w, h);
+  try {
+    g.drawImage(video, 0, 0, w, h);
+  } catch (e) {
+    invalidStatic(api, `cannot draw the frame: ${String(e)}`);
+    return null;
+  }
   return canvas;
 }
 

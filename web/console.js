@@ -50,6 +50,7 @@ const S = {
   previewStarting: false,
   publishing: null, // stream id
   publishState: 'idle', // idle | connecting | live | retry
+  screen: null, // {id, stream, state: connecting | live | retry, stats} while sharing the screen
   camera: true,
   mic: true,
   codec: 'VP8',
@@ -403,6 +404,7 @@ function defaultStreamId() {
 
 /** Clears everything that belongs to the room session (after logout, disconnect or kick-out). */
 function resetRoom() {
+  if (S.screen) stopShare('left the room');
   if (S.publishing) {
     const id = S.publishing;
     quietly(() => S.zg.stopPublishingStream(id));
@@ -785,7 +787,7 @@ function renderTile(id) {
 }
 
 function renderGrid() {
-  const n = $('grid').children.length;
+  const n = [...$('grid').children].filter((c) => !c.classList.contains('hidden')).length;
   $('grid').dataset.count = String(n);
   const hint = $('hint-text');
   hint.textContent = '';
@@ -920,6 +922,67 @@ function stopLive() {
   renderPeople();
 }
 
+// ------------------------------------------------------------------ screen sharing (reference §4.3.3, §4.4)
+
+/** Shares the screen as a second stream `<stream id>-screen`: capture, preview, publish. */
+function startShare() {
+  if (S.screen) return;
+  if (S.phase !== 'in') return showError('Not in a room', 'Join a room first, then share your screen.');
+  const codec = document.querySelector('input[name="codec"]:checked').value;
+  const id = `${$('pub-stream').value.trim() || defaultStreamId()}-screen`;
+  sdk('startScreenSharing', { frameRate: 15 }, false, (ok, streamOrReason) => {
+    if (!ok) return showError('Screen sharing failed', streamOrReason);
+    const stream = streamOrReason;
+    const v = $('screen-video');
+    const st = stream.getVideoTracks()[0]?.getSettings() || {};
+    const opts = { externalMediaStream: stream, audio: false, video: true, videoQuality: 4, width: st.width || 1280, height: st.height || 720, frameRate: 15, bitrate: 1500 };
+    const started = sdk('startPreview', v, opts, () => {
+      if (!sdk('startPublishingStream', id, v, '', { videoDecodeType: codec })) {
+        quietly(() => S.zg.stopPreview(v));
+        stream.getTracks().forEach((t) => t.stop());
+        return;
+      }
+      S.screen = { id, stream, state: 'connecting', stats: '' };
+      log('info', `sharing the screen as ${id} (${st.width || '?'}×${st.height || '?'})`);
+      renderScreen();
+    }, (reason) => {
+      stream.getTracks().forEach((t) => t.stop());
+      showError('Screen sharing failed', reason);
+    });
+    if (!started) stream.getTracks().forEach((t) => t.stop());
+  });
+}
+
+function stopShare(why) {
+  if (!S.screen) return;
+  const { id, stream } = S.screen;
+  S.screen = null;
+  quietly(() => S.zg.stopPublishingStream(id));
+  quietly(() => S.zg.stopPreview($('screen-video')));
+  stream.getTracks().forEach((t) => t.stop());
+  $('screen-video').srcObject = null;
+  log('info', `stopped sharing the screen (${why})`);
+  renderScreen();
+}
+
+function renderScreen() {
+  const sc = S.screen;
+  $('tile-screen').classList.toggle('hidden', !sc);
+  if (sc) {
+    $('tile-screen').dataset.state = sc.state === 'live' ? 'live' : 'connecting';
+    $('screen-live').textContent = sc.state === 'live' ? 'LIVE' : sc.state === 'retry' ? 'RECONNECTING' : 'CONNECTING';
+    const name = $('screen-name');
+    name.textContent = 'Your screen';
+    name.append(h('small', { text: sc.id }));
+    $('screen-stats').textContent = sc.stats;
+  }
+  const b = $('btn-screen');
+  b.disabled = S.phase !== 'in';
+  b.classList.toggle('active', !!sc);
+  $('btn-screen-label').textContent = sc ? 'Stop sharing' : 'Share screen';
+  renderGrid();
+}
+
 function toggleCamera() {
   if (!S.preview) return;
   if (sdk('enableCamera', $('local-video'), !S.camera)) S.camera = !S.camera;
@@ -979,6 +1042,7 @@ function renderDock() {
   pv.classList.toggle('hidden', S.publishing !== null);
   pv.classList.toggle('active', S.preview);
   $('btn-preview-label').textContent = S.preview ? 'Stop preview' : 'Preview';
+  $('btn-screen').disabled = S.phase !== 'in';
   const pub = $('btn-publish');
   pub.disabled = S.phase !== 'in';
   pub.classList.toggle('is-live', S.publishing !== null);
@@ -1157,6 +1221,13 @@ function wireCallbacks(zg) {
     if (S.publishing) stopLive();
   };
   zg.onPublishStateUpdate = (type, streamId, err) => {
+    if (S.screen && streamId === S.screen.id) {
+      if (type === 0) toast('ok', 'Your screen is live', `Stream “${streamId}” is in the room.`);
+      else if (type === 1) showError('Screen sharing failed', err);
+      if (type === 1) stopShare('publishing failed');
+      else S.screen.state = type === 0 ? 'live' : 'retry';
+      return renderScreen();
+    }
     if (streamId !== S.publishing) return;
     if (type === 0) {
       S.publishState = 'live';
@@ -1176,6 +1247,11 @@ function wireCallbacks(zg) {
     renderPeople();
   };
   zg.onPublishQualityUpdate = (streamId, q) => {
+    if (S.screen && streamId === S.screen.id) {
+      S.screen.stats = fmtStats(q);
+      $('screen-stats').textContent = S.screen.stats;
+      return;
+    }
     if (streamId !== S.publishing) return;
     S.localStats = fmtStats(q);
     $('local-stats').textContent = S.localStats;
@@ -1229,7 +1305,11 @@ function wireCallbacks(zg) {
     log('info', `${streamId}: microphone ${status === 0 ? 'on' : 'off'}`);
     renderTile(streamId);
   };
-  zg.onScreenSharingEnded = () => log('info', 'screen sharing ended');
+  zg.onScreenSharingEnded = () => {
+    if (!S.screen) return log('info', 'screen sharing ended');
+    stopShare('the browser ended the share');
+    toast('info', 'Screen sharing ended');
+  };
 }
 
 // ------------------------------------------------------------------ start
@@ -1282,6 +1362,7 @@ function bind() {
   $('btn-preview').addEventListener('click', () => (S.preview ? stopPreview() : startPreview()));
   $('btn-preview-inline').addEventListener('click', () => startPreview());
   $('btn-publish').addEventListener('click', () => (S.publishing ? stopLive() : goLive()));
+  $('btn-screen').addEventListener('click', () => (S.screen ? stopShare('stopped') : startShare()));
   $('btn-extra').addEventListener('click', updateExtraInfo);
   $('btn-dev-refresh').addEventListener('click', refreshDevices);
   $('dev-camera').addEventListener('change', onCameraChange);

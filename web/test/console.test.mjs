@@ -254,6 +254,25 @@ describe('demo console', { timeout: 180000 }, () => {
     await waitVideoFrames(alice.page, 'bob-cam');
   });
 
+  it('Alice shares her screen as a second stream; Bob plays it; stopping removes it', async () => {
+    // Chromium's fake UI flag answers getDisplayMedia with a fake screen, no picker.
+    await alice.page.click('#btn-screen');
+    await alice.page.waitForFunction(() => document.getElementById('tile-screen').dataset.state === 'live', null, { timeout: 30000 });
+    assert.equal(await alice.page.textContent('#btn-screen-label'), 'Stop sharing');
+    await bob.page.waitForSelector('.tile-remote[data-stream="alice-cam-screen"]', { timeout: 15000 });
+    await waitVideoFrames(bob.page, 'alice-cam-screen');
+    const size = await bob.page.evaluate(() => {
+      const v = document.querySelector('.tile-remote[data-stream="alice-cam-screen"] video');
+      return { w: v.videoWidth, h: v.videoHeight };
+    });
+    assert.ok(Math.abs(size.w / size.h - 16 / 9) < 0.05, `a 16:9 screen, got ${size.w}×${size.h}`);
+    await alice.page.click('#btn-screen');
+    await bob.page.waitForSelector('.tile-remote[data-stream="alice-cam-screen"]', { state: 'detached', timeout: 15000 });
+    assert.equal(await alice.page.isHidden('#tile-screen'), true);
+    // Her camera stream is untouched.
+    await waitVideoFrames(bob.page, 'alice-cam');
+  });
+
   it('laptop screenshots, with both streams playing', async () => {
     // Let the quality numbers fill in on both sides.
     await alice.page.waitForFunction(() => /fps/.test(document.querySelector('.tile-remote[data-stream="bob-cam"] .stats').textContent), null, { timeout: 20000 });

@@ -106,3 +106,25 @@ pub fn start(video: Option<MediaCodec>, audio: bool) -> Result<TestSource, LiveE
         _pipeline: pipeline,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn produces_h264_and_opus_rtp() {
+        let mut src = start(Some(MediaCodec::H264), true).unwrap();
+        let (mut v, mut a) = (0, 0);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while v < 20 || a < 20 {
+            tokio::select! {
+                p = src.packets.recv() => {
+                    let p = p.expect("source runs");
+                    if p.video { v += 1 } else { a += 1 }
+                }
+                ev = src.events.recv() => panic!("source failed: {ev:?}"),
+                _ = tokio::time::sleep_until(deadline) => panic!("only {v} video and {a} audio packets"),
+            }
+        }
+    }
+}

@@ -134,7 +134,10 @@ fn streams_carry_live_urls_and_rtmp_relays_are_announced() {
     assert_eq!(s["urls_flv"][0], "http://h:1/live/7/s%201.flv");
     assert_eq!(s["urls_m3u8"][0], "http://h:1/live/7/s%201.m3u8");
     assert_eq!(s["urls_https_flv"].as_array().map(|a| a.len()), Some(0));
-    assert_eq!(b.pushes("push_stream_update")[0]["stream_info"][0]["urls_flv"][0], "http://h:1/live/7/s%201.flv");
+    assert_eq!(
+        b.pushes("push_stream_update")[0]["stream_info"][0]["urls_flv"][0],
+        "http://h:1/live/7/s%201.flv"
+    );
     assert!(room.set_rtmp_urls("s 1", vec!["rtmp://x/live/a".into()]));
     for r in [&a, &b] {
         let p = r.pushes("push_stream_update");
@@ -149,7 +152,10 @@ fn streams_carry_live_urls_and_rtmp_relays_are_announced() {
     let https = crate::LiveUrls {
         prefix: "https://c/live/7/".into(),
     };
-    let mut s = liveroom_proto::body::StreamInfo { stream_id: "x".into(), ..Default::default() };
+    let mut s = liveroom_proto::body::StreamInfo {
+        stream_id: "x".into(),
+        ..Default::default()
+    };
     https.fill(&mut s);
     assert_eq!(s.urls_https_flv, vec!["https://c/live/7/x.flv"]);
     assert!(s.urls_flv.is_empty());

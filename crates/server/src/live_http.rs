@@ -26,7 +26,10 @@ struct Inner {
 
 impl Outputs {
     /// Outputs on when configured, built with `live`, media is on and GStreamer works.
-    pub fn start(config: &Config, sfu: Option<&liveroom_media::SfuHandle>) -> Result<Outputs, String> {
+    pub fn start(
+        config: &Config,
+        sfu: Option<&liveroom_media::SfuHandle>,
+    ) -> Result<Outputs, String> {
         if !config.live.enabled {
             return Ok(Outputs::default());
         }
@@ -68,7 +71,12 @@ impl Outputs {
     }
 
     /// The stream list's URL prefix for the room settings (`{appid}` filled per room).
-    pub fn url_prefix(&self, config: &Config, http_addr: std::net::SocketAddr, tls: bool) -> Option<String> {
+    pub fn url_prefix(
+        &self,
+        config: &Config,
+        http_addr: std::net::SocketAddr,
+        tls: bool,
+    ) -> Option<String> {
         self.enabled().then(|| {
             let base = crate::live_urls::UrlBase::new(
                 &config.live.cdn_base_url,
@@ -82,7 +90,12 @@ impl Outputs {
 }
 
 fn text(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 /// `/live/{appid}/{*rest}`: `rest` is `ID.flv`, `ID.m3u8` or `ID/segmentN.ts` (axum has
@@ -97,7 +110,10 @@ pub async fn serve(
     #[cfg(feature = "live")]
     {
         let Some(inner) = state.outputs.inner.as_ref() else {
-            return text(StatusCode::NOT_FOUND, "live outputs are off on this server\n".into());
+            return text(
+                StatusCode::NOT_FOUND,
+                "live outputs are off on this server\n".into(),
+            );
         };
         serve_live(inner, appid, &rest).await
     }

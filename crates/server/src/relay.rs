@@ -49,7 +49,9 @@ pub fn signature(appid: u64, timestamp: &str, server_secret: &str) -> String {
 fn num_or_str(v: &Value) -> Option<String> {
     match v {
         Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Some(s.clone()),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(s.clone())
+        }
         _ => None,
     }
 }
@@ -198,7 +200,11 @@ mod imp {
     }
 
     impl Relay {
-        pub fn start(config: &crate::config::Config, sfu: Option<&SfuHandle>, hub: Arc<Hub>) -> Relay {
+        pub fn start(
+            config: &crate::config::Config,
+            sfu: Option<&SfuHandle>,
+            hub: Arc<Hub>,
+        ) -> Relay {
             let Some(sfu) = sfu.filter(|_| config.live.enabled) else {
                 return Relay::default();
             };
@@ -278,14 +284,23 @@ mod imp {
 
     impl Inner {
         /// Adds a push (an existing one of the same URL stays as it is).
-        fn add(self: &Arc<Self>, key: &StreamKey, room_id: &str, url: &str, from_cdn: bool) -> Result<(), (i64, String)> {
+        fn add(
+            self: &Arc<Self>,
+            key: &StreamKey,
+            room_id: &str,
+            url: &str,
+            from_cdn: bool,
+        ) -> Result<(), (i64, String)> {
             rtmp_push::check_url(url).map_err(|e| (code::BAD_URL, e))?;
             let mut st = lock(&self.state);
             let total = st.total;
-            let sp = st.streams.entry(key.clone()).or_insert_with(|| StreamPushes {
-                room_id: room_id.to_string(),
-                by_url: BTreeMap::new(),
-            });
+            let sp = st
+                .streams
+                .entry(key.clone())
+                .or_insert_with(|| StreamPushes {
+                    room_id: room_id.to_string(),
+                    by_url: BTreeMap::new(),
+                });
             if sp.by_url.contains_key(url) {
                 return Ok(());
             }
@@ -325,20 +340,18 @@ mod imp {
             let Some(sp) = st.streams.get_mut(key) else {
                 return false;
             };
-            let gone = sp.by_url.remove(url).is_some();
-            let empty = sp.by_url.is_empty();
-            if gone {
-                st.total -= 1;
-                self.running.dec();
+            if sp.by_url.remove(url).is_none() {
+                return false;
             }
-            if empty {
+            let (room_id, urls) = (sp.room_id.clone(), running_urls(sp));
+            if sp.by_url.is_empty() {
                 st.streams.remove(key);
             }
+            st.total -= 1;
+            self.running.dec();
             drop(st);
-            if gone {
-                self.announce(key);
-            }
-            gone
+            self.set_room_urls(key, room_id, urls);
+            true
         }
 
         fn clear(&self, key: &StreamKey) {
@@ -371,7 +384,11 @@ mod imp {
             };
             let changed = {
                 let mut st = lock(&self.state);
-                match st.streams.get_mut(key).and_then(|sp| sp.by_url.get_mut(url)) {
+                match st
+                    .streams
+                    .get_mut(key)
+                    .and_then(|sp| sp.by_url.get_mut(url))
+                {
                     Some(p) if p.running != running => {
                         p.running = running;
                         true
@@ -389,14 +406,7 @@ mod imp {
             let (room_id, urls) = {
                 let st = lock(&self.state);
                 match st.streams.get(key) {
-                    Some(sp) => (
-                        sp.room_id.clone(),
-                        sp.by_url
-                            .iter()
-                            .filter(|(_, p)| p.running)
-                            .map(|(u, _)| u.clone())
-                            .collect(),
-                    ),
+                    Some(sp) => (sp.room_id.clone(), running_urls(sp)),
                     None => return,
                 }
             };
@@ -427,6 +437,14 @@ mod imp {
         }
     }
 
+    fn running_urls(sp: &StreamPushes) -> Vec<String> {
+        sp.by_url
+            .iter()
+            .filter(|(_, p)| p.running)
+            .map(|(u, _)| u.clone())
+            .collect()
+    }
+
     /// Whether `caller` publishes `stream_id` in its room.
     async fn publishes(state: &AppState, caller: &BizCaller, stream_id: &str) -> bool {
         let Some(room) = state.hub.room(&RoomKey {
@@ -436,7 +454,11 @@ mod imp {
             return false;
         };
         let (reply, rx) = oneshot::channel();
-        if room.send(RoomCmd::Admin(AdminCmd::Streams(reply))).await.is_err() {
+        if room
+            .send(RoomCmd::Admin(AdminCmd::Streams(reply)))
+            .await
+            .is_err()
+        {
             return false;
         }
         rx.await.is_ok_and(|(_, list)| {
@@ -453,7 +475,10 @@ mod imp {
         url: &str,
     ) -> Result<String, BizError> {
         let Some(inner) = state.relay.inner() else {
-            return Ok(answer(code::UNAVAILABLE, "RTMP relay is off on this server"));
+            return Ok(answer(
+                code::UNAVAILABLE,
+                "RTMP relay is off on this server",
+            ));
         };
         if !publishes(state, caller, stream_id).await {
             return Ok(answer(
@@ -474,7 +499,10 @@ mod imp {
                 if inner.remove(&key, url) {
                     answer(code::OK, "ok")
                 } else {
-                    answer(code::NOT_FOUND, format!("stream {stream_id:?} is not pushed to {url:?}"))
+                    answer(
+                        code::NOT_FOUND,
+                        format!("stream {stream_id:?} is not pushed to {url:?}"),
+                    )
                 }
             }
             _ => {

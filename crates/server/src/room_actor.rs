@@ -26,7 +26,8 @@ async fn run(
         // The hub's prefix is per server; a room's streams belong to one app.
         u.prefix = u.prefix.replace("{appid}", &key.appid.to_string());
     }
-    let mut room: Room<SessionOutbox> = Room::new(key.room_id.clone(), settings, user_state_updates);
+    let mut room: Room<SessionOutbox> =
+        Room::new(key.room_id.clone(), settings, user_state_updates);
     tracing::info!(appid = key.appid, room = %key.room_id, user_state_updates, "room created");
     let created_at = hub.clock.now().unix_ms;
     hub.metrics.rooms.inc();

@@ -34,7 +34,11 @@ async fn publish(s: &TestServer, user: &str, stream: &str, video: MediaCodec) ->
         .unwrap();
     sig.login(&dev_token(user), "room").await.unwrap();
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
-    let codec = if video == MediaCodec::Vp8 { Codec::Vp8 } else { Codec::H264 };
+    let codec = if video == MediaCodec::Vp8 {
+        Codec::Vp8
+    } else {
+        Codec::H264
+    };
     let mut peer: MediaPeer = start_peer(
         &mut sig,
         sid,
@@ -91,7 +95,14 @@ async fn publish(s: &TestServer, user: &str, stream: &str, video: MediaCodec) ->
 /// Codec names of a media file, by ffprobe.
 fn probe(file: &Path) -> Vec<String> {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(file)
         .output()
         .expect("ffprobe runs (install ffmpeg)");
@@ -111,7 +122,16 @@ async fn record(url: &str, secs: u32, file: &Path) {
     let (url, file) = (url.to_string(), file.to_path_buf());
     let out = tokio::task::spawn_blocking(move || {
         Command::new("ffmpeg")
-            .args(["-v", "error", "-y", "-rw_timeout", "15000000", "-i", &url, "-t"])
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-rw_timeout",
+                "15000000",
+                "-i",
+                &url,
+                "-t",
+            ])
             .arg(secs.to_string())
             .args(["-c", "copy"])
             .arg(&file)
@@ -136,15 +156,28 @@ async fn a_published_stream_plays_as_flv_and_hls_from_the_urls_in_the_stream_lis
     let s = TestServer::start(&[]).await;
     let mut anchor_c = s.join("room", "alice", anchor("Alice")).await;
     let v = ok(&mut anchor_c, "stream", stream_body(2001, "s1", "")).await;
-    let flv = v["stream_info"][0]["urls_flv"][0].as_str().unwrap().to_string();
-    let m3u8 = v["stream_info"][0]["urls_m3u8"][0].as_str().unwrap().to_string();
+    let flv = v["stream_info"][0]["urls_flv"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m3u8 = v["stream_info"][0]["urls_m3u8"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(flv, format!("http://{}/live/{APPID}/s1.flv", s.addr));
     assert_eq!(m3u8, format!("http://{}/live/{APPID}/s1.m3u8", s.addr));
     // A stream nobody publishes: 404 with a reason.
     let r = http(&s.addr, "GET", &format!("/live/{APPID}/nope.flv"), &[], b"").await;
     assert_eq!(r.status, 404);
     assert!(r.body.contains("not being published"), "{}", r.body);
-    let r = http(&s.addr, "GET", &format!("/live/{APPID}/s1/segment00001.ts"), &[], b"").await;
+    let r = http(
+        &s.addr,
+        "GET",
+        &format!("/live/{APPID}/s1/segment00001.ts"),
+        &[],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 404, "no HLS running yet");
 
     let _p = publish(&s, "alice", "s1", MediaCodec::H264).await;
@@ -166,10 +199,15 @@ async fn a_published_stream_plays_as_flv_and_hls_from_the_urls_in_the_stream_lis
     }
 
     // HLS: the playlist lists segments under the stream's folder; ffmpeg plays it.
-    let path = m3u8.trim_start_matches(&format!("http://{}", s.addr)).to_string();
+    let path = m3u8
+        .trim_start_matches(&format!("http://{}", s.addr))
+        .to_string();
     let r = http(&s.addr, "GET", &path, &[], b"").await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.header("content-type"), Some("application/vnd.apple.mpegurl"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/vnd.apple.mpegurl")
+    );
     let seg = r
         .body
         .lines()
@@ -180,7 +218,14 @@ async fn a_published_stream_plays_as_flv_and_hls_from_the_urls_in_the_stream_lis
     assert_eq!(r.status, 200);
     record(&m3u8, 3, &dir.join("h.ts")).await;
     assert_eq!(probe(&dir.join("h.ts")), ["aac", "h264"]);
-    let r = http(&s.addr, "GET", &format!("/live/{APPID}/s1/..%2Fx.ts"), &[], b"").await;
+    let r = http(
+        &s.addr,
+        "GET",
+        &format!("/live/{APPID}/s1/..%2Fx.ts"),
+        &[],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 404);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -190,7 +235,12 @@ async fn vp8_is_transcoded_to_h264_for_flv() {
     let s = TestServer::start(&[]).await;
     let _p = publish(&s, "bob", "v1", MediaCodec::Vp8).await;
     let dir = tmp_dir("vp8");
-    record(&format!("http://{}/live/{APPID}/v1.flv", s.addr), 4, &dir.join("v.flv")).await;
+    record(
+        &format!("http://{}/live/{APPID}/v1.flv", s.addr),
+        4,
+        &dir.join("v.flv"),
+    )
+    .await;
     assert_eq!(probe(&dir.join("v.flv")), ["aac", "h264"]);
     assert!(size(&dir.join("v.flv")) > 10_000);
     let _ = std::fs::remove_dir_all(dir);
@@ -229,9 +279,11 @@ impl Nginx {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("nginx runs (install nginx and libnginx-mod-rtmp)");
+        // Drop kills and waits for it, whether or not it came up.
+        let nginx = Nginx { child, port, dir };
         for _ in 0..50 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Nginx { child, port, dir };
+                return nginx;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -301,7 +353,12 @@ async fn publish_target_relays_to_an_rtmp_server_and_urls_rtmp_shows_it() {
     assert_eq!(r["code"], 2, "{r}");
     let r = media_cmd(&mut a, "addpush", push_body(APPID + 1, SECRET, "s2", &url)).await;
     assert_eq!(r["code"], 2, "{r}");
-    let r = media_cmd(&mut a, "addpush", push_body(APPID, SECRET, "s2", "http://x/y")).await;
+    let r = media_cmd(
+        &mut a,
+        "addpush",
+        push_body(APPID, SECRET, "s2", "http://x/y"),
+    )
+    .await;
     assert_eq!(r["code"], 3, "{r}");
     let r = media_cmd(&mut viewer, "addpush", push_body(APPID, SECRET, "s2", &url)).await;
     assert_eq!(r["code"], 4, "{r}");

@@ -12,6 +12,7 @@ import { Logger } from './logging/logger';
 import { Room, type RoomIdentity } from './room/room';
 import type { StreamInfo } from './room/stream-list';
 import { pickStream, playableUrls } from './room/stream-filter';
+import { PublishTarget, type CdnPublishConfig, type PublishTargetError } from './room/publish-target';
 import type { PreviewOptions } from './media/constraints';
 import { hasGetUserMedia, videoCodecSupport, type DeviceInfo } from './media/devices';
 import { MediaModule } from './media/media';
@@ -438,6 +439,36 @@ export class ZegoClient implements ZegoCallbacks {
     const ua = g.navigator && typeof g.navigator.userAgent === 'string' ? g.navigator.userAgent : '';
     const protocol = g.location && typeof g.location.protocol === 'string' ? g.location.protocol : '';
     return playableUrls(pickStream(this._room.streams.list(), streamId), ua, protocol);
+  }
+
+  private _publishTarget: PublishTarget | null = null;
+
+  /**
+   * Reference §1.41: relay a stream this client publishes to an RTMP URL (type addpush), stop one relay (delpush)
+   * or all of the stream's relays (clearpush). ok() / err({code, message}) with the server's code (docs/protocol.md).
+   */
+  publishTarget(cdnPublishConfig: CdnPublishConfig, success: () => void, error: (err: PublishTargetError) => void): boolean {
+    const api = 'publishTarget';
+    const c = cdnPublishConfig as Partial<CdnPublishConfig> | null;
+    if (c === null || typeof c !== 'object') return this.invalid(api, 'cdnPublishConfig must be an object');
+    if (c.type !== 'addpush' && c.type !== 'delpush' && c.type !== 'clearpush') {
+      return this.invalid(api, 'type must be addpush, delpush or clearpush');
+    }
+    for (const k of ['streamId', 'pushUrl', 'appSecret'] as const) {
+      if (!isNonEmptyString(c[k])) return this.invalid(api, `${k} must be a non-empty string`);
+    }
+    if (!this.callbacksOk(api, success, error) || !this.loggedIn(api)) return false;
+    if (!this._media.publishers.has(c.streamId as string)) return this.invalid(api, `not publishing ${c.streamId as string}`);
+    if (this._publishTarget === null) {
+      this._publishTarget = new PublishTarget({
+        request: (cmd, body, h) => this._room.request(cmd, body, h),
+        call: (name, fn, ...args) => safeCall(this._log, name, fn, args),
+        appid: () => (this._room.identity ? this._room.identity.appid : 0),
+        version: SDK_VERSION,
+        nowMs: () => Date.now(),
+      });
+    }
+    return this._publishTarget.send(c as CdnPublishConfig, success, error);
   }
 
 

@@ -4,8 +4,14 @@
 //! events when a pipeline dies), so a pipeline that fails is reported and torn down and never
 //! takes the server with it.
 
+pub mod encode;
+pub mod flv;
+pub mod hls;
 pub mod pipeline;
+pub mod rtmp_push;
 pub mod rtp_in;
+pub mod source;
+pub mod testsrc;
 
 pub use pipeline::{Pipeline, PipelineEvent};
 
@@ -18,6 +24,13 @@ pub enum LiveError {
     Pipeline { name: String, reason: String },
     #[error("GStreamer element missing: {0} (install the GStreamer plugin that has it)")]
     MissingElement(String),
+    /// Nothing arrived from the stream: it is not being published.
+    #[error("stream {0:?} is not being published")]
+    NotPublished(String),
+    #[error("limit reached: {0}")]
+    Limit(String),
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// Initializes GStreamer once; later calls return the first result.

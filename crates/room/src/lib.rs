@@ -46,6 +46,44 @@ pub struct Settings {
     pub log_level: i32,
     pub log_url: String,
     pub cluster_name: String,
+    /// Where streams play outside WebRTC (HTTP-FLV / HLS), for the stream list's `urls_*`;
+    /// None = no such outputs (lists carry empty arrays).
+    pub live_urls: Option<LiveUrls>,
+}
+
+/// The URL prefix of a room's live outputs, up to the slash before the stream id, e.g.
+/// `http://host/live/7/`; a stream plays at `{prefix}{percent-encoded id}.flv` and `.m3u8`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveUrls {
+    pub prefix: String,
+}
+
+impl LiveUrls {
+    /// Fills a stream's FLV/HLS URL arrays (the `https_` ones for an https prefix).
+    pub fn fill(&self, s: &mut liveroom_proto::body::StreamInfo) {
+        let base = format!("{}{}", self.prefix, percent_encode(&s.stream_id));
+        let (flv, m3u8) = (vec![format!("{base}.flv")], vec![format!("{base}.m3u8")]);
+        if self.prefix.starts_with("https:") {
+            s.urls_https_flv = flv;
+            s.urls_https_m3u8 = m3u8;
+        } else {
+            s.urls_flv = flv;
+            s.urls_m3u8 = m3u8;
+        }
+    }
+}
+
+/// Encodes everything but unreserved characters (stream ids are free text on the wire).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl Default for Settings {
@@ -60,6 +98,7 @@ impl Default for Settings {
             log_level: 1,
             log_url: String::new(),
             cluster_name: "liveroom".into(),
+            live_urls: None,
         }
     }
 }

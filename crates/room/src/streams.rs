@@ -85,7 +85,7 @@ impl<H: Outbox> Room<H> {
                         ),
                     ));
                 }
-                let s = StreamInfo {
+                let mut s = StreamInfo {
                     stream_gid: format!("{}/{}", self.id, msg.stream_id),
                     stream_id: msg.stream_id,
                     anchor_id_name: id_name.clone(),
@@ -93,6 +93,9 @@ impl<H: Outbox> Room<H> {
                     extra_info: msg.extra_info,
                     ..Default::default()
                 };
+                if let Some(u) = &self.settings.live_urls {
+                    u.fill(&mut s);
+                }
                 self.streams.list.push(s.clone());
                 self.streams.seq += 1;
                 self.events.push(RoomEvent::StreamAdded {
@@ -131,6 +134,26 @@ impl<H: Outbox> Room<H> {
                 format!("sub_cmd {other} is not 2001, 2002 or 2003"),
             )),
         }
+    }
+
+    /// Sets the RTMP URLs a stream is relayed to (`urls_rtmp`); a change is announced to
+    /// everyone as a stream update. False if the room has no such stream.
+    pub fn set_rtmp_urls(&mut self, stream_id: &str, urls: Vec<String>) -> bool {
+        let Some(i) = self.streams.find(stream_id) else {
+            return false;
+        };
+        if self.streams.list[i].urls_rtmp != urls {
+            self.streams.list[i].urls_rtmp = urls;
+            self.streams.seq += 1;
+            let s = self.streams.list[i].clone();
+            let from = self
+                .members
+                .by_id_name(&s.anchor_id_name)
+                .map(|m| m.user_id.to_string())
+                .unwrap_or_default();
+            self.push_stream_update(stream_cmd::PUSH_UPDATED, s, None, &from);
+        }
+        true
     }
 
     fn stream_reply(&self, s: StreamInfo) -> Vec<u8> {

@@ -116,6 +116,52 @@ fn login_reply_carries_room_state() {
 }
 
 #[test]
+fn streams_carry_live_urls_and_rtmp_relays_are_announced() {
+    let mut room = Room::new(
+        "r".into(),
+        Settings {
+            live_urls: Some(crate::LiveUrls {
+                prefix: "http://h:1/live/7/".into(),
+            }),
+            ..settings()
+        },
+        false,
+    );
+    let (a, _) = join(&mut room, at(0), 1, "alice", 1);
+    let (b, _) = join(&mut room, at(0), 2, "bob", 2);
+    let v = ok(room.request(at(1), 1, stream(2001, "s 1", "")));
+    let s = &v["stream_info"][0];
+    assert_eq!(s["urls_flv"][0], "http://h:1/live/7/s%201.flv");
+    assert_eq!(s["urls_m3u8"][0], "http://h:1/live/7/s%201.m3u8");
+    assert_eq!(s["urls_https_flv"].as_array().map(|a| a.len()), Some(0));
+    assert_eq!(
+        b.pushes("push_stream_update")[0]["stream_info"][0]["urls_flv"][0],
+        "http://h:1/live/7/s%201.flv"
+    );
+    assert!(room.set_rtmp_urls("s 1", vec!["rtmp://x/live/a".into()]));
+    for r in [&a, &b] {
+        let p = r.pushes("push_stream_update");
+        assert_eq!(p[0]["stream_cmd"], 12003);
+        assert_eq!(p[0]["stream_seq"], 2);
+        assert_eq!(p[0]["stream_info"][0]["urls_rtmp"][0], "rtmp://x/live/a");
+    }
+    // Unchanged: nothing announced; unknown stream: false.
+    assert!(room.set_rtmp_urls("s 1", vec!["rtmp://x/live/a".into()]));
+    assert!(b.pushes("push_stream_update").is_empty());
+    assert!(!room.set_rtmp_urls("nope", vec![]));
+    let https = crate::LiveUrls {
+        prefix: "https://c/live/7/".into(),
+    };
+    let mut s = liveroom_proto::body::StreamInfo {
+        stream_id: "x".into(),
+        ..Default::default()
+    };
+    https.fill(&mut s);
+    assert_eq!(s.urls_https_flv, vec!["https://c/live/7/x.flv"]);
+    assert!(s.urls_flv.is_empty());
+}
+
+#[test]
 fn user_updates_have_contiguous_seqs_and_skip_the_subject() {
     let mut room = Room::new("r".into(), settings(), true);
     let (a, _) = join(&mut room, at(0), 1, "alice", 1);

@@ -42,6 +42,9 @@ pub async fn handle(
     cmd: &str,
     req_body: &str,
 ) -> Result<String, BizError> {
+    if channel == "media" {
+        return crate::relay::handle(&state, &caller, cmd, req_body).await;
+    }
     let _ = (&state, &caller, req_body);
     Err(BizError::new(
         ErrCode::BIZ_INVALID_CHANNEL,

@@ -94,6 +94,9 @@ pub struct LiveConfig {
     pub public_url: String,
     /// A CDN in front of the server: announced URLs use this base instead.
     pub cdn_base_url: String,
+    /// Where HLS segments are written, one folder per running output ("" = a folder under
+    /// the system's temporary directory).
+    pub hls_dir: String,
 }
 
 impl Default for LiveConfig {
@@ -102,6 +105,7 @@ impl Default for LiveConfig {
             enabled: true,
             public_url: String::new(),
             cdn_base_url: String::new(),
+            hls_dir: String::new(),
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sdk/zego-client.js", get(sdk_bundle))
         .route("/", get(index))
         .route("/console/{name}", get(console_file))
+        .route("/live/{appid}/{*rest}", get(crate::live_http::serve))
         .merge(crate::admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         // Application pages are often served from another origin (notes §12).

@@ -75,6 +75,12 @@ pub enum AdminCmd {
         id_name: String,
         reply: oneshot::Sender<Result<u32, Refusal>>,
     },
+    /// Sets a stream's `urls_rtmp` (its active RTMP relays); answers whether it exists.
+    RtmpUrls {
+        stream_id: String,
+        urls: Vec<String>,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// A room as the admin API lists it.

@@ -8,6 +8,7 @@ pub mod business;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod live_http;
 pub mod live_urls;
 pub mod log_collector;
 pub mod media_metrics;
@@ -15,6 +16,7 @@ pub mod media_signal;
 pub mod metrics;
 pub mod outbox;
 pub mod ratelimit;
+pub mod relay;
 pub mod room_actor;
 pub mod session;
 pub mod third_party;
@@ -50,6 +52,10 @@ pub struct AppState {
     pub sfu: Option<liveroom_media::SfuHandle>,
     /// TURN/STUN servers handed to media sessions.
     pub turn: Option<TurnService>,
+    /// HTTP-FLV and HLS outputs (off unless `live` is built and enabled and media is on).
+    pub outputs: live_http::Outputs,
+    /// RTMP relay (`publishTarget`, `cdnUrl`).
+    pub relay: relay::Relay,
 }
 
 /// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
@@ -126,6 +132,8 @@ pub fn room_settings(c: &Config) -> liveroom_room::Settings {
         log_level: c.remote_log.level,
         log_url: c.remote_log.url.clone(),
         cluster_name: "liveroom".into(),
+        // Set by `start`, which knows the listener's address.
+        live_urls: None,
     }
 }
 
@@ -180,14 +188,18 @@ pub async fn start(config: Config) -> Result<Server, String> {
         business.clone(),
         metrics.clone(),
     );
+    let outputs = live_http::Outputs::start(&config, sfu.as_ref())?;
+    let mut settings = room_settings(&config);
+    settings.live_urls = outputs
+        .url_prefix(&config, http_addr, tls.is_some())
+        .map(|prefix| liveroom_room::LiveUrls { prefix });
+    let hub = Hub::new(settings, config.room.max_rooms, metrics.clone(), hooks);
+    let relay = relay::Relay::start(&config, sfu.as_ref(), hub.clone());
     let state = Arc::new(AppState {
         apps,
-        hub: Hub::new(
-            room_settings(&config),
-            config.room.max_rooms,
-            metrics.clone(),
-            hooks,
-        ),
+        hub,
+        outputs,
+        relay,
         business,
         log_collector,
         shutdown: shutdown_rx.clone(),

@@ -71,17 +71,7 @@ impl UrlBase {
 }
 
 /// Encodes everything but unreserved characters (stream ids are free text on the wire).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use liveroom_room::percent_encode;
 
 #[cfg(test)]
 mod tests {

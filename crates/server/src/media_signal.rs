@@ -232,6 +232,7 @@ impl Conn {
                     if let (Some(peer), Some(sfu)) = (s.peer, self.state.sfu.as_ref()) {
                         sfu.close(peer).await;
                     }
+                    self.publish_ended(&s);
                 }
                 self.reply(&h, &rsp, sid, json!({"result": result::OK}));
             }
@@ -507,6 +508,11 @@ impl Conn {
                 };
                 let s = &self.sessions[&sid];
                 let stream_id = s.stream_id.clone();
+                if s.role == Role::Publish {
+                    if let Some(l) = self.login.as_ref() {
+                        self.state.relay.published(l.appid, &stream_id);
+                    }
+                }
                 // Event 0: the session's media is flowing (the 1.12 publisher waits for it).
                 let cmd = match s.role {
                     Role::Publish => "PublishEventPush",
@@ -519,7 +525,9 @@ impl Conn {
                 let Some(sid) = self.session_of(peer) else {
                     return;
                 };
-                self.sessions.remove(&sid);
+                if let Some(s) = self.sessions.remove(&sid) {
+                    self.publish_ended(&s);
+                }
                 self.push(
                     "CloseSessionPush",
                     sid,
@@ -541,12 +549,23 @@ impl Conn {
     }
 
     async fn close_all(&mut self) {
+        let sessions: Vec<_> = self.sessions.drain().map(|(_, s)| s).collect();
+        for s in &sessions {
+            self.publish_ended(s);
+        }
         if let Some(sfu) = self.state.sfu.as_ref() {
-            for (_, s) in self.sessions.drain() {
+            for s in sessions {
                 if let Some(peer) = s.peer {
                     sfu.close(peer).await;
                 }
             }
+        }
+    }
+
+    /// A publish session ended: its stream's RTMP relays stop.
+    fn publish_ended(&self, s: &Session) {
+        if let (Role::Publish, Some(l)) = (s.role, self.login.as_ref()) {
+            self.state.relay.unpublished(l.appid, &s.stream_id);
         }
     }
 }

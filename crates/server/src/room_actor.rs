@@ -21,11 +21,13 @@ async fn run(
     user_state_updates: bool,
     mut rx: mpsc::Receiver<RoomCmd>,
 ) {
-    let mut room: Room<SessionOutbox> = Room::new(
-        key.room_id.clone(),
-        hub.settings.clone(),
-        user_state_updates,
-    );
+    let mut settings = hub.settings.clone();
+    if let Some(u) = &mut settings.live_urls {
+        // The hub's prefix is per server; a room's streams belong to one app.
+        u.prefix = u.prefix.replace("{appid}", &key.appid.to_string());
+    }
+    let mut room: Room<SessionOutbox> =
+        Room::new(key.room_id.clone(), settings, user_state_updates);
     tracing::info!(appid = key.appid, room = %key.room_id, user_state_updates, "room created");
     let created_at = hub.clock.now().unix_ms;
     hub.metrics.rooms.inc();
@@ -179,6 +181,13 @@ fn admin(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: u
             reply,
         } => {
             let _ = reply.send(room.system_trans(trans_type, data, id_name));
+        }
+        AdminCmd::RtmpUrls {
+            stream_id,
+            urls,
+            reply,
+        } => {
+            let _ = reply.send(room.set_rtmp_urls(&stream_id, urls));
         }
     }
 }

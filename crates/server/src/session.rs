@@ -608,6 +608,22 @@ impl Session {
             );
         }
         let l = self.login.as_ref().expect("logged in");
+        // The `cdnUrl` publish option: relay the stream there while it is published.
+        let cdn_url = req
+            .header_kvs
+            .iter()
+            .find(|kv| kv.key == crate::relay::CDN_URL_KEY && !kv.value.is_empty());
+        if let (Some(kv), "push") = (cdn_url, req.ptype.as_str()) {
+            if let Err(e) = self.state.relay.check_cdn_url(&kv.value) {
+                return self.refuse(h, ErrCode::BAD_BODY, &format!("cdnUrl: {e}"));
+            }
+            self.state.relay.arm_cdn(
+                l.room_key.appid,
+                &l.room_key.room_id,
+                &req.stream_id,
+                &kv.value,
+            );
+        }
         l.out.reply(
             "webrtc_url",
             h.seq,

@@ -69,7 +69,7 @@ fn any_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error
     })
 }
 
-fn md5_hex(s: &str) -> String {
+pub fn md5_hex(s: &str) -> String {
     hex(&Md5::digest(s.as_bytes()))
 }
 

@@ -148,7 +148,7 @@ async fn rooms_users_and_streams_are_listed() {
     assert_eq!(v["stream_seq"], 1);
     assert_eq!(
         v["streams"],
-        json!([stream_entry("room-a", "s1", "alice", "Alice", "extra")])
+        json!([s.stream_entry("room-a", "s1", "alice", "Alice", "extra")])
     );
 
     for path in [

@@ -50,7 +50,7 @@ async fn a_publisher_back_within_the_grace_keeps_its_streams_and_place() {
     assert_eq!(rsp["stream_seq"], 1);
     assert_eq!(
         rsp["stream_info"],
-        json!([stream_entry("r", "cam", "alice", "Alice", "x")])
+        json!([s.stream_entry("r", "cam", "alice", "Alice", "x")])
     );
     assert_eq!(rsp["server_user_seq"], 2);
     assert_eq!(rsp["online_count"], 2);
@@ -95,7 +95,7 @@ async fn after_the_grace_the_stream_ends_and_the_member_leaves() {
     assert_eq!(
         p.body,
         json!({"stream_cmd": 12002, "stream_seq": 2, "room_id": "r",
-               "stream_info": [stream_entry("r", "cam", "alice", "Alice", "x")]})
+               "stream_info": [s.stream_entry("r", "cam", "alice", "Alice", "x")]})
     );
     let p = expect_push(&mut bob, "push_userlist_update").await;
     assert_eq!(p.body["user_list_seq"], 3);

@@ -13,7 +13,7 @@ async fn publishing_updating_and_ending_a_stream() {
 
     // liveBegin
     let r = ok(&mut alice, "stream", stream_body(2001, "s1", "hello")).await;
-    let s1 = stream_entry("r", "s1", "alice", "Alice", "hello");
+    let s1 = s.stream_entry("r", "s1", "alice", "Alice", "hello");
     assert_eq!(r["stream_seq"], 1);
     assert_eq!(r["stream_info"], json!([s1]));
     for c in [&mut bob, &mut carol] {
@@ -28,7 +28,7 @@ async fn publishing_updating_and_ending_a_stream() {
     // A second stream of another publisher.
     let r = ok(&mut bob, "stream", stream_body(2001, "s2", "")).await;
     assert_eq!(r["stream_seq"], 2);
-    let s2 = stream_entry("r", "s2", "bob", "Bob", "");
+    let s2 = s.stream_entry("r", "s2", "bob", "Bob", "");
     for c in [&mut alice, &mut carol] {
         let p = expect_push(c, "push_stream_update").await;
         assert_eq!(p.body["stream_cmd"], 12001);
@@ -47,7 +47,7 @@ async fn publishing_updating_and_ending_a_stream() {
 
     // Extra info changes: 2003 → 12003.
     let r = ok(&mut alice, "stream", stream_body(2003, "s1", "changed")).await;
-    let s1b = stream_entry("r", "s1", "alice", "Alice", "changed");
+    let s1b = s.stream_entry("r", "s1", "alice", "Alice", "changed");
     assert_eq!(r["stream_seq"], 3);
     assert_eq!(r["stream_info"], json!([s1b]));
     for c in [&mut bob, &mut carol] {
@@ -101,7 +101,7 @@ async fn a_late_joiner_gets_the_list_at_login() {
     assert_eq!(rsp["stream_seq"], 1);
     assert_eq!(
         rsp["stream_info"],
-        json!([stream_entry("r", "s1", "alice", "Alice", "x")])
+        json!([s.stream_entry("r", "s1", "alice", "Alice", "x")])
     );
 }
 
@@ -158,7 +158,7 @@ async fn only_the_owner_may_change_a_stream() {
     assert_eq!(r["stream_seq"], 1);
     assert_eq!(
         r["stream_info"],
-        json!([stream_entry("r", "s1", "alice", "Alice", "mine")])
+        json!([s.stream_entry("r", "s1", "alice", "Alice", "mine")])
     );
     expect_no_push(&mut alice, "push_stream_update", 200).await;
     expect_no_push(&mut bob, "push_stream_update", 100).await;

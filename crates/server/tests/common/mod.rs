@@ -223,7 +223,26 @@ pub fn stream_body(sub_cmd: u32, stream_id: &str, extra_info: &str) -> Value {
            "stream_msg": json!({"stream_id": stream_id, "extra_info": extra_info}).to_string()})
 }
 
-/// The stream entry the server lists for a stream of `id_name` in `room`.
+impl TestServer {
+    /// The stream entry this server lists for a stream of `id_name` in `room`: with its
+    /// HTTP-FLV and HLS URLs (live outputs are on in tests).
+    pub fn stream_entry(
+        &self,
+        room: &str,
+        id: &str,
+        id_name: &str,
+        nick: &str,
+        extra: &str,
+    ) -> Value {
+        let mut v = stream_entry(room, id, id_name, nick, extra);
+        let base = format!("http://{}/live/{APPID}/{id}", self.addr);
+        v["urls_flv"] = json!([format!("{base}.flv")]);
+        v["urls_m3u8"] = json!([format!("{base}.m3u8")]);
+        v
+    }
+}
+
+/// The stream entry a server without live outputs lists for a stream of `id_name` in `room`.
 pub fn stream_entry(room: &str, id: &str, id_name: &str, nick: &str, extra: &str) -> Value {
     json!({"stream_id": id, "anchor_id_name": id_name, "anchor_nick_name": nick,
            "extra_info": extra, "stream_gid": format!("{room}/{id}"),

@@ -1,0 +1,498 @@
+//! HTTP-FLV: one pipeline per stream (flvmux into an appsink), started by the first viewer and
+//! stopped when the last leaves. The FLV byte stream is cut into tags once and every tag is
+//! shared (`Bytes`) with all viewers. A late viewer gets the cached FLV header, onMetaData and
+//! the AVC/AAC sequence headers, then tags from the next key frame. Each viewer has a bounded
+//! queue; one that falls behind is dropped (logged) rather than holding the others back.
+
+use crate::encode::{branches, H264Format};
+use crate::source::{self, Running};
+use crate::{LiveError, PipelineEvent};
+use bytes::Bytes;
+use gstreamer as gst;
+use gstreamer_app::{AppSink, AppSinkCallbacks};
+use liveroom_media::{SfuHandle, StreamKey};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Tags queued per viewer (≈10 s of 30 fps video with audio) before it counts as too slow.
+pub const FLV_VIEWER_QUEUE: usize = 800;
+/// Viewers of one stream.
+pub const FLV_MAX_VIEWERS_PER_STREAM: usize = 1000;
+/// Streams with an FLV output at once.
+pub const FLV_MAX_STREAMS: usize = 64;
+/// How long the first viewer waits for the stream's first packet before a 404.
+pub const FLV_PROBE_WAIT: Duration = Duration::from_secs(4);
+/// An output that produced no tag this long (publisher gone) ends, closing its viewers.
+pub const FLV_SOURCE_IDLE: Duration = Duration::from_secs(10);
+/// How often an output looks for departed viewers and a silent source.
+const FLV_CHECK: Duration = Duration::from_millis(500);
+
+const TAG_AUDIO: u8 = 8;
+const TAG_VIDEO: u8 = 9;
+const TAG_SCRIPT: u8 = 18;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagKind {
+    /// The 9-byte file header with PreviousTagSize0.
+    Header,
+    Meta,
+    VideoSeqHeader,
+    AudioSeqHeader,
+    VideoKey,
+    Video,
+    Audio,
+    Other,
+}
+
+/// One tag with its trailing PreviousTagSize, as sent.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub kind: TagKind,
+    pub bytes: Bytes,
+}
+
+/// Cuts an FLV byte stream into tags, whatever the buffer boundaries.
+#[derive(Debug, Default)]
+pub struct FlvSplitter {
+    buf: Vec<u8>,
+    header_done: bool,
+}
+
+/// A tag bigger than this means the stream is not FLV (or is corrupt).
+const MAX_TAG_BYTES: usize = 16 * 1024 * 1024;
+
+impl FlvSplitter {
+    pub fn push(&mut self, data: &[u8]) -> Result<Vec<Tag>, String> {
+        self.buf.extend_from_slice(data);
+        let mut out = Vec::new();
+        let mut at = 0;
+        if !self.header_done {
+            if self.buf.len() < 13 {
+                return Ok(out);
+            }
+            if &self.buf[..3] != b"FLV" {
+                return Err("not an FLV stream".into());
+            }
+            let header_len =
+                u32::from_be_bytes([self.buf[5], self.buf[6], self.buf[7], self.buf[8]]) as usize;
+            if !(9..=64).contains(&header_len) {
+                return Err(format!("FLV header length {header_len}"));
+            }
+            if self.buf.len() < header_len + 4 {
+                return Ok(out);
+            }
+            out.push(Tag {
+                kind: TagKind::Header,
+                bytes: Bytes::copy_from_slice(&self.buf[..header_len + 4]),
+            });
+            at = header_len + 4;
+            self.header_done = true;
+        }
+        loop {
+            let rest = &self.buf[at..];
+            if rest.len() < 11 {
+                break;
+            }
+            let size = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
+            if size > MAX_TAG_BYTES {
+                return Err(format!("FLV tag of {size} bytes"));
+            }
+            let total = 11 + size + 4;
+            if rest.len() < total {
+                break;
+            }
+            let data = &rest[11..11 + size];
+            let kind = classify(rest[0] & 0x1f, data);
+            out.push(Tag {
+                kind,
+                bytes: Bytes::copy_from_slice(&rest[..total]),
+            });
+            at += total;
+        }
+        self.buf.drain(..at);
+        Ok(out)
+    }
+}
+
+fn classify(tag_type: u8, data: &[u8]) -> TagKind {
+    match tag_type {
+        TAG_SCRIPT => TagKind::Meta,
+        TAG_VIDEO => match data {
+            // AVC (codec 7) packet type 0: AVCDecoderConfigurationRecord
+            [b0, 0, ..] if b0 & 0x0f == 7 => TagKind::VideoSeqHeader,
+            [b0, ..] if b0 >> 4 == 1 => TagKind::VideoKey,
+            _ => TagKind::Video,
+        },
+        TAG_AUDIO => match data {
+            // AAC (format 10) packet type 0: AudioSpecificConfig
+            [b0, 0, ..] if b0 >> 4 == 10 => TagKind::AudioSeqHeader,
+            _ => TagKind::Audio,
+        },
+        _ => TagKind::Other,
+    }
+}
+
+struct Viewer {
+    tx: mpsc::Sender<Bytes>,
+    started: bool,
+}
+
+/// The cached start of the stream and the viewers of one output.
+pub struct Fanout {
+    label: String,
+    has_video: bool,
+    header: Option<Bytes>,
+    meta: Option<Bytes>,
+    video_seq: Option<Bytes>,
+    audio_seq: Option<Bytes>,
+    viewers: Vec<Viewer>,
+    last_tag: Instant,
+}
+
+impl Fanout {
+    pub fn new(label: String, has_video: bool) -> Fanout {
+        Fanout {
+            label,
+            has_video,
+            header: None,
+            meta: None,
+            video_seq: None,
+            audio_seq: None,
+            viewers: Vec::new(),
+            last_tag: Instant::now(),
+        }
+    }
+
+    pub fn add(&mut self, tx: mpsc::Sender<Bytes>) {
+        self.viewers.push(Viewer { tx, started: false });
+    }
+
+    pub fn viewers(&self) -> usize {
+        self.viewers.len()
+    }
+
+    /// Forgets viewers whose connection is gone.
+    pub fn prune(&mut self) {
+        self.viewers.retain(|v| !v.tx.is_closed());
+    }
+
+    pub fn on_tag(&mut self, tag: Tag) {
+        self.last_tag = Instant::now();
+        let cache = match tag.kind {
+            TagKind::Header => Some(&mut self.header),
+            TagKind::Meta => Some(&mut self.meta),
+            TagKind::VideoSeqHeader => Some(&mut self.video_seq),
+            TagKind::AudioSeqHeader => Some(&mut self.audio_seq),
+            _ => None,
+        };
+        if let Some(slot) = cache {
+            *slot = Some(tag.bytes.clone());
+            if tag.kind == TagKind::Header {
+                return;
+            }
+        }
+        let start_point = match tag.kind {
+            TagKind::VideoKey => true,
+            TagKind::Audio => !self.has_video,
+            _ => false,
+        };
+        let init: Vec<Bytes> = [&self.header, &self.meta, &self.video_seq, &self.audio_seq]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let label = &self.label;
+        self.viewers.retain_mut(|v| {
+            let send = |b: Bytes| match v.tx.try_send(b) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::info!(output = %label, "FLV viewer too slow: dropped");
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            };
+            if !v.started {
+                if !start_point || self.header.is_none() {
+                    return !v.tx.is_closed();
+                }
+                v.started = true;
+                for b in &init {
+                    if !send(b.clone()) {
+                        return false;
+                    }
+                }
+                if cache_kind(tag.kind) {
+                    // already sent as part of `init`
+                    return true;
+                }
+            }
+            send(tag.bytes.clone())
+        });
+    }
+}
+
+fn cache_kind(k: TagKind) -> bool {
+    matches!(
+        k,
+        TagKind::Meta | TagKind::VideoSeqHeader | TagKind::AudioSeqHeader
+    )
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct Output {
+    fanout: Arc<Mutex<Fanout>>,
+}
+
+/// Every stream's FLV output, started on demand.
+pub struct FlvOutputs {
+    sfu: SfuHandle,
+    outputs: Mutex<HashMap<StreamKey, Arc<Output>>>,
+}
+
+impl FlvOutputs {
+    pub fn new(sfu: SfuHandle) -> Arc<FlvOutputs> {
+        Arc::new(FlvOutputs {
+            sfu,
+            outputs: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Streams with an output running (or starting).
+    pub fn running(&self) -> usize {
+        lock(&self.outputs).len()
+    }
+
+    /// A new viewer of `key`: the FLV bytes to send, in order. Starts the output if it is the
+    /// first; `NotPublished` if the stream sends nothing.
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        key: StreamKey,
+    ) -> Result<mpsc::Receiver<Bytes>, LiveError> {
+        let (tx, rx) = mpsc::channel(FLV_VIEWER_QUEUE);
+        let output = {
+            let mut outputs = lock(&self.outputs);
+            if let Some(o) = outputs.get(&key) {
+                let mut f = lock(&o.fanout);
+                if f.viewers() >= FLV_MAX_VIEWERS_PER_STREAM {
+                    return Err(LiveError::Limit(format!(
+                        "at most {FLV_MAX_VIEWERS_PER_STREAM} FLV viewers per stream"
+                    )));
+                }
+                f.add(tx);
+                return Ok(rx);
+            }
+            if outputs.len() >= FLV_MAX_STREAMS {
+                return Err(LiveError::Limit(format!(
+                    "at most {FLV_MAX_STREAMS} streams with FLV output"
+                )));
+            }
+            let label = format!("flv-{}-{}", key.appid, key.stream_id);
+            let mut fanout = Fanout::new(label, true);
+            fanout.add(tx);
+            let o = Arc::new(Output {
+                fanout: Arc::new(Mutex::new(fanout)),
+            });
+            outputs.insert(key.clone(), o.clone());
+            o
+        };
+        match self.start(&key, &output).await {
+            Ok(running) => {
+                let me = self.clone();
+                tokio::spawn(async move { me.supervise(key, output, running).await });
+                Ok(rx)
+            }
+            Err(e) => {
+                self.remove(&key, &output);
+                Err(e)
+            }
+        }
+    }
+
+    async fn start(&self, key: &StreamKey, output: &Arc<Output>) -> Result<Running, LiveError> {
+        let name = format!("flv-{}-{}", key.appid, key.stream_id);
+        let fanout = output.fanout.clone();
+        source::start(
+            &self.sfu,
+            key,
+            &name,
+            FLV_PROBE_WAIT,
+            |p| {
+                Ok(format!(
+                    "{} flvmux name=mux streamable=true latency=100000000 ! appsink name=out sync=false",
+                    branches(p, "mux", H264Format::Avc, false)?
+                ))
+            },
+            move |pipeline, p| {
+                lock(&fanout).has_video = p.video.is_some();
+                let sink: AppSink = pipeline.element("out")?;
+                let mut splitter = FlvSplitter::default();
+                let label = pipeline.name().to_string();
+                sink.set_callbacks(
+                    AppSinkCallbacks::builder()
+                        .new_sample(move |sink| {
+                            let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                            let Some(buf) = sample.buffer() else {
+                                return Ok(gst::FlowSuccess::Ok);
+                            };
+                            let map = buf.map_readable().map_err(|_| gst::FlowError::Error)?;
+                            match splitter.push(&map) {
+                                Ok(tags) => {
+                                    let mut f = lock(&fanout);
+                                    for t in tags {
+                                        f.on_tag(t);
+                                    }
+                                    Ok(gst::FlowSuccess::Ok)
+                                }
+                                Err(e) => {
+                                    tracing::warn!(output = %label, error = %e, "bad FLV from flvmux");
+                                    Err(gst::FlowError::Error)
+                                }
+                            }
+                        })
+                        .build(),
+                );
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    async fn supervise(self: Arc<Self>, key: StreamKey, output: Arc<Output>, mut running: Running) {
+        tracing::info!(appid = key.appid, stream = %key.stream_id, "FLV output started");
+        let why = loop {
+            tokio::select! {
+                ev = running.events.recv() => {
+                    break match ev {
+                        Some(PipelineEvent::Error(e)) => format!("pipeline failed: {e}"),
+                        Some(PipelineEvent::Eos) | None => "pipeline ended".to_string(),
+                    };
+                }
+                _ = tokio::time::sleep(FLV_CHECK) => {
+                    let outputs = lock(&self.outputs);
+                    let mut f = lock(&output.fanout);
+                    f.prune();
+                    if f.viewers() == 0 {
+                        outputs_remove(outputs, &key, &output);
+                        break "no viewers left".to_string();
+                    }
+                    if f.last_tag.elapsed() > FLV_SOURCE_IDLE {
+                        break "the stream sends nothing".to_string();
+                    }
+                }
+            }
+        };
+        self.remove(&key, &output);
+        // Viewers' senders drop with the fanout's list: their responses end.
+        lock(&output.fanout).viewers.clear();
+        drop(running);
+        tracing::info!(appid = key.appid, stream = %key.stream_id, reason = %why, "FLV output stopped");
+    }
+
+    fn remove(&self, key: &StreamKey, output: &Arc<Output>) {
+        outputs_remove(lock(&self.outputs), key, output);
+    }
+}
+
+fn outputs_remove(
+    mut outputs: MutexGuard<'_, HashMap<StreamKey, Arc<Output>>>,
+    key: &StreamKey,
+    output: &Arc<Output>,
+) {
+    if outputs.get(key).is_some_and(|o| Arc::ptr_eq(o, output)) {
+        outputs.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(t: u8, data: &[u8]) -> Vec<u8> {
+        let mut v = vec![t];
+        v.extend_from_slice(&(data.len() as u32).to_be_bytes()[1..]);
+        v.extend_from_slice(&[0; 7]);
+        v.extend_from_slice(data);
+        v.extend_from_slice(&((11 + data.len()) as u32).to_be_bytes());
+        v
+    }
+
+    fn stream() -> Vec<u8> {
+        let mut s = b"FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00".to_vec();
+        s.extend(tag(18, b"meta"));
+        s.extend(tag(9, &[0x17, 0, 1])); // AVC sequence header
+        s.extend(tag(8, &[0xaf, 0, 2])); // AAC sequence header
+        s.extend(tag(9, &[0x27, 1, 3])); // inter frame
+        s.extend(tag(8, &[0xaf, 1, 4]));
+        s.extend(tag(9, &[0x17, 1, 5])); // key frame
+        s.extend(tag(9, &[0x27, 1, 6]));
+        s
+    }
+
+    #[test]
+    fn splits_tags_across_any_buffer_boundaries() {
+        let s = stream();
+        let mut whole = FlvSplitter::default();
+        let all = whole.push(&s).unwrap();
+        let kinds: Vec<TagKind> = all.iter().map(|t| t.kind).collect();
+        use TagKind::*;
+        assert_eq!(
+            kinds,
+            [
+                Header,
+                Meta,
+                VideoSeqHeader,
+                AudioSeqHeader,
+                Video,
+                Audio,
+                VideoKey,
+                Video
+            ]
+        );
+        let mut bytewise = FlvSplitter::default();
+        let mut got = Vec::new();
+        for b in &s {
+            got.extend(bytewise.push(&[*b]).unwrap());
+        }
+        let joined: Vec<u8> = got.iter().flat_map(|t| t.bytes.to_vec()).collect();
+        assert_eq!(joined, s);
+        assert!(FlvSplitter::default().push(b"GIF89a-not-flv").is_err());
+    }
+
+    #[test]
+    fn late_viewer_starts_with_cached_headers_at_a_key_frame_and_slow_one_is_dropped() {
+        let tags = FlvSplitter::default().push(&stream()).unwrap();
+        let mut f = Fanout::new("t".into(), true);
+        let (early_tx, mut early) = mpsc::channel(100);
+        f.add(early_tx);
+        for t in &tags[..5] {
+            f.on_tag(t.clone());
+        }
+        // No key frame yet: the early viewer has nothing.
+        assert!(early.try_recv().is_err());
+        let (late_tx, mut late) = mpsc::channel(100);
+        f.add(late_tx);
+        let (slow_tx, _slow) = mpsc::channel(3);
+        f.add(slow_tx);
+        for t in &tags[5..] {
+            f.on_tag(t.clone());
+        }
+        for rx in [&mut early, &mut late] {
+            let mut got = Vec::new();
+            while let Ok(b) = rx.try_recv() {
+                got.push(b);
+            }
+            let want: Vec<Bytes> = [0, 1, 2, 3, 6, 7]
+                .iter()
+                .map(|i| tags[*i].bytes.clone())
+                .collect();
+            assert_eq!(got, want);
+        }
+        // Header + meta + 2 sequence headers + key frame do not fit in 3.
+        assert_eq!(f.viewers(), 2);
+    }
+}

@@ -1,0 +1,192 @@
+//! HTTP-FLV and HLS of any stream: `GET /live/{appid}/{stream_id}.flv`, `.m3u8`, and the
+//! playlist's segments `/live/{appid}/{stream_id}/segmentNNNNN.ts`. Outputs start on the first
+//! request and stop when unused (see `liveroom_live::flv` and `::hls`). Without the `live`
+//! feature, or with `live.enabled = false` or media off, every such URL answers 404 and
+//! stream lists carry no URLs.
+
+use crate::config::Config;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// The running live outputs, if any.
+#[derive(Default)]
+pub struct Outputs {
+    #[cfg(feature = "live")]
+    inner: Option<Inner>,
+}
+
+#[cfg(feature = "live")]
+struct Inner {
+    flv: Arc<liveroom_live::flv::FlvOutputs>,
+    hls: Arc<liveroom_live::hls::HlsOutputs>,
+}
+
+impl Outputs {
+    /// Outputs on when configured, built with `live`, media is on and GStreamer works.
+    pub fn start(
+        config: &Config,
+        sfu: Option<&liveroom_media::SfuHandle>,
+    ) -> Result<Outputs, String> {
+        if !config.live.enabled {
+            return Ok(Outputs::default());
+        }
+        let Some(sfu) = sfu else {
+            return Ok(Outputs::default());
+        };
+        #[cfg(feature = "live")]
+        {
+            liveroom_live::init().map_err(|e| format!("live outputs: {e}"))?;
+            let root = if config.live.hls_dir.is_empty() {
+                std::env::temp_dir().join(format!("liveroom-hls-{}", std::process::id()))
+            } else {
+                std::path::PathBuf::from(&config.live.hls_dir)
+            };
+            Ok(Outputs {
+                inner: Some(Inner {
+                    flv: liveroom_live::flv::FlvOutputs::new(sfu.clone()),
+                    hls: liveroom_live::hls::HlsOutputs::new(sfu.clone(), root),
+                }),
+            })
+        }
+        #[cfg(not(feature = "live"))]
+        {
+            let _ = sfu;
+            tracing::warn!("live.enabled but this build has no `live` feature: no FLV/HLS outputs");
+            Ok(Outputs::default())
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        #[cfg(feature = "live")]
+        {
+            self.inner.is_some()
+        }
+        #[cfg(not(feature = "live"))]
+        {
+            false
+        }
+    }
+
+    /// The stream list's URL prefix for the room settings (`{appid}` filled per room).
+    pub fn url_prefix(
+        &self,
+        config: &Config,
+        http_addr: std::net::SocketAddr,
+        tls: bool,
+    ) -> Option<String> {
+        self.enabled().then(|| {
+            let base = crate::live_urls::UrlBase::new(
+                &config.live.cdn_base_url,
+                &config.live.public_url,
+                http_addr,
+                tls,
+            );
+            format!("{}/live/{{appid}}/", base.0)
+        })
+    }
+}
+
+fn text(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// `/live/{appid}/{*rest}`: `rest` is `ID.flv`, `ID.m3u8` or `ID/segmentN.ts` (axum has
+/// percent-decoded it; an id may itself contain `/`).
+pub async fn serve(
+    State(state): State<Arc<AppState>>,
+    Path((appid, rest)): Path<(String, String)>,
+) -> Response {
+    let Ok(appid) = appid.parse::<u64>() else {
+        return text(StatusCode::NOT_FOUND, format!("no app {appid:?}\n"));
+    };
+    #[cfg(feature = "live")]
+    {
+        let Some(inner) = state.outputs.inner.as_ref() else {
+            return text(
+                StatusCode::NOT_FOUND,
+                "live outputs are off on this server\n".into(),
+            );
+        };
+        serve_live(inner, appid, &rest).await
+    }
+    #[cfg(not(feature = "live"))]
+    {
+        let _ = (state, appid, rest);
+        text(
+            StatusCode::NOT_FOUND,
+            "live outputs are not built into this server\n".into(),
+        )
+    }
+}
+
+#[cfg(feature = "live")]
+async fn serve_live(inner: &Inner, appid: u64, rest: &str) -> Response {
+    use liveroom_live::LiveError;
+    use liveroom_media::StreamKey;
+    use liveroom_proto::limits::MAX_ID_BYTES;
+    let fail = |e: LiveError| {
+        let status = match &e {
+            LiveError::NotPublished(_) | LiveError::NotFound(_) => StatusCode::NOT_FOUND,
+            LiveError::Limit(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        text(status, format!("{e}\n"))
+    };
+    let key = |id: &str| StreamKey {
+        appid,
+        stream_id: id.to_string(),
+    };
+    let valid = |id: &str| !id.is_empty() && id.len() <= MAX_ID_BYTES;
+    if let Some(id) = rest.strip_suffix(".flv").filter(|id| valid(id)) {
+        return match inner.flv.subscribe(key(id)).await {
+            Ok(rx) => {
+                let body = futures_util::stream::unfold(rx, |mut rx| async move {
+                    rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+                });
+                (
+                    [
+                        (header::CONTENT_TYPE, "video/x-flv"),
+                        (header::CACHE_CONTROL, "no-cache"),
+                    ],
+                    axum::body::Body::from_stream(body),
+                )
+                    .into_response()
+            }
+            Err(e) => fail(e),
+        };
+    }
+    if let Some(id) = rest.strip_suffix(".m3u8").filter(|id| valid(id)) {
+        return match inner.hls.playlist(&key(id)).await {
+            Ok(p) => (
+                [
+                    (header::CONTENT_TYPE, "application/vnd.apple.mpegurl"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                liveroom_live::hls::rewrite_playlist(
+                    &p,
+                    &format!("{}/", crate::live_urls::percent_encode(id)),
+                ),
+            )
+                .into_response(),
+            Err(e) => fail(e),
+        };
+    }
+    if let Some((id, seg)) = rest.rsplit_once('/').filter(|(id, _)| valid(id)) {
+        return match inner.hls.segment(&key(id), seg).await {
+            Ok(b) => ([(header::CONTENT_TYPE, "video/mp2t")], b).into_response(),
+            Err(e) => fail(e),
+        };
+    }
+    text(
+        StatusCode::NOT_FOUND,
+        format!("{rest:?} is not STREAM.flv, STREAM.m3u8 or STREAM/segmentN.ts\n"),
+    )
+}

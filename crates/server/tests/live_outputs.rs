@@ -1,0 +1,438 @@
+//! Live outputs end to end: a GStreamer test source published over real WebRTC (str0m
+//! client) plays as HTTP-FLV and HLS (checked with ffmpeg/ffprobe), and is relayed to a real
+//! nginx-rtmp server by `publishTarget` (biz_channel media addpush) and by `cdnUrl`. Needs
+//! GStreamer, ffmpeg and nginx with the RTMP module (scripts/system-deps.sh --test): the tests
+//! fail when any is missing.
+#![cfg(feature = "live")]
+
+mod common;
+use common::*;
+use liveroom_client::media::{start_peer, MediaPeer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_media::MediaCodec;
+use md5::{Digest, Md5};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use str0m::format::Codec;
+use str0m::media::{Direction, MediaKind};
+
+fn tmp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("liveroom-{tag}-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A publisher: the real media-signalling flow, then RTP from a GStreamer test source.
+struct Publisher {
+    sig: MediaSignal,
+    sid: u64,
+    _feed: tokio::task::JoinHandle<()>,
+}
+
+async fn publish(s: &TestServer, user: &str, stream: &str, video: MediaCodec) -> Publisher {
+    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, user)
+        .await
+        .unwrap();
+    sig.login(&dev_token(user), "room").await.unwrap();
+    let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
+    let codec = if video == MediaCodec::Vp8 {
+        Codec::Vp8
+    } else {
+        Codec::H264
+    };
+    let mut peer: MediaPeer = start_peer(
+        &mut sig,
+        sid,
+        &[MediaKind::Audio, MediaKind::Video],
+        Direction::SendOnly,
+        codec,
+    )
+    .await
+    .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = peer.out.recv().await {
+            if ev == PeerOut::Connected {
+                return;
+            }
+        }
+        panic!("publisher closed before connecting");
+    })
+    .await
+    .expect("publisher connects");
+    let src = liveroom_live::testsrc::start(Some(video), true).expect("GStreamer test source");
+    let feed = tokio::spawn(async move {
+        let (mut vseq, mut aseq) = (1000u64, 5000u64);
+        // The whole source (its pipeline too) lives as long as the feed.
+        let mut src = src;
+        while let Some(p) = src.packets.recv().await {
+            let (kind, seq) = if p.video {
+                vseq += 1;
+                (MediaKind::Video, vseq)
+            } else {
+                aseq += 1;
+                (MediaKind::Audio, aseq)
+            };
+            let cmd = PeerCmd::Rtp {
+                kind,
+                seq,
+                time: p.time,
+                marker: p.marker,
+                payload: p.payload,
+            };
+            if peer.cmd.send(cmd).await.is_err() {
+                return;
+            }
+            // Keep the peer's events drained.
+            while peer.out.try_recv().is_ok() {}
+        }
+    });
+    Publisher {
+        sig,
+        sid,
+        _feed: feed,
+    }
+}
+
+/// Codec names of a media file, by ffprobe.
+fn probe(file: &Path) -> Vec<String> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(file)
+        .output()
+        .expect("ffprobe runs (install ffmpeg)");
+    let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().trim_end_matches(',').to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    v.sort();
+    // MPEG-TS lists its streams once more under its program.
+    v.dedup();
+    v
+}
+
+/// Copies `secs` seconds of `url` into `file` with ffmpeg (as a player would read it).
+async fn record(url: &str, secs: u32, file: &Path) {
+    let (url, file) = (url.to_string(), file.to_path_buf());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-rw_timeout",
+                "15000000",
+                "-i",
+                &url,
+                "-t",
+            ])
+            .arg(secs.to_string())
+            .args(["-c", "copy"])
+            .arg(&file)
+            .output()
+            .expect("ffmpeg runs (install ffmpeg)")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn size(file: &Path) -> u64 {
+    std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_stream_plays_as_flv_and_hls_from_the_urls_in_the_stream_list() {
+    let s = TestServer::start(&[]).await;
+    let mut anchor_c = s.join("room", "alice", anchor("Alice")).await;
+    let v = ok(&mut anchor_c, "stream", stream_body(2001, "s1", "")).await;
+    let flv = v["stream_info"][0]["urls_flv"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m3u8 = v["stream_info"][0]["urls_m3u8"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(flv, format!("http://{}/live/{APPID}/s1.flv", s.addr));
+    assert_eq!(m3u8, format!("http://{}/live/{APPID}/s1.m3u8", s.addr));
+    // A stream nobody publishes: 404 with a reason.
+    let r = http(&s.addr, "GET", &format!("/live/{APPID}/nope.flv"), &[], b"").await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("not being published"), "{}", r.body);
+    let r = http(
+        &s.addr,
+        "GET",
+        &format!("/live/{APPID}/s1/segment00001.ts"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 404, "no HLS running yet");
+
+    let _p = publish(&s, "alice", "s1", MediaCodec::H264).await;
+    let dir = tmp_dir("flv");
+    // Two viewers, one joining later: both get playable FLV (one pipeline).
+    let late_file = dir.join("late.flv");
+    let late = {
+        let (flv, f) = (flv.clone(), late_file.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            record(&flv, 3, &f).await;
+        })
+    };
+    record(&flv, 4, &dir.join("a.flv")).await;
+    late.await.unwrap();
+    for f in [dir.join("a.flv"), late_file] {
+        assert_eq!(probe(&f), ["aac", "h264"], "{}", f.display());
+        assert!(size(&f) > 20_000, "{} is {} bytes", f.display(), size(&f));
+    }
+
+    // HLS: the playlist lists segments under the stream's folder; ffmpeg plays it.
+    let path = m3u8
+        .trim_start_matches(&format!("http://{}", s.addr))
+        .to_string();
+    let r = http(&s.addr, "GET", &path, &[], b"").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/vnd.apple.mpegurl")
+    );
+    let seg = r
+        .body
+        .lines()
+        .find(|l| l.starts_with("s1/segment"))
+        .unwrap_or_else(|| panic!("no segment in {}", r.body))
+        .to_string();
+    let r = http(&s.addr, "GET", &format!("/live/{APPID}/{seg}"), &[], b"").await;
+    assert_eq!(r.status, 200);
+    record(&m3u8, 3, &dir.join("h.ts")).await;
+    assert_eq!(probe(&dir.join("h.ts")), ["aac", "h264"]);
+    let r = http(
+        &s.addr,
+        "GET",
+        &format!("/live/{APPID}/s1/..%2Fx.ts"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vp8_is_transcoded_to_h264_for_flv() {
+    let s = TestServer::start(&[]).await;
+    let _p = publish(&s, "bob", "v1", MediaCodec::Vp8).await;
+    let dir = tmp_dir("vp8");
+    record(
+        &format!("http://{}/live/{APPID}/v1.flv", s.addr),
+        4,
+        &dir.join("v.flv"),
+    )
+    .await;
+    assert_eq!(probe(&dir.join("v.flv")), ["aac", "h264"]);
+    assert!(size(&dir.join("v.flv")) > 10_000);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// nginx with the RTMP module on a free port, recording every stream into its folder.
+struct Nginx {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Nginx {
+    fn start() -> Nginx {
+        let dir = tmp_dir("nginx");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let conf = format!(
+            "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n\
+             error_log {d}/error.log info;\npid {d}/nginx.pid;\n\
+             events {{ worker_connections 64; }}\n\
+             rtmp {{ server {{ listen 127.0.0.1:{port}; application live {{ live on; record all; record_path {d}; }} }} }}\n",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let child = Command::new("nginx")
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .arg("-p")
+            .arg(&dir)
+            .args(["-g", "daemon off; master_process off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx runs (install nginx and libnginx-mod-rtmp)");
+        // Drop kills and waits for it, whether or not it came up.
+        let nginx = Nginx { child, port, dir };
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return nginx;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("nginx did not listen on {port}");
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("rtmp://127.0.0.1:{}/live/{name}", self.port)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn push_body(cmd_appid: u64, secret: &str, stream: &str, url: &str) -> Value {
+    let ts = now_secs();
+    let sig = Md5::digest(format!("{cmd_appid}{ts}{secret}").as_bytes());
+    let sig: String = sig.iter().map(|b| format!("{b:02x}")).collect();
+    json!({"appid": cmd_appid, "biz_type": 0, "timestamp": ts, "signature": sig, "seq": 1,
+           "version": "test", "stream_id": stream, "pushurl": url})
+}
+
+async fn media_cmd(c: &mut RoomClient, cmd: &str, req: Value) -> Value {
+    let v = ok(
+        c,
+        "biz_channel",
+        json!({"channel": "media", "cmd": cmd, "req_body": req.to_string()}),
+    )
+    .await;
+    serde_json::from_str(v["rsp_body"].as_str().unwrap()).unwrap()
+}
+
+/// Waits until `file` has stopped growing and holds `min` bytes.
+async fn finished_recording(file: &Path, min: u64) {
+    let mut last = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let n = size(file);
+        if n >= min && n == last {
+            return;
+        }
+        last = n;
+    }
+    panic!("{} has {} bytes", file.display(), size(file));
+}
+
+const SECRET: &str = liveroom_server::config::DEV_SERVER_SECRET;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_target_relays_to_an_rtmp_server_and_urls_rtmp_shows_it() {
+    let nginx = Nginx::start();
+    let s = TestServer::start(&[]).await;
+    let mut a = s.join("room", "alice", anchor("Alice")).await;
+    let mut viewer = s.join("room", "vic", audience("Vic")).await;
+    ok(&mut a, "stream", stream_body(2001, "s2", "")).await;
+    let _ = expect_push(&mut viewer, "push_stream_update").await;
+    let _p = publish(&s, "alice", "s2", MediaCodec::H264).await;
+    let url = nginx.url("relay1");
+
+    // Refused: wrong signature, other app, not a URL, not the caller's stream.
+    let r = media_cmd(&mut a, "addpush", push_body(APPID, "wrong", "s2", &url)).await;
+    assert_eq!(r["code"], 2, "{r}");
+    let r = media_cmd(&mut a, "addpush", push_body(APPID + 1, SECRET, "s2", &url)).await;
+    assert_eq!(r["code"], 2, "{r}");
+    let r = media_cmd(
+        &mut a,
+        "addpush",
+        push_body(APPID, SECRET, "s2", "http://x/y"),
+    )
+    .await;
+    assert_eq!(r["code"], 3, "{r}");
+    let r = media_cmd(&mut viewer, "addpush", push_body(APPID, SECRET, "s2", &url)).await;
+    assert_eq!(r["code"], 4, "{r}");
+    let r = media_cmd(&mut a, "addpush", json!({"stream_id": "s2"})).await;
+    assert_eq!(r["code"], 1, "{r}");
+
+    let r = media_cmd(&mut a, "addpush", push_body(APPID, SECRET, "s2", &url)).await;
+    assert_eq!(r["code"], 0, "{r}");
+    // Everyone learns the running relay from the stream list.
+    let p = expect_push(&mut viewer, "push_stream_update").await;
+    assert_eq!(p.body["stream_info"][0]["urls_rtmp"][0], url.as_str());
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let r = media_cmd(&mut a, "delpush", push_body(APPID, SECRET, "s2", &url)).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let p = expect_push(&mut viewer, "push_stream_update").await;
+    assert_eq!(p.body["stream_info"][0]["urls_rtmp"], json!([]));
+    let r = media_cmd(&mut a, "delpush", push_body(APPID, SECRET, "s2", &url)).await;
+    assert_eq!(r["code"], 4, "a second delpush finds nothing: {r}");
+    let file = nginx.dir.join("relay1.flv");
+    finished_recording(&file, 20_000).await;
+    assert_eq!(probe(&file), ["aac", "h264"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cdn_url_pushes_while_published_and_dead_targets_are_retried() {
+    let nginx = Nginx::start();
+    let s = TestServer::start(&[]).await;
+    let mut a = s.join("room", "alice", anchor("Alice")).await;
+    let url = nginx.url("cdn1");
+    let v = ok(
+        &mut a,
+        "webrtc_url",
+        json!({"stream_id": "s3", "ptype": "push", "signals": [],
+               "header_kvs": [{"key": "grpc-metadata-push", "value": url}]}),
+    )
+    .await;
+    assert!(v["urls"][0].as_str().unwrap().ends_with("/media"));
+    let bad = json!({"stream_id": "s3", "ptype": "push",
+                     "header_kvs": [{"key": "grpc-metadata-push", "value": "ftp://x"}]});
+    let (code, msg) = refused(&mut a, "webrtc_url", bad).await;
+    assert_eq!(code, 1_000_000_002);
+    assert!(msg.contains("cdnUrl"), "{msg}");
+
+    let mut p = publish(&s, "alice", "s3", MediaCodec::H264).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Unpublishing stops the push: nginx closes the recording.
+    p.sig
+        .request("CloseSessionReq", p.sid, json!({}))
+        .await
+        .unwrap();
+    let file = nginx.dir.join("cdn1.flv");
+    finished_recording(&file, 20_000).await;
+    assert_eq!(probe(&file), ["aac", "h264"]);
+
+    // A target that refuses connections: retried with backoff, counted.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("rtmp://{}/live/x", dead.local_addr().unwrap());
+    drop(dead);
+    ok(&mut a, "stream", stream_body(2001, "s4", "")).await;
+    let _p4 = publish(&s, "alice", "s4", MediaCodec::H264).await;
+    let r = media_cmd(&mut a, "addpush", push_body(APPID, SECRET, "s4", &dead_url)).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let metrics = &s.server.as_ref().unwrap().state.hub.metrics;
+    let failures = || {
+        metrics
+            .render()
+            .lines()
+            .find(|l| l.starts_with("liveroom_relay_push_failures_total"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while failures() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no retries counted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

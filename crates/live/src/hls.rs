@@ -184,8 +184,13 @@ impl HlsOutputs {
 
     async fn supervise(self: Arc<Self>, key: StreamKey, output: Arc<Output>, mut running: Running) {
         tracing::info!(appid = key.appid, stream = %key.stream_id, dir = %output.dir.display(), "HLS output started");
+        // Segments are cut at key frames and H.264 passes through: without asking, segments
+        // would be as long as the publisher's key-frame interval (browsers send one rarely).
+        let mut keyframes =
+            tokio::time::interval(Duration::from_secs(u64::from(HLS_TARGET_DURATION)));
         let why = loop {
             tokio::select! {
+                _ = keyframes.tick() => self.sfu.request_keyframe(key.clone()).await,
                 ev = running.events.recv() => {
                     break match ev {
                         Some(PipelineEvent::Error(e)) => format!("pipeline failed: {e}"),

@@ -134,6 +134,10 @@ pub enum SfuCmd {
     Uninject {
         id: InjectId,
     },
+    /// Asks a stream's source for a key frame (outputs that cut segments at key frames).
+    RequestKeyframe {
+        key: StreamKey,
+    },
 }
 
 /// Where the SFU listens and what it tells peers.
@@ -224,6 +228,12 @@ impl SfuHandle {
 
     pub async fn uninject(&self, id: InjectId) {
         let _ = self.tx.send(SfuCmd::Uninject { id }).await;
+    }
+
+    /// Asks a stream's source (publisher or injected) for a key frame; rate limited by the
+    /// worker like players' requests.
+    pub async fn request_keyframe(&self, key: StreamKey) {
+        let _ = self.tx.send(SfuCmd::RequestKeyframe { key }).await;
     }
 
     pub async fn stats(&self) -> Option<SfuStats> {

@@ -173,6 +173,7 @@ impl Worker {
             }
             SfuCmd::InjectRtp { id, pkt } => self.inject_rtp(id, pkt),
             SfuCmd::Uninject { id } => self.uninject(id),
+            SfuCmd::RequestKeyframe { key } => self.request_source_keyframe(&key),
             SfuCmd::Stats { reply } => {
                 let mut s = self.stats.clone();
                 s.peers = self.peers.len();

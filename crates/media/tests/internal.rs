@@ -78,6 +78,16 @@ async fn injected_packets_reach_taps_from_a_key_frame() {
     let a = rx2.recv().await.unwrap();
     assert_eq!(a.codec, MediaCodec::Opus);
 
+    // An output that cuts segments asks the source for a key frame by the stream's name
+    // (after the worker's minimum interval between requests).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    while keyframes.try_recv().is_ok() {}
+    sfu.request_keyframe(key("mix")).await;
+    tokio::time::timeout(Duration::from_secs(2), keyframes.recv())
+        .await
+        .expect("key frame request by name")
+        .unwrap();
+
     let stats = sfu.stats().await.unwrap();
     assert_eq!((stats.taps, stats.injected), (2, 1));
     sfu.untap(key("mix"), tap2).await;

@@ -33,6 +33,9 @@ pub mod code {
 pub const RELAY_MAX_PER_STREAM: usize = 8;
 /// RTMP pushes on the server.
 pub const RELAY_MAX_TOTAL: usize = 256;
+/// How far a signed request's timestamp may be from the server's clock (either way): a
+/// captured signature stops working after this.
+pub const SIGNATURE_MAX_SKEW_SECS: u64 = 600;
 /// The header_kvs key of the `cdnUrl` publish option.
 pub const CDN_URL_KEY: &str = "grpc-metadata-push";
 
@@ -92,6 +95,18 @@ pub async fn handle(
         return Ok(answer(
             code::BAD_SIGNATURE,
             "signature is not md5(appid + timestamp + server secret)",
+        ));
+    }
+    let now = state.hub.clock.now().unix_ms / 1000;
+    let fresh = timestamp
+        .parse::<u64>()
+        .is_ok_and(|t| t.abs_diff(now) <= SIGNATURE_MAX_SKEW_SECS);
+    if !fresh {
+        return Ok(answer(
+            code::BAD_SIGNATURE,
+            format!(
+                "timestamp {timestamp} is more than {SIGNATURE_MAX_SKEW_SECS} s from the server's clock ({now})"
+            ),
         ));
     }
     let stream_id = req.get("stream_id").and_then(Value::as_str).unwrap_or("");

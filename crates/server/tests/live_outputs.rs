@@ -353,6 +353,15 @@ async fn publish_target_relays_to_an_rtmp_server_and_urls_rtmp_shows_it() {
     assert_eq!(r["code"], 2, "{r}");
     let r = media_cmd(&mut a, "addpush", push_body(APPID + 1, SECRET, "s2", &url)).await;
     assert_eq!(r["code"], 2, "{r}");
+    // A correct signature over a stale timestamp (a replayed request).
+    let mut stale = push_body(APPID, SECRET, "s2", &url);
+    let ts = now_secs() - 3600;
+    let sig = Md5::digest(format!("{APPID}{ts}{SECRET}").as_bytes());
+    stale["timestamp"] = json!(ts);
+    stale["signature"] = json!(sig.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let r = media_cmd(&mut a, "addpush", stale).await;
+    assert_eq!(r["code"], 2, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("timestamp"), "{r}");
     let r = media_cmd(
         &mut a,
         "addpush",

@@ -412,6 +412,7 @@ function resetRoom() {
     S.publishState = 'idle';
     S.preview = false;
   }
+  closeFlv();
   for (const id of [...S.streams.keys()]) removeStream(id, { quiet: true });
   S.users.clear();
   S.anchor = null;
@@ -701,6 +702,7 @@ function tileFor(info) {
       h('span', { class: 'tile-name' }, nick, h('small', { text: id })),
       h('span', { class: 'tile-icons' }),
       h('span', { class: 'tile-actions' },
+        h('button', { class: 'act-flv', text: 'FLV', title: 'Watch over HTTP-FLV, the live-CDN path (mpegts.js)', onclick: () => openFlv(id) }),
         h('button', { class: 'act-mute', text: 'Mute', title: 'Mute this stream here', onclick: () => toggleMute(id) }),
         h('button', { class: 'act-play', text: 'Stop', title: 'Stop / start playing', onclick: () => (S.streams.get(id)?.playing ? stopPlay(id) : play(id)) }),
       ),
@@ -728,6 +730,10 @@ function removeStream(id, { quiet } = {}) {
   if (s.playing && !quiet) quietly(() => S.zg.stopPlayingStream(id));
   s.tile.remove();
   S.streams.delete(id);
+  if (FLV.id === id) {
+    stopFlvPlayer();
+    setFlvState('The stream ended');
+  }
 }
 
 function play(id) {
@@ -779,6 +785,7 @@ function renderTile(id) {
   t.querySelector('.act-play').textContent = s.playing ? 'Stop' : 'Play';
   t.querySelector('.act-mute').textContent = s.video.muted ? 'Unmute' : 'Mute';
   t.querySelector('.act-mute').classList.toggle('hidden', !s.playing);
+  t.querySelector('.act-flv').classList.toggle('hidden', !liveUrls(id).flv);
   const icons = t.querySelector('.tile-icons');
   icons.textContent = '';
   if (s.camera !== 0) icons.append(icon('camOff', 'Camera off'));
@@ -810,6 +817,176 @@ function fmtStats(q, extra) {
   else if (extra && extra.w) parts.push(`${extra.w}×${extra.h}`);
   if (q.currentRoundTripTime !== undefined) parts.push(`RTT ${Math.round(Number(q.currentRoundTripTime) || 0)} ms`);
   return parts.join(' · ');
+}
+
+// ------------------------------------------------------------------ HTTP-FLV view (the live-CDN path)
+
+// The server gives every stream HTTP-FLV and HLS URLs (the stream list's urls_flv / urls_hls). The FLV view plays one
+// with mpegts.js (web/mpegts.min.js, see web/vendor/README.md), loaded the first time it is needed.
+const FLV = { id: null, open: 0, player: null, timer: null, last: null, media: null, loading: null };
+
+/** The stream's URLs for this page: FLV as filterStreamList picks it (FLV outside Safari), and HLS. */
+function liveUrls(id) {
+  const s = S.streams.get(id);
+  const info = (s && s.info) || {};
+  const pick = (list) => list.find((u) => u.startsWith(`${location.protocol}//`)) || list[0] || '';
+  const playable = S.zg ? S.zg.filterStreamList(id) : [];
+  const flv = (Array.isArray(playable) && playable.find((u) => /\.flv(\?|$)/.test(u))) || pick([...(info.urls_flv || []), ...(info.urls_https_flv || [])]);
+  const hls = pick([...(info.urls_hls || []), ...(info.urls_https_hls || [])]);
+  return { flv, hls };
+}
+
+function loadMpegts() {
+  if (window.mpegts) return Promise.resolve(window.mpegts);
+  if (!FLV.loading) {
+    FLV.loading = new Promise((resolve, reject) => {
+      const fail = () => {
+        FLV.loading = null;
+        reject(new Error('GET /console/mpegts.min.js failed'));
+      };
+      const ok = () => (window.mpegts ? resolve(window.mpegts) : fail());
+      document.head.append(h('script', { src: '/console/mpegts.min.js', onload: ok, onerror: fail }));
+    });
+  }
+  return FLV.loading;
+}
+
+function setFlvState(text) {
+  $('flv-state').textContent = text;
+}
+
+function flvError(type, detail, info) {
+  const code = info && info.code;
+  if (type === 'NetworkError' && code === 404) return 'The server answered 404: the stream is not being published';
+  if (type === 'NetworkError' && code === 503) return 'The server answered 503: too many live outputs';
+  return `${type}: ${detail}${info && info.msg ? ` (${info.msg})` : ''}`;
+}
+
+async function openFlv(id) {
+  const s = S.streams.get(id);
+  if (!s) return;
+  closeFlv();
+  const { flv, hls } = liveUrls(id);
+  if (!flv) return toast('warn', 'No HTTP-FLV URL for this stream', 'The server has its live outputs off.');
+  FLV.id = id;
+  const mine = ++FLV.open;
+  const nick = s.info.anchor_nick_name || s.info.anchor_id_name || 'Someone';
+  $('flv-title').replaceChildren(nick, h('small', { class: 'muted', text: ` · ${id}` }));
+  $('flv-kind').textContent = 'HTTP-FLV';
+  $('flv-url').value = flv;
+  $('hls-url').value = hls;
+  $('hls-row').classList.toggle('hidden', !hls);
+  $('flv-stats').textContent = '';
+  for (const b of ['flv-copy', 'hls-copy']) $(b).textContent = 'Copy';
+  const video = $('flv-video');
+  video.muted = true;
+  $('flv-mute').textContent = 'Unmute';
+  setFlvState('Connecting…');
+  $('flv-dialog').showModal();
+  log('info', `HTTP-FLV view of ${id}: ${flv}`);
+  let mpegts;
+  try {
+    mpegts = await loadMpegts();
+  } catch (e) {
+    if (FLV.open === mine && FLV.id === id) setFlvState(`Could not load the player: ${e.message}`);
+    log('error', `HTTP-FLV: ${e.message}`);
+    return;
+  }
+  if (FLV.open !== mine || FLV.id !== id) return; // closed, or another view opened meanwhile
+  if (!mpegts.isSupported()) {
+    // No Media Source Extensions (iPhone Safari): HLS plays natively there.
+    if (hls && video.canPlayType('application/vnd.apple.mpegurl')) {
+      $('flv-kind').textContent = 'HLS';
+      video.src = hls;
+      video.play().catch(() => undefined);
+      FLV.timer = setInterval(renderFlvStats, 1000);
+    } else {
+      setFlvState('This browser cannot play FLV (no Media Source Extensions): copy a URL into a player');
+    }
+    return;
+  }
+  const player = mpegts.createPlayer(
+    { type: 'flv', isLive: true, url: flv },
+    { enableWorker: false, lazyLoad: false, liveBufferLatencyChasing: true, liveBufferLatencyMaxLatency: 3, liveBufferLatencyMinRemain: 0.5 },
+  );
+  player.on(mpegts.Events.ERROR, (type, detail, info) => {
+    const text = flvError(type, detail, info);
+    setFlvState(text);
+    log('error', `HTTP-FLV ${id}: ${text}`);
+    stopFlvPlayer();
+  });
+  player.on(mpegts.Events.LOADING_COMPLETE, () => {
+    setFlvState('The stream ended');
+    log('info', `HTTP-FLV ${id}: the stream ended`);
+  });
+  player.on(mpegts.Events.MEDIA_INFO, (mi) => (FLV.media = mi));
+  player.attachMediaElement(video);
+  player.load();
+  const started = player.play();
+  if (started && started.catch) started.catch(() => undefined);
+  FLV.player = player;
+  FLV.last = null;
+  FLV.timer = setInterval(renderFlvStats, 1000);
+}
+
+const codecName = (c) => (!c ? '' : /^avc1/.test(c) ? 'H.264' : /^mp4a/.test(c) ? 'AAC' : c);
+
+function renderFlvStats() {
+  const v = $('flv-video');
+  if (v.videoWidth > 0 && $('flv-state').textContent === 'Connecting…') setFlvState('');
+  const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
+  const now = { at: performance.now(), frames: q.totalVideoFrames };
+  const parts = [];
+  if (v.videoWidth) parts.push(`${v.videoWidth}×${v.videoHeight}`);
+  if (FLV.last) parts.push(`${Math.round(((now.frames - FLV.last.frames) * 1000) / (now.at - FLV.last.at))} fps`);
+  if (v.buffered.length) parts.push(`${Math.max(0, v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(1)} s buffered`);
+  const mi = FLV.media;
+  if (mi) parts.push([codecName(mi.videoCodec), codecName(mi.audioCodec)].filter(Boolean).join(' + '));
+  FLV.last = now;
+  $('flv-stats').textContent = v.videoWidth ? parts.join(' · ') : '';
+}
+
+function stopFlvPlayer() {
+  clearInterval(FLV.timer);
+  FLV.timer = null;
+  const p = FLV.player;
+  FLV.player = null;
+  FLV.media = null;
+  if (p) {
+    try {
+      p.pause();
+      p.unload();
+      p.detachMediaElement();
+      p.destroy();
+    } catch (e) {
+      log('warn', `HTTP-FLV: stopping the player: ${e.message}`);
+    }
+  }
+  const v = $('flv-video');
+  if (v.getAttribute('src') !== null) {
+    v.removeAttribute('src');
+    v.load();
+  }
+}
+
+function closeFlv() {
+  if (FLV.id === null) return;
+  FLV.id = null;
+  stopFlvPlayer();
+  if ($('flv-dialog').open) $('flv-dialog').close();
+}
+
+async function copyField(inputId, buttonId) {
+  const text = $(inputId).value;
+  let ok = true;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    $(inputId).select();
+    ok = document.execCommand('copy');
+  }
+  $(buttonId).textContent = ok ? 'Copied' : 'Select and copy';
+  setTimeout(() => ($(buttonId).textContent = 'Copy'), 2000);
 }
 
 // ------------------------------------------------------------------ local preview and publishing
@@ -1365,6 +1542,17 @@ function bind() {
   $('btn-screen').addEventListener('click', () => (S.screen ? stopShare('stopped') : startShare()));
   $('btn-extra').addEventListener('click', updateExtraInfo);
   $('btn-dev-refresh').addEventListener('click', refreshDevices);
+  $('flv-close').addEventListener('click', closeFlv);
+  $('flv-dialog').addEventListener('close', closeFlv);
+  $('flv-mute').addEventListener('click', () => {
+    const v = $('flv-video');
+    v.muted = !v.muted;
+    if (!v.muted && v.paused) v.play().catch(() => undefined);
+    $('flv-mute').textContent = v.muted ? 'Unmute' : 'Mute';
+  });
+  $('flv-copy').addEventListener('click', () => copyField('flv-url', 'flv-copy'));
+  $('hls-copy').addEventListener('click', () => copyField('hls-url', 'hls-copy'));
+  for (const id of ['flv-url', 'hls-url']) $(id).addEventListener('focus', () => $(id).select());
   $('dev-camera').addEventListener('change', onCameraChange);
   $('dev-mic').addEventListener('change', onMicChange);
   $('dev-speaker').addEventListener('change', onSpeakerChange);

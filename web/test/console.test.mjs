@@ -1,6 +1,7 @@
 // The demo console end to end: the real server serves the console (embedded in the binary) and the SDK; two
-// Chromium pages log in through the page's form, one goes live, the other plays it, they chat, ask to join live,
-// signal, and the layout is checked at laptop and phone widths. Screenshots go to web/test-output/.
+// Chromium pages log in through the page's form, one goes live, the other plays it (WebRTC, and over HTTP-FLV with
+// mpegts.js), they chat, ask to join live, signal, and the layout is checked at laptop and phone widths. Screenshots
+// go to web/test-output/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, openConsole, outputPath, sleep, startServer } from './harness.mjs';
@@ -61,6 +62,19 @@ async function waitVideoFrames(page, streamId) {
   assert.equal(b.paused, false);
 }
 
+/** The WebRTC tile's video keeps presenting new frames (currentTime of a MediaStream advances even when frozen). */
+async function assertTileFrames(page, streamId) {
+  const frames = () =>
+    page.evaluate((id) => document.querySelector(`.tile-remote[data-stream="${id}"] video`).getVideoPlaybackQuality().totalVideoFrames, streamId);
+  const a = await frames();
+  let b = a;
+  for (let i = 0; i < 20 && b < a + 10; i++) {
+    await sleep(250);
+    b = await frames();
+  }
+  assert.ok(b >= a + 10, `${streamId}: the WebRTC tile shows new frames (${a} → ${b})`);
+}
+
 /** Toasts cover part of the page: screenshots are taken without them. */
 async function clearToasts(page) {
   await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
@@ -92,7 +106,7 @@ describe('demo console', { timeout: 180000 }, () => {
     assert.match(index.headers.get('content-type'), /text\/html/);
     const html = await index.text();
     assert.match(html, /<title>Liveroom console<\/title>/);
-    for (const [path, type] of [['/console/console.js', /javascript/], ['/console/console.css', /text\/css/], ['/console/favicon.svg', /svg/], ['/sdk/zego-client.js', /javascript/]]) {
+    for (const [path, type] of [['/console/console.js', /javascript/], ['/console/console.css', /text\/css/], ['/console/favicon.svg', /svg/], ['/console/mpegts.min.js', /javascript/], ['/sdk/zego-client.js', /javascript/]]) {
       const r = await fetch(`http://${server.http}${path}`);
       assert.equal(r.status, 200, path);
       assert.match(r.headers.get('content-type'), type, path);
@@ -153,6 +167,90 @@ describe('demo console', { timeout: 180000 }, () => {
     assert.match(stats, /\d+(\.\d+)? (kbps|Mbps) · \d+ fps · \d+×\d+ · RTT \d+ ms/);
     // Alice sees her own publish quality.
     await alice.page.waitForFunction(() => /fps/.test(document.getElementById('local-stats').textContent), null, { timeout: 20000 });
+  });
+
+  it('Bob watches Alice\'s stream over HTTP-FLV (the live-CDN path): mpegts.js plays it in a dialog, URLs to copy', async () => {
+    const tile = '.tile-remote[data-stream="alice-cam"]';
+    const flvUrl = `http://${server.http}/live/1/alice-cam.flv`;
+    await assertTileFrames(bob.page, 'alice-cam');
+    assert.equal(await bob.page.isVisible(`${tile} .act-flv`), true, 'the tile offers FLV');
+    assert.equal(await bob.page.evaluate(() => typeof window.mpegts), 'undefined', 'mpegts.js is loaded only when needed');
+    await bob.page.click(`${tile} .act-flv`);
+    await bob.page.waitForSelector('#flv-dialog[open]', { timeout: 5000 });
+    try {
+      assert.equal(await bob.page.textContent('#flv-kind'), 'HTTP-FLV');
+      assert.match(await bob.page.textContent('#flv-title'), /Alice · alice-cam/);
+      assert.equal(await bob.page.inputValue('#flv-url'), flvUrl);
+      assert.equal(await bob.page.inputValue('#hls-url'), `http://${server.http}/live/1/alice-cam.m3u8`);
+      assert.equal(await bob.page.evaluate(() => window.zg.filterStreamList('alice-cam')[0]), flvUrl, 'the URL filterStreamList gives');
+
+      // Alice published VP8: the server transcodes it to H.264 (+ AAC) for FLV. Frames keep coming, at the size the
+      // WebRTC tile shows (the publisher may still be raising its resolution: wait until both agree).
+      const read = () =>
+        bob.page.evaluate((sel) => {
+          const v = document.getElementById('flv-video');
+          const w = document.querySelector(`${sel} video`);
+          return {
+            w: v.videoWidth,
+            h: v.videoHeight,
+            t: v.currentTime,
+            frames: v.getVideoPlaybackQuality().totalVideoFrames,
+            audio: v.webkitAudioDecodedByteCount,
+            rtc: { w: w.videoWidth, h: w.videoHeight },
+            state: document.getElementById('flv-state').textContent,
+            stats: document.getElementById('flv-stats').textContent,
+          };
+        }, tile);
+      await bob.page.waitForFunction(() => document.getElementById('flv-video').videoWidth > 0, null, { timeout: 30000, polling: 200 }).catch(async (e) => {
+        throw new Error(`no FLV picture: ${e.message}; ${JSON.stringify(await read())}; log: ${await bob.page.textContent('#log-list')}`);
+      });
+      const statsLine = (r) => new RegExp(`^${r.w}×${r.h} · \\d+ fps · \\d+\\.\\d s buffered · H\\.264 \\+ AAC$`);
+      const a = await read();
+      let b = a;
+      for (let i = 0; i < 40; i++) {
+        await sleep(500);
+        b = await read();
+        if (b.w === b.rtc.w && b.h === b.rtc.h && b.frames >= a.frames + 15 && b.t > a.t + 1 && statsLine(b).test(b.stats)) break;
+      }
+      const detail = JSON.stringify({ a, b });
+      assert.deepEqual([b.w, b.h], [b.rtc.w, b.rtc.h], `FLV and WebRTC show the same size: ${detail}`);
+      assert.ok(b.frames >= a.frames + 15, `FLV frames advance: ${detail}`);
+      assert.ok(b.t > a.t + 1, `FLV currentTime advances: ${detail}`);
+      assert.ok(b.audio > a.audio, `FLV audio is decoded: ${detail}`);
+      assert.equal(b.state, '', `no state over the picture: ${detail}`);
+      assert.match(b.stats, statsLine(b), detail);
+
+      // Copy buttons put the URL on the clipboard. (grantPermissions replaces the origin's permissions: without
+      // camera and microphone, Chromium ends Alice's capture tracks.)
+      await browser.context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: server.url });
+      await bob.page.click('#flv-copy');
+      await bob.page.waitForFunction(() => document.getElementById('flv-copy').textContent === 'Copied', null, { timeout: 5000 });
+      assert.equal(await bob.page.evaluate(() => navigator.clipboard.readText()), flvUrl);
+      await bob.page.click('#hls-copy');
+      await bob.page.waitForFunction(() => document.getElementById('hls-copy').textContent === 'Copied', null, { timeout: 5000 });
+      assert.match(await bob.page.evaluate(() => navigator.clipboard.readText()), /\/live\/1\/alice-cam\.m3u8$/);
+
+      await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-flv.png') });
+      await bob.page.setViewportSize(PHONE);
+      await sleep(300);
+      await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-flv-phone.png') });
+      await bob.page.setViewportSize(LAPTOP);
+    } catch (e) {
+      // Later steps need the page: do not leave the dialog over it.
+      await bob.page.evaluate(() => document.getElementById('flv-dialog').open && document.getElementById('flv-close').click());
+      throw e;
+    }
+
+    // Closing stops the player (the page's FLV request ends); the WebRTC tile keeps playing.
+    await bob.page.click('#flv-close');
+    await bob.page.waitForSelector('#flv-dialog:not([open])', { state: 'attached', timeout: 5000 });
+    const emptied = await bob.page.evaluate(() => {
+      const v = document.getElementById('flv-video');
+      return { src: v.getAttribute('src'), ready: v.readyState };
+    });
+    assert.deepEqual(emptied, { src: null, ready: 0 }, 'the FLV video is emptied');
+    await waitVideoFrames(bob.page, 'alice-cam');
+    await assertTileFrames(bob.page, 'alice-cam');
   });
 
   it('camera and microphone toggles show on the player; extra info updates', async () => {

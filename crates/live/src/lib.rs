@@ -4,6 +4,7 @@
 //! events when a pipeline dies), so a pipeline that fails is reported and torn down and never
 //! takes the server with it.
 
+pub mod mix;
 pub mod pipeline;
 pub mod rtp_in;
 

@@ -463,14 +463,8 @@ impl Mixer {
                 .and_then(|e| e.downcast::<AppSrc>().ok())
         };
         let feed = spawn_feed(probe, rx, src_of(&video), src_of(&audio));
-        self.inputs.insert(
-            id.to_string(),
-            Input {
-                video,
-                audio,
-                feed,
-            },
-        );
+        self.inputs
+            .insert(id.to_string(), Input { video, audio, feed });
         self.set_layout(id, rect, zorder);
         tracing::debug!(pipeline = %name, input = id, index = n, "mix input added");
         Ok(())
@@ -578,10 +572,7 @@ mod tests {
     #[test]
     fn rtp_headers_are_parsed_with_csrcs_extensions_and_padding() {
         let mut p = vec![0x80, 0x80 | 96, 0x12, 0x34, 0, 0, 0x10, 0, 1, 2, 3, 4, 9, 9];
-        assert_eq!(
-            parse_rtp(&p),
-            Some((true, 0x1234, 0x1000, &[9u8, 9][..]))
-        );
+        assert_eq!(parse_rtp(&p), Some((true, 0x1234, 0x1000, &[9u8, 9][..])));
         // One CSRC, an extension of one word, two bytes of padding.
         p = vec![0xb1, 96, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4];
         p.extend_from_slice(&[5, 5, 5, 5]);

@@ -94,6 +94,9 @@ pub struct LiveConfig {
     pub public_url: String,
     /// A CDN in front of the server: announced URLs use this base instead.
     pub cdn_base_url: String,
+    /// Mix background images: `preset-id://NAME` in `updateMixStream` picks the file of NAME
+    /// (any format GStreamer decodes, e.g. PNG or JPEG), e.g. `{ logo = "/srv/logo.png" }`.
+    pub background_images: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for LiveConfig {
@@ -102,6 +105,7 @@ impl Default for LiveConfig {
             enabled: true,
             public_url: String::new(),
             cdn_base_url: String::new(),
+            background_images: Default::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod log_collector;
 pub mod media_metrics;
 pub mod media_signal;
 pub mod metrics;
+pub mod mix;
 pub mod outbox;
 pub mod ratelimit;
 pub mod room_actor;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub sfu: Option<liveroom_media::SfuHandle>,
     /// TURN/STUN servers handed to media sessions.
     pub turn: Option<TurnService>,
+    /// Server-side mixes (`biz_channel` zeus).
+    pub mixes: mix::Mixes,
 }
 
 /// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
@@ -180,7 +183,18 @@ pub async fn start(config: Config) -> Result<Server, String> {
         business.clone(),
         metrics.clone(),
     );
+    let mixes = mix::Mixes::new(
+        live_urls::UrlBase::new(
+            &config.live.cdn_base_url,
+            &config.live.public_url,
+            http_addr,
+            tls.is_some(),
+        ),
+        &config,
+        sfu.is_some(),
+    );
     let state = Arc::new(AppState {
+        mixes,
         apps,
         hub: Hub::new(
             room_settings(&config),

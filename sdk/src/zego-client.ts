@@ -2,7 +2,8 @@
  * ZegoClient: the public class of the API reference. This facade validates arguments (an invalid call never
  * throws: it logs and returns false), keeps the configuration and the application callbacks, and delegates to
  * the room session (room/room.ts) and the media module (media/media.ts: devices, preview, publish, play,
- * quality, and the media toolkit: effects, audio mixing, levels, screen sharing; recording and snapshots are static).
+ * quality, and the media toolkit: effects, audio mixing, levels, screen sharing; recording and snapshots are static),
+ * server-side mixing (room/mix-stream.ts) and CDN relay (room/publish-target.ts).
  */
 import type { ZegoCallbacks } from './callbacks';
 import { ErrorCode, paramError, type ZegoError } from './errors';
@@ -13,6 +14,7 @@ import { Room, type RoomIdentity } from './room/room';
 import type { StreamInfo } from './room/stream-list';
 import { pickStream, playableUrls } from './room/stream-filter';
 import { PublishTarget, type CdnPublishConfig, type PublishTargetError } from './room/publish-target';
+import { checkStopConfig, checkUpdateConfig, MixStream, type MixStreamConfig, type MixStreamInfo } from './room/mix-stream';
 import type { PreviewOptions } from './media/constraints';
 import { hasGetUserMedia, videoCodecSupport, type DeviceInfo } from './media/devices';
 import { MediaModule } from './media/media';
@@ -199,6 +201,7 @@ export class ZegoClient implements ZegoCallbacks {
   readonly _room: Room;
   /** Internal: previews, publishers, players (tests reach the peer connections through it). */
   readonly _media: MediaModule;
+  private readonly _mix: MixStream;
   private _configured = false;
   private _unloadHandler: (() => void) | null = null;
 
@@ -215,6 +218,13 @@ export class ZegoClient implements ZegoCallbacks {
       (name, ...args) => this.emit(name, args),
       (name, fn, ...args) => safeCall(this._log, name, fn, args),
     );
+    this._mix = new MixStream({
+      request: (cmd, body, h) => this._room.request(cmd, body, h),
+      call: (name, fn, ...args) => safeCall(this._log, name, fn, args),
+      appid: () => (this._room.identity ? this._room.identity.appid : 0),
+      idName: () => (this._room.identity ? this._room.identity.idName : ''),
+      roomId: () => this._room.roomId,
+    });
     this.installUnloadHandler();
   }
 
@@ -469,6 +479,28 @@ export class ZegoClient implements ZegoCallbacks {
       });
     }
     return this._publishTarget.send(c as CdnPublishConfig, success, error);
+  }
+
+  // ------------------------------------------------------------ mixing
+
+  /** Reference §1.31: starts or updates a server-side mix. success(outputStreamId, mixStreamInfo[]) / error(err, nonExistingInputIds). */
+  updateMixStream(
+    mixStreamConfig: MixStreamConfig,
+    success: (mixStreamId: string | undefined, mixStreamInfo: MixStreamInfo[]) => void,
+    error: (err: ZegoError, nonExistingInputIds?: string[]) => void,
+  ): boolean {
+    const why = checkUpdateConfig(mixStreamConfig);
+    if (why !== null) return this.invalid('updateMixStream', why);
+    if (!this.callbacksOk('updateMixStream', success, error) || !this.loggedIn('updateMixStream')) return false;
+    return this._mix.update(mixStreamConfig, success, error);
+  }
+
+  /** Reference §1.32: stops a mix (by outputStreamId, else outputUrl). success() / error(err). */
+  stopMixStream(mixStreamConfig: MixStreamConfig, success: () => void, error: (err: ZegoError) => void): boolean {
+    const why = checkStopConfig(mixStreamConfig);
+    if (why !== null) return this.invalid('stopMixStream', why);
+    if (!this.callbacksOk('stopMixStream', success, error) || !this.loggedIn('stopMixStream')) return false;
+    return this._mix.stop(mixStreamConfig, success, error);
   }
 
 

@@ -7,6 +7,7 @@
 pub mod encode;
 pub mod flv;
 pub mod hls;
+pub mod mix;
 pub mod pipeline;
 pub mod rtmp_push;
 pub mod rtp_in;

@@ -63,6 +63,14 @@ impl ErrCode {
     pub const THIRD_PARTY_REFUSED: ErrCode = ErrCode(Self::CMD_BASE + 17);
     /// The business server's third-party check failed or did not answer in time.
     pub const THIRD_PARTY_FAILED: ErrCode = ErrCode(Self::CMD_BASE + 18);
+    /// A mix input is not a stream being published in the room; `rsp_body` lists them as
+    /// `non_exist_streams` (the Zego code, which the SDK maps).
+    pub const MIX_INPUT_NOT_FOUND: ErrCode = ErrCode(Self::CMD_BASE + 150);
+    /// Mixing is not available (build without the `live` feature, `live.enabled = false`,
+    /// media off, GStreamer elements missing) or the mix pipeline failed (logged).
+    pub const MIX_FAILED: ErrCode = ErrCode(Self::CMD_BASE + 151);
+    /// `stop_mix` (or an update) names no running mix of the room.
+    pub const MIX_NOT_FOUND: ErrCode = ErrCode(Self::CMD_BASE + 152);
     /// Something failed inside the server (logged there).
     pub const INTERNAL: ErrCode = ErrCode(Self::CMD_BASE + 99);
 
@@ -96,6 +104,9 @@ impl ErrCode {
             c if c == Self::SHUTTING_DOWN.0 => "server is shutting down",
             c if c == Self::THIRD_PARTY_REFUSED.0 => "third-party authentication refused",
             c if c == Self::THIRD_PARTY_FAILED.0 => "third-party authentication unavailable",
+            c if c == Self::MIX_INPUT_NOT_FOUND.0 => "mix input stream does not exist",
+            c if c == Self::MIX_FAILED.0 => "mixing unavailable or failed",
+            c if c == Self::MIX_NOT_FOUND.0 => "no such mix",
             _ => "internal error",
         }
     }

@@ -42,12 +42,13 @@ pub async fn handle(
     cmd: &str,
     req_body: &str,
 ) -> Result<String, BizError> {
-    if channel == "media" {
-        return crate::relay::handle(&state, &caller, cmd, req_body).await;
+    match (channel, cmd) {
+        ("zeus", "start_mix") => crate::mix::start_mix(&state, &caller, req_body).await,
+        ("zeus", "stop_mix") => crate::mix::stop_mix(&state, &caller, req_body).await,
+        ("media", _) => crate::relay::handle(&state, &caller, cmd, req_body).await,
+        _ => Err(BizError::new(
+            ErrCode::BIZ_INVALID_CHANNEL,
+            format!("no channel {channel:?} with cmd {cmd:?}"),
+        )),
     }
-    let _ = (&state, &caller, req_body);
-    Err(BizError::new(
-        ErrCode::BIZ_INVALID_CHANNEL,
-        format!("no channel {channel:?} with cmd {cmd:?}"),
-    ))
 }

@@ -97,6 +97,9 @@ pub struct LiveConfig {
     /// Where HLS segments are written, one folder per running output ("" = a folder under
     /// the system's temporary directory).
     pub hls_dir: String,
+    /// Mix background images: `preset-id://NAME` in `updateMixStream` picks the file of NAME
+    /// (any format GStreamer decodes, e.g. PNG or JPEG), e.g. `{ logo = "/srv/logo.png" }`.
+    pub background_images: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for LiveConfig {
@@ -106,6 +109,7 @@ impl Default for LiveConfig {
             public_url: String::new(),
             cdn_base_url: String::new(),
             hls_dir: String::new(),
+            background_images: Default::default(),
         }
     }
 }

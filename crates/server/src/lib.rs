@@ -14,6 +14,7 @@ pub mod log_collector;
 pub mod media_metrics;
 pub mod media_signal;
 pub mod metrics;
+pub mod mix;
 pub mod outbox;
 pub mod ratelimit;
 pub mod relay;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub outputs: live_http::Outputs,
     /// RTMP relay (`publishTarget`, `cdnUrl`).
     pub relay: relay::Relay,
+    /// Server-side mixes (`biz_channel` zeus).
+    pub mixes: mix::Mixes,
 }
 
 /// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
@@ -195,7 +198,18 @@ pub async fn start(config: Config) -> Result<Server, String> {
         .map(|prefix| liveroom_room::LiveUrls { prefix });
     let hub = Hub::new(settings, config.room.max_rooms, metrics.clone(), hooks);
     let relay = relay::Relay::start(&config, sfu.as_ref(), hub.clone());
+    let mixes = mix::Mixes::new(
+        live_urls::UrlBase::new(
+            &config.live.cdn_base_url,
+            &config.live.public_url,
+            http_addr,
+            tls.is_some(),
+        ),
+        &config,
+        sfu.is_some(),
+    );
     let state = Arc::new(AppState {
+        mixes,
         apps,
         hub,
         outputs,

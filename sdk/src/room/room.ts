@@ -242,7 +242,7 @@ export class Room {
           const code = typeof b.err_code === 'number' ? b.err_code : 0;
           if (code === 0) {
             if (handlers.ok) handlers.ok(b, seq);
-          } else if (handlers.fail) handlers.fail(serverError(code), seq, code);
+          } else if (handlers.fail) handlers.fail(serverError(code), seq, code, b);
         },
         onFailure: (e) => {
           if (handlers.fail) handlers.fail(e, seq);

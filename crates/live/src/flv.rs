@@ -273,6 +273,10 @@ impl FlvOutputs {
         self: &Arc<Self>,
         key: StreamKey,
     ) -> Result<mpsc::Receiver<Bytes>, LiveError> {
+        // An unpublished stream answers at once (its output, if any, is winding down).
+        if !self.sfu.is_published(key.clone()).await {
+            return Err(LiveError::NotPublished(key.stream_id.clone()));
+        }
         let (tx, rx) = mpsc::channel(FLV_VIEWER_QUEUE);
         let output = {
             let mut outputs = lock(&self.outputs);
@@ -364,6 +368,7 @@ impl FlvOutputs {
 
     async fn supervise(self: Arc<Self>, key: StreamKey, output: Arc<Output>, mut running: Running) {
         tracing::info!(appid = key.appid, stream = %key.stream_id, "FLV output started");
+        let mut source = crate::SourceWatch::default();
         let why = loop {
             tokio::select! {
                 ev = running.events.recv() => {
@@ -373,6 +378,9 @@ impl FlvOutputs {
                     };
                 }
                 _ = tokio::time::sleep(FLV_CHECK) => {
+                    if source.gone(self.sfu.is_published(key.clone()).await) {
+                        break "the stream is no longer published".to_string();
+                    }
                     let outputs = lock(&self.outputs);
                     let mut f = lock(&output.fanout);
                     f.prune();

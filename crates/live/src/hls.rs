@@ -63,6 +63,9 @@ impl HlsOutputs {
     /// The playlist of `key` as hlssink2 wrote it (segment URIs are bare file names),
     /// starting the output if needed.
     pub async fn playlist(self: &Arc<Self>, key: &StreamKey) -> Result<String, LiveError> {
+        if !self.sfu.is_published(key.clone()).await {
+            return Err(LiveError::NotPublished(key.stream_id.clone()));
+        }
         let output = self.output_or_start(key).await?;
         let path = output.dir.join(PLAYLIST);
         let deadline = tokio::time::Instant::now() + HLS_FIRST_SEGMENT_WAIT;
@@ -188,6 +191,7 @@ impl HlsOutputs {
         // would be as long as the publisher's key-frame interval (browsers send one rarely).
         let mut keyframes =
             tokio::time::interval(Duration::from_secs(u64::from(HLS_TARGET_DURATION)));
+        let mut source = crate::SourceWatch::default();
         let why = loop {
             tokio::select! {
                 _ = keyframes.tick() => self.sfu.request_keyframe(key.clone()).await,
@@ -198,6 +202,9 @@ impl HlsOutputs {
                     };
                 }
                 _ = tokio::time::sleep(HLS_CHECK) => {
+                    if source.gone(self.sfu.is_published(key.clone()).await) {
+                        break "the stream is no longer published".to_string();
+                    }
                     let outputs = lock(&self.outputs);
                     if lock(&output.last_request).elapsed() > HLS_IDLE {
                         remove_from(outputs, &key, &output);

@@ -34,6 +34,30 @@ pub enum LiveError {
     NotFound(String),
 }
 
+/// An output whose stream lost its source (publisher gone, not replaced) this long ends,
+/// closing its viewers; the grace covers a publisher replacing its media session.
+pub const UNPUBLISHED_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Tracks how long a stream has been without a source.
+#[derive(Debug, Default)]
+pub struct SourceWatch {
+    since: Option<std::time::Instant>,
+}
+
+impl SourceWatch {
+    /// Notes whether the stream is published now; true once it has not been for the grace.
+    pub fn gone(&mut self, published: bool) -> bool {
+        if published {
+            self.since = None;
+            return false;
+        }
+        self.since
+            .get_or_insert_with(std::time::Instant::now)
+            .elapsed()
+            >= UNPUBLISHED_GRACE
+    }
+}
+
 /// Initializes GStreamer once; later calls return the first result.
 pub fn init() -> Result<(), LiveError> {
     static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();

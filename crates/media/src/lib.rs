@@ -138,6 +138,11 @@ pub enum SfuCmd {
     RequestKeyframe {
         key: StreamKey,
     },
+    /// Whether a stream has a source now (a publishing peer or an injected source).
+    Published {
+        key: StreamKey,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// Where the SFU listens and what it tells peers.
@@ -234,6 +239,20 @@ impl SfuHandle {
     /// worker like players' requests.
     pub async fn request_keyframe(&self, key: StreamKey) {
         let _ = self.tx.send(SfuCmd::RequestKeyframe { key }).await;
+    }
+
+    /// Whether a stream has a source now (false if the worker is gone).
+    pub async fn is_published(&self, key: StreamKey) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .tx
+            .send(SfuCmd::Published { key, reply })
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        rx.await.unwrap_or(false)
     }
 
     pub async fn stats(&self) -> Option<SfuStats> {

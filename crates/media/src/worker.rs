@@ -174,6 +174,11 @@ impl Worker {
             SfuCmd::InjectRtp { id, pkt } => self.inject_rtp(id, pkt),
             SfuCmd::Uninject { id } => self.uninject(id),
             SfuCmd::RequestKeyframe { key } => self.request_source_keyframe(&key),
+            SfuCmd::Published { key, reply } => {
+                let s = self.streams.get(&key);
+                let _ =
+                    reply.send(s.is_some_and(|s| s.publisher.is_some() || s.injected.is_some()));
+            }
             SfuCmd::Stats { reply } => {
                 let mut s = self.stats.clone();
                 s.peers = self.peers.len();

@@ -227,7 +227,51 @@ async fn a_published_stream_plays_as_flv_and_hls_from_the_urls_in_the_stream_lis
     )
     .await;
     assert_eq!(r.status, 404);
+
+    // Unpublishing: new requests get 404 at once, running viewers' responses end soon after.
+    let viewer = tokio::spawn(read_until_closed(
+        s.addr.clone(),
+        format!("/live/{APPID}/s1.flv"),
+    ));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    drop(_p);
+    let unpublished = std::time::Instant::now();
+    loop {
+        let r = http(&s.addr, "GET", &format!("/live/{APPID}/s1.flv"), &[], b"").await;
+        if r.status == 404 {
+            assert!(r.body.contains("not being published"), "{}", r.body);
+            break;
+        }
+        assert!(
+            unpublished.elapsed() < Duration::from_secs(2),
+            "FLV still answers {} after the publisher left",
+            r.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = tokio::time::timeout(Duration::from_secs(8), viewer)
+        .await
+        .expect("the running viewer's response ends once the stream is unpublished")
+        .unwrap();
+    assert!(got > 5_000, "the viewer got {got} bytes before the end");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// GETs `path` and reads the response until the server closes it; returns the bytes read.
+async fn read_until_closed(addr: String, path: String) -> usize {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0;
+    loop {
+        match c.read(&mut buf).await {
+            Ok(0) | Err(_) => return total,
+            Ok(n) => total += n,
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -257,7 +257,10 @@ pub fn description(o: &MixOutput) -> String {
                 (o.audio_bitrate / 1000).max(8)
             ),
         };
-        d.push(format!("at. ! queue ! audioconvert ! {enc} ! fmux."));
+        // FLV's MP3 rates stop at 44.1 kHz (flvmux refuses 48 kHz MP3); AAC gets the same rate.
+        d.push(format!(
+            "at. ! queue ! audioconvert ! audioresample ! audio/x-raw,rate=44100 ! {enc} ! fmux."
+        ));
         d.push(format!(
             "flvmux name=fmux streamable=true latency={latency} ! rtmp2sink location=\"{}\" async=false",
             url.replace('"', "")

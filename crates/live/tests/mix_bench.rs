@@ -151,3 +151,95 @@ async fn cpu_of_a_720p_mix_of_four_inputs() {
     );
     assert!(n1 > n0, "the mix produced output");
 }
+
+/// The RTMP output reaches a real RTMP server (nginx-rtmp) as FLV with H.264 of the output's
+/// size and MP3, with a background image decoded from a file (needs nginx with
+/// libnginx-mod-rtmp and ffprobe: ignored by default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn rtmp_output_is_flv_with_h264_and_the_chosen_audio() {
+    liveroom_live::init().unwrap();
+    let dir = std::env::temp_dir().join(format!("mix-rtmp-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("rec")).unwrap();
+    // nginx workers run as another user.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join("rec"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let port = 19350 + (std::process::id() % 500) as u16;
+    let conf = format!(
+        "load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\nerror_log {d}/error.log;\npid {d}/nginx.pid;\n\
+         events {{}}\nrtmp {{ server {{ listen 127.0.0.1:{port}; application live {{ live on; record all; record_path {d}/rec; }} }} }}\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let mut nginx = std::process::Command::new("nginx")
+        .args([
+            "-c",
+            &dir.join("nginx.conf").display().to_string(),
+            "-p",
+            &dir.display().to_string(),
+            "-g",
+            "daemon off;",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // A background image file, made with GStreamer.
+    let png = dir.join("bg.png");
+    let d = format!(
+        "videotestsrc num-buffers=1 pattern=smpte ! video/x-raw,width=64,height=48 ! pngenc ! filesink location={}",
+        png.display()
+    );
+    let p = gst::parse::launch(&d).unwrap();
+    p.set_state(gst::State::Playing).unwrap();
+    p.bus()
+        .unwrap()
+        .timed_pop_filtered(gst::ClockTime::from_seconds(5), &[gst::MessageType::Eos]);
+    p.set_state(gst::State::Null).unwrap();
+    let output = MixOutput {
+        video: Some(VideoCodec::H264),
+        width: 320,
+        height: 180,
+        fps: 15,
+        bitrate: 500_000,
+        audio_bitrate: 64_000,
+        audio_channels: 1,
+        background_rgb: 0x102030,
+        background_image: Some(png),
+        rtp: false,
+        rtmp: Some((
+            format!("rtmp://127.0.0.1:{port}/live/mixed"),
+            liveroom_live::mix::FlvAudio::Mp3,
+        )),
+    };
+    let (mixer, mut events) = Mixer::start("rtmp", output, Arc::new(|_| {})).unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let failed = events.try_recv();
+    drop(mixer);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SIGTERM (not kill()'s SIGKILL), so the master stops its workers too.
+    let _ = std::process::Command::new("kill")
+        .arg(nginx.id().to_string())
+        .status();
+    let _ = nginx.wait();
+    assert!(failed.is_err(), "pipeline error: {failed:?}");
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(dir.join("rec/mixed.flv"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&probe.stdout).to_string();
+    assert!(
+        out.contains("h264,320,180"),
+        "{out} {}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    assert!(out.contains("mp3"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! Live outputs end to end: a GStreamer test source published over real WebRTC (str0m
 //! client) plays as HTTP-FLV and HLS (checked with ffmpeg/ffprobe), and is relayed to a real
-//! nginx-rtmp server by `publishTarget` (biz_channel media addpush) and by `cdnUrl`. Needs
+//! nginx-rtmp server by `publishTarget` (biz_channel media addpush), by `cdnUrl` and by a
+//! mix's `outputUrl` (biz_channel zeus start_mix with `mixurl`). Needs
 //! GStreamer, ffmpeg and nginx with the RTMP module (scripts/system-deps.sh --test): the tests
 //! fail when any is missing.
 #![cfg(feature = "live")]
@@ -488,4 +489,142 @@ async fn cdn_url_pushes_while_published_and_dead_targets_are_retried() {
         assert!(tokio::time::Instant::now() < deadline, "no retries counted");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// ffprobe's `codec_name,width,height` lines (sorted) and the container's duration in seconds.
+fn probe_mix(file: &Path) -> (Vec<String>, f64) {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height:format=duration",
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(file)
+        .output()
+        .expect("ffprobe runs (install ffmpeg)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut streams = Vec::new();
+    let mut duration = 0.0;
+    let mut cur: Vec<String> = Vec::new();
+    for l in text.lines() {
+        let Some((k, v)) = l.split_once('=') else {
+            continue;
+        };
+        match k {
+            "codec_name" => {
+                if !cur.is_empty() {
+                    streams.push(cur.join(","));
+                }
+                cur = vec![v.to_string()];
+            }
+            "width" | "height" => cur.push(v.to_string()),
+            "duration" => duration = v.parse().unwrap_or(0.0),
+            _ => {}
+        }
+    }
+    if !cur.is_empty() {
+        streams.push(cur.join(","));
+    }
+    streams.sort();
+    (streams, duration)
+}
+
+fn zeus(cmd: &str, req: Value) -> Value {
+    json!({"channel": "zeus", "cmd": cmd, "req_body": req.to_string()})
+}
+
+/// `start_mix` with `mixurl` (updateMixStream's `outputUrl`) through the room WebSocket: the mix
+/// reaches a real RTMP server (nginx-rtmp, recording) as FLV with H.264 of the output's size and
+/// AAC-LC (audio_enc_id 0, HE-AAC requested) or MP3 (audio_enc_id 2), for as long as it runs. One
+/// mix is URL-only (addressed by its URL), the other also a stream of the room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mix_output_url_pushes_flv_over_rtmp_with_the_chosen_audio() {
+    let nginx = Nginx::start();
+    let s = TestServer::start(&[]).await;
+    let mut a = s.join("room", "alice", anchor("Alice")).await;
+    let mut viewer = s.join("room", "vic", audience("Vic")).await;
+    ok(&mut a, "stream", stream_body(2001, "cam", "")).await;
+    let _ = expect_push(&mut viewer, "push_stream_update").await;
+    let _p = publish(&s, "alice", "cam", MediaCodec::H264).await;
+    let (aac_url, mp3_url) = (nginx.url("mixaac"), nginx.url("mixmp3"));
+    let start = |output: Value| {
+        zeus(
+            "start_mix",
+            json!({"id_name": "alice", "live_channel": "room", "appid": APPID, "version": 1,
+                   "MixInput": [{"stream_id": "cam", "rect": {"top": 0, "left": 0, "bottom": 180, "right": 240}}],
+                   "MixOutput": [output]}),
+        )
+    };
+    let play = |r: &Value| -> Value {
+        assert_eq!(r["err_code"], 0, "{r}");
+        serde_json::from_str(r["rsp_body"].as_str().unwrap()).unwrap()
+    };
+
+    // A stream of the room and an RTMP push, HE-AAC (mapped to AAC-LC).
+    let r = call(
+        &mut a,
+        "biz_channel",
+        start(
+            json!({"stream_id": "mixa", "mixurl": aac_url, "bitrate": 500_000, "fps": 15,
+                     "width": 320, "height": 180, "audio_enc_id": 0}),
+        ),
+    )
+    .await;
+    let p = play(&r.body);
+    assert_eq!(p["play"][0]["rtmp_url"], aac_url.as_str(), "{p}");
+    assert_eq!(
+        p["play"][0]["hdl_url"],
+        format!("http://{}/live/{APPID}/mixa.flv", s.addr)
+    );
+    let push = expect_push(&mut viewer, "push_stream_update").await;
+    assert_eq!(push.body["stream_cmd"], 12001);
+    assert_eq!(push.body["stream_info"][0]["stream_id"], "mixa");
+    // URL-only, MP3, an odd size rounded up to even.
+    let r = call(
+        &mut a,
+        "biz_channel",
+        start(json!({"mixurl": mp3_url, "bitrate": 300_000, "fps": 10,
+                     "width": 255, "height": 144, "audio_enc_id": 2, "audio_bitrate": 64_000})),
+    )
+    .await;
+    let p = play(&r.body);
+    assert_eq!(p["play"][0]["rtmp_url"], mp3_url.as_str(), "{p}");
+    assert!(p["play"][0]["hdl_url"].is_null(), "{p}");
+    assert!(p["play"][0]["hls_url"].is_null(), "{p}");
+
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let stop = |k: &str, v: &str| {
+        zeus(
+            "stop_mix",
+            json!({"id_name": "alice", "live_channel": "room", "appid": APPID, "version": 1, k: v}),
+        )
+    };
+    // The URL-only mix is addressed by its URL, the other by its stream id.
+    let r = call(&mut a, "biz_channel", stop("mixurl", &mp3_url)).await;
+    assert_eq!(r.body["err_code"], 0, "{}", r.body);
+    let r = call(&mut a, "biz_channel", stop("stream_id", "mixa")).await;
+    assert_eq!(r.body["err_code"], 0, "{}", r.body);
+    let push = expect_push(&mut viewer, "push_stream_update").await;
+    assert_eq!(push.body["stream_cmd"], 12002);
+    assert_eq!(push.body["stream_info"][0]["stream_id"], "mixa");
+
+    // Stopping ends the RTMP sessions: nginx closes both recordings.
+    let (aac_file, mp3_file) = (nginx.dir.join("mixaac.flv"), nginx.dir.join("mixmp3.flv"));
+    finished_recording(&aac_file, 20_000).await;
+    finished_recording(&mp3_file, 10_000).await;
+    let (streams, duration) = probe_mix(&aac_file);
+    assert_eq!(streams, ["aac", "h264,320,180"], "{}", aac_file.display());
+    assert!(
+        (2.5..6.0).contains(&duration),
+        "AAC mix lasted {duration} s"
+    );
+    let (streams, duration) = probe_mix(&mp3_file);
+    assert_eq!(streams, ["h264,256,144", "mp3"], "{}", mp3_file.display());
+    assert!(
+        (2.5..6.0).contains(&duration),
+        "MP3 mix lasted {duration} s"
+    );
 }

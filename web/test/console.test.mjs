@@ -1,7 +1,7 @@
 // The demo console end to end: the real server serves the console (embedded in the binary) and the SDK; two
 // Chromium pages log in through the page's form, one goes live, the other plays it (WebRTC, and over HTTP-FLV with
-// mpegts.js), they chat, ask to join live, signal, and the layout is checked at laptop and phone widths. Screenshots
-// go to web/test-output/.
+// mpegts.js), they chat, ask to join live, signal, mix their streams on the server, and the layout is checked at
+// laptop and phone widths. Screenshots go to web/test-output/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, openConsole, outputPath, sleep, startServer } from './harness.mjs';
@@ -368,6 +368,63 @@ describe('demo console', { timeout: 180000 }, () => {
     await bob.page.waitForSelector('.tile-remote[data-stream="alice-cam-screen"]', { state: 'detached', timeout: 15000 });
     assert.equal(await alice.page.isHidden('#tile-screen'), true);
     // Her camera stream is untouched.
+    await waitVideoFrames(bob.page, 'alice-cam');
+  });
+
+  it('Alice mixes her and Bob\'s streams on the server; Bob plays the mix tile; stopping removes it', async () => {
+    const mixId = `mix-${ROOM}`;
+    await alice.page.click('.tab[data-tab="media"]');
+    // Both live streams are offered, checked.
+    await alice.page.waitForSelector('#mix-inputs li[data-stream="bob-cam"]', { timeout: 15000 });
+    const offered = await alice.page.$$eval('#mix-inputs input[type=checkbox]', (l) => l.map((b) => [b.value, b.checked]));
+    assert.deepEqual(offered, [['alice-cam', true], ['bob-cam', true]]);
+    assert.equal(await alice.page.textContent('#mix-id'), mixId);
+    assert.equal(await alice.page.isHidden('#btn-mix-stop'), true);
+    await alice.page.click('#btn-mix');
+    await alice.page.waitForSelector('#mix-urls:not(.hidden)', { timeout: 20000 });
+    const flv = await alice.page.inputValue('#mix-flv');
+    const hls = await alice.page.inputValue('#mix-hls');
+    assert.match(flv, new RegExp(`^http://${server.http}/live/\\d+/${mixId}\\.flv$`));
+    assert.match(hls, new RegExp(`^http://${server.http}/live/\\d+/${mixId}\\.m3u8$`));
+    assert.equal(await alice.page.isVisible('#mix-live'), true);
+    assert.equal(await alice.page.textContent('#btn-mix'), 'Update mix');
+    // The shown FLV URL serves the mix.
+    const r = await fetch(flv);
+    assert.equal(r.status, 200);
+    const reader = r.body.getReader();
+    const { value } = await reader.read();
+    assert.equal(Buffer.from(value.subarray(0, 3)).toString(), 'FLV');
+    await reader.cancel();
+
+    // Bob gets the mix as one more stream of Alice's, and it plays: two cameras side by side, 640×360.
+    await bob.page.waitForSelector(`.tile-remote[data-stream="${mixId}"]`, { timeout: 15000 });
+    assert.equal(await bob.page.getAttribute(`.tile-remote[data-stream="${mixId}"]`, 'data-user'), 'alice');
+    await waitVideoFrames(bob.page, mixId);
+    await assertTileFrames(bob.page, mixId);
+    const size = await bob.page.evaluate((id) => {
+      const v = document.querySelector(`.tile-remote[data-stream="${id}"] video`);
+      return [v.videoWidth, v.videoHeight];
+    }, mixId);
+    assert.deepEqual(size, [640, 360]);
+    await clearToasts(alice.page);
+    await clearToasts(bob.page);
+    await alice.page.screenshot({ animations: 'disabled', path: outputPath('console-mix.png') });
+    await bob.page.screenshot({ animations: 'disabled', path: outputPath('console-mix-bob.png') });
+
+    // Only Bob's stream: the running mix changes its layout, the tile keeps playing.
+    await alice.page.uncheck('#mix-inputs input[value="alice-cam"]');
+    await alice.page.click('#btn-mix');
+    await alice.page.waitForFunction(() => document.querySelector('#mix-inputs li[data-stream="bob-cam"] .mix-cell').textContent.startsWith('● 640×360'), null, { timeout: 15000 });
+    await assertTileFrames(bob.page, mixId);
+    assert.equal(await bob.page.$$eval(`.tile-remote[data-stream="${mixId}"]`, (l) => l.length), 1);
+
+    await alice.page.click('#btn-mix-stop');
+    await bob.page.waitForSelector(`.tile-remote[data-stream="${mixId}"]`, { state: 'detached', timeout: 15000 });
+    await alice.page.waitForSelector('#mix-urls.hidden', { state: 'attached', timeout: 5000 });
+    assert.equal(await alice.page.isHidden('#btn-mix-stop'), true);
+    assert.equal(await alice.page.textContent('#btn-mix'), 'Mix streams');
+    await alice.page.check('#mix-inputs input[value="alice-cam"]');
+    // The inputs play on.
     await waitVideoFrames(bob.page, 'alice-cam');
   });
 

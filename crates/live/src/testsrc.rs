@@ -4,6 +4,7 @@
 
 use crate::{LiveError, Pipeline, PipelineEvent};
 use gstreamer as gst;
+use gstreamer::prelude::*;
 use gstreamer_app::{AppSink, AppSinkCallbacks};
 use liveroom_media::MediaCodec;
 use tokio::sync::mpsc;
@@ -46,7 +47,22 @@ pub fn parse_rtp(b: &[u8], video: bool) -> Option<RtpOut> {
 pub struct TestSource {
     pub packets: mpsc::Receiver<RtpOut>,
     pub events: mpsc::UnboundedReceiver<PipelineEvent>,
-    _pipeline: Pipeline,
+    pipeline: Pipeline,
+}
+
+impl TestSource {
+    /// Makes the video encoder produce a key frame now (with SPS/PPS), as a browser does on
+    /// a PLI; without it the source has a key frame only every second.
+    pub fn request_keyframe(&self) {
+        // A sink element sends the event upstream, through the payloader, to the encoder
+        // (GstVideoEncoder's upstream force-key-unit event).
+        if let Ok(sink) = self.pipeline.element::<AppSink>("v") {
+            let s = gst::Structure::builder("GstForceKeyUnit")
+                .field("all-headers", true)
+                .build();
+            let _ = sink.send_event(gst::event::CustomUpstream::new(s));
+        }
+    }
 }
 
 /// Starts a 320×240 25 fps video (key frame every second) and 48 kHz Opus audio source.
@@ -103,7 +119,7 @@ pub fn start(video: Option<MediaCodec>, audio: bool) -> Result<TestSource, LiveE
     Ok(TestSource {
         packets,
         events,
-        _pipeline: pipeline,
+        pipeline,
     })
 }
 

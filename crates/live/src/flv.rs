@@ -288,6 +288,9 @@ impl FlvOutputs {
                     )));
                 }
                 f.add(tx);
+                // The joiner starts at the next key frame; browsers send one only when asked.
+                let (sfu, key) = (self.sfu.clone(), key.clone());
+                tokio::spawn(async move { sfu.request_keyframe(key).await });
                 return Ok(rx);
             }
             if outputs.len() >= FLV_MAX_STREAMS {

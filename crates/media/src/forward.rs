@@ -35,14 +35,21 @@ pub struct GopCache {
     packets: Vec<Fwd>,
     params: Option<PayloadParams>,
     valid: bool,
+    /// RTP time of the key frame the cache starts with.
+    start_time: Option<u32>,
 }
 
 impl GopCache {
     pub fn push(&mut self, f: &Fwd, params: &PayloadParams) {
-        if f.keyframe {
+        // A key frame spans several flagged packets (H.264: the SPS/PPS packet, then the
+        // IDR's first fragment), all with its RTP time: only the first one starts a new group,
+        // or the group would begin at the IDR without the parameter sets a decoder needs.
+        let same_frame = self.valid && self.start_time == Some(f.time);
+        if f.keyframe && !same_frame {
             self.packets.clear();
             self.params = Some(*params);
             self.valid = true;
+            self.start_time = Some(f.time);
         }
         if !self.valid {
             return;
@@ -127,6 +134,51 @@ impl TrackOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn h264_params() -> PayloadParams {
+        *crate::codecs::rtc_config()
+            .codec_config()
+            .params()
+            .iter()
+            .find(|p| p.spec().codec == str0m::format::Codec::H264)
+            .unwrap()
+    }
+
+    fn pkt(seq: u64, time: u32, keyframe: bool) -> Fwd {
+        Fwd {
+            kind: MediaKind::Video,
+            ssrc: 1,
+            seq: seq.into(),
+            time,
+            marker: false,
+            pt: h264_params().pt(),
+            keyframe,
+            wallclock: Instant::now(),
+            ext: ExtensionValues::default(),
+            payload: Arc::from(vec![0u8]),
+        }
+    }
+
+    #[test]
+    fn a_group_starts_at_the_key_frames_first_packet_and_keeps_its_parameter_sets() {
+        let params = h264_params();
+        let mut g = GopCache::default();
+        g.push(&pkt(1, 0, false), &params);
+        assert!(g.snapshot().is_none(), "nothing before a key frame");
+        // SPS/PPS (STAP-A) then the IDR's first fragment: both flagged, same RTP time.
+        g.push(&pkt(2, 3000, true), &params);
+        g.push(&pkt(3, 3000, true), &params);
+        g.push(&pkt(4, 3000, false), &params);
+        g.push(&pkt(5, 6000, false), &params);
+        let (_, cached) = g.snapshot().unwrap();
+        let seqs: Vec<u64> = cached.iter().map(|f| *f.seq).collect();
+        assert_eq!(seqs, [2, 3, 4, 5]);
+        // The next key frame starts a new group.
+        g.push(&pkt(6, 9000, true), &params);
+        g.push(&pkt(7, 9000, true), &params);
+        let (_, cached) = g.snapshot().unwrap();
+        assert_eq!(cached.iter().map(|f| *f.seq).collect::<Vec<_>>(), [6, 7]);
+    }
 
     #[test]
     fn sequences_stay_contiguous_across_a_source_change() {

@@ -302,9 +302,12 @@ describe('room methods and callbacks, three clients', () => {
       assert.equal(ev.args[0][0].anchor_id_name, 'alice');
     }
     assert.equal((await alice.events('onStreamUpdated')).length, 0, 'own streams never reach callbacks');
-    // CDN URL selection over the known list (the server lists no CDN URLs until live outputs exist)
-    assert.deepEqual(await bob.eval(() => window.zg.filterStreamList('alice-cam')), []);
-    assert.deepEqual(await bob.eval(() => window.zg.filterStreamList()), []);
+    // CDN URL selection over the known list: an http: page gets the stream's HTTP-FLV URL
+    const urls = await bob.eval(() => window.zg.filterStreamList('alice-cam'));
+    assert.equal(urls.length, 1, JSON.stringify(urls));
+    assert.match(urls[0], /^http:\/\/127\.0\.0\.1:\d+\/live\/\d+\/alice-cam\.flv$/);
+    assert.deepEqual(await bob.eval(() => window.zg.filterStreamList()), urls, 'the first stream when no id is given');
+    assert.deepEqual(await bob.eval(() => window.zg.filterStreamList('nobody')), []);
     assert.equal(await bob.eval(() => window.zg.filterStreamList(5)), false);
     // a late joiner gets it in the login stream list
     const erin = await openClient(browser.context, server, { idName: 'erin', nickName: 'Erin', userStateUpdate: false });

@@ -24,6 +24,11 @@ pub const FLV_MAX_VIEWERS_PER_STREAM: usize = 1000;
 pub const FLV_MAX_STREAMS: usize = 64;
 /// How long the first viewer waits for the stream's first packet before a 404.
 pub const FLV_PROBE_WAIT: Duration = Duration::from_secs(4);
+/// Tags of the current group of pictures kept for joiners (a longer group is not cached:
+/// joiners then wait for the next key frame, which they ask for).
+pub const FLV_GOP_CACHE_MAX_TAGS: usize = FLV_VIEWER_QUEUE / 2;
+/// Bytes of the current group of pictures kept for joiners.
+pub const FLV_GOP_CACHE_MAX_BYTES: usize = 4 << 20;
 /// An output that produced no tag this long (publisher gone) ends, closing its viewers.
 pub const FLV_SOURCE_IDLE: Duration = Duration::from_secs(10);
 /// How often an output looks for departed viewers and a silent source.
@@ -149,6 +154,10 @@ pub struct Fanout {
     audio_seq: Option<Bytes>,
     viewers: Vec<Viewer>,
     last_tag: Instant,
+    /// Media tags since the last key frame (video streams), so a joiner starts at once.
+    gop: Vec<Bytes>,
+    gop_bytes: usize,
+    gop_valid: bool,
 }
 
 impl Fanout {
@@ -162,11 +171,70 @@ impl Fanout {
             audio_seq: None,
             viewers: Vec::new(),
             last_tag: Instant::now(),
+            gop: Vec::new(),
+            gop_bytes: 0,
+            gop_valid: false,
         }
     }
 
+    /// A new viewer: it gets the cached headers and the current group of pictures at once
+    /// when there is one, else it starts at the next key frame.
     pub fn add(&mut self, tx: mpsc::Sender<Bytes>) {
-        self.viewers.push(Viewer { tx, started: false });
+        let mut v = Viewer { tx, started: false };
+        if self.has_video && self.gop_valid && !self.gop.is_empty() && self.header.is_some() {
+            let sent = self
+                .init()
+                .into_iter()
+                .chain(self.gop.iter().cloned())
+                .all(|b| v.tx.try_send(b).is_ok());
+            if !sent {
+                tracing::info!(output = %self.label, "FLV viewer cannot take the cached group: dropped");
+                return;
+            }
+            v.started = true;
+        }
+        self.viewers.push(v);
+    }
+
+    /// Whether a new viewer would wait for the next key frame.
+    pub fn joiners_wait(&self) -> bool {
+        self.has_video && (!self.gop_valid || self.gop.is_empty())
+    }
+
+    fn init(&self) -> Vec<Bytes> {
+        [&self.header, &self.meta, &self.video_seq, &self.audio_seq]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    fn cache_gop(&mut self, tag: &Tag) {
+        if !self.has_video {
+            return;
+        }
+        match tag.kind {
+            TagKind::VideoKey => {
+                self.gop.clear();
+                self.gop_bytes = 0;
+                self.gop_valid = true;
+            }
+            TagKind::Video | TagKind::Audio => {}
+            _ => return,
+        }
+        if !self.gop_valid {
+            return;
+        }
+        if self.gop.len() >= FLV_GOP_CACHE_MAX_TAGS
+            || self.gop_bytes + tag.bytes.len() > FLV_GOP_CACHE_MAX_BYTES
+        {
+            self.gop.clear();
+            self.gop_bytes = 0;
+            self.gop_valid = false;
+            return;
+        }
+        self.gop_bytes += tag.bytes.len();
+        self.gop.push(tag.bytes.clone());
     }
 
     pub fn viewers(&self) -> usize {
@@ -193,16 +261,13 @@ impl Fanout {
                 return;
             }
         }
+        self.cache_gop(&tag);
         let start_point = match tag.kind {
             TagKind::VideoKey => true,
             TagKind::Audio => !self.has_video,
             _ => false,
         };
-        let init: Vec<Bytes> = [&self.header, &self.meta, &self.video_seq, &self.audio_seq]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
+        let init = self.init();
         let label = &self.label;
         self.viewers.retain_mut(|v| {
             let send = |b: Bytes| match v.tx.try_send(b) {
@@ -394,6 +459,12 @@ impl FlvOutputs {
                     if f.last_tag.elapsed() > FLV_SOURCE_IDLE {
                         break "the stream sends nothing".to_string();
                     }
+                    // Viewers still waiting for a key frame (no cached group): ask again, as
+                    // the request made when they joined may have been rate-limited away.
+                    if f.viewers.iter().any(|v| !v.started) {
+                        let (sfu, key) = (self.sfu.clone(), key.clone());
+                        tokio::spawn(async move { sfu.request_keyframe(key).await });
+                    }
                 }
             }
         };
@@ -505,5 +576,22 @@ mod tests {
         }
         // Header + meta + 2 sequence headers + key frame do not fit in 3.
         assert_eq!(f.viewers(), 2);
+
+        // A viewer joining now gets the headers and the group since the key frame at once.
+        assert!(!f.joiners_wait());
+        let (join_tx, mut join) = mpsc::channel(100);
+        f.add(join_tx);
+        let mut got = Vec::new();
+        while let Ok(b) = join.try_recv() {
+            got.push(b);
+        }
+        let want: Vec<Bytes> = [0, 1, 2, 3, 6, 7]
+            .iter()
+            .map(|i| tags[*i].bytes.clone())
+            .collect();
+        assert_eq!(got, want);
+        // ... and then follows live.
+        f.on_tag(tags[4].clone());
+        assert_eq!(join.try_recv().unwrap(), tags[4].bytes);
     }
 }

@@ -66,6 +66,7 @@ fn cpu_seconds() -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// A benchmark (run by hand in release, see docs/benchmarks.md), not a check: CI skips it.
 #[ignore]
 async fn cpu_of_a_720p_mix_of_four_inputs() {
     liveroom_live::init().unwrap();

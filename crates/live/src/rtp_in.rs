@@ -19,7 +19,9 @@ pub struct Probe {
 
 /// After the first packet, how long to wait for the other kind (a stream may be audio- or
 /// video-only).
-pub const PROBE_OTHER_KIND: Duration = Duration::from_millis(1500);
+/// Audio packets come every 20 ms and a new tap gets the cached video burst first, so a
+/// track that exists shows up well within this.
+pub const PROBE_OTHER_KIND: Duration = Duration::from_millis(500);
 
 /// Waits up to `first` for a tap's first packet, then up to [`PROBE_OTHER_KIND`] for the
 /// other kind. None if nothing arrived (the stream is not being published) or the tap closed.

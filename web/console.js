@@ -836,7 +836,7 @@ function fmtStats(q, extra) {
 // ------------------------------------------------------------------ HTTP-FLV view (the live-CDN path)
 
 // The server gives every stream HTTP-FLV and HLS URLs (the stream list's urls_flv / urls_hls). The FLV view plays one
-// with mpegts.js (web/mpegts.min.js, see web/vendor/README.md), loaded the first time it is needed.
+// with mpegts.js (embedded from the SDK's npm devDependency, see web/vendor/README.md), loaded the first time it is needed.
 const FLV = { id: null, open: 0, player: null, timer: null, last: null, media: null, loading: null };
 
 /** The stream's URLs for this page: FLV as filterStreamList picks it (FLV outside Safari), and HLS. */

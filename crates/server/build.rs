@@ -1,5 +1,7 @@
 //! Embeds the web assets into the binary: the SDK bundle (when `sdk/dist` was built) and the
-//! demo console (every file at the top of `web/`), so `liveroom` runs as a single file.
+//! demo console (every file at the top of `web/`), so `liveroom` runs as a single file. The
+//! console's FLV player, mpegts.js, comes from the SDK's pinned npm devDependency (installed
+//! by `npm --prefix sdk ci`, which both scripts run) rather than a committed copy.
 use std::path::Path;
 
 fn main() {
@@ -35,6 +37,17 @@ fn main() {
                 ));
             }
         }
+    }
+    // Served as /console/mpegts.min.js (the name the console loads).
+    let mpegts = root.join("sdk/node_modules/mpegts.js/dist/mpegts.js");
+    println!("cargo:rerun-if-changed={}", mpegts.display());
+    if mpegts.is_file() {
+        files.push(format!(
+            "(\"mpegts.min.js\", include_bytes!({:?}) as &[u8])",
+            mpegts.canonicalize().unwrap()
+        ));
+    } else {
+        println!("cargo:warning=sdk/node_modules/mpegts.js missing: the console's FLV view is off (run npm --prefix sdk ci)");
     }
     files.sort();
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("assets.rs");

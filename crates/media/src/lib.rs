@@ -11,6 +11,7 @@ mod forward;
 mod internal;
 mod keyframe;
 mod nominate;
+mod offer;
 mod peer;
 mod worker;
 

@@ -12,6 +12,7 @@ use crate::internal::{
 };
 use crate::keyframe::is_keyframe_start;
 use crate::nominate;
+use crate::offer;
 use crate::peer::{OutTrack, Peer};
 use crate::{AvStatus, Opened, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -203,7 +204,13 @@ impl Worker {
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<Opened, String> {
         let now = Instant::now();
-        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("bad offer: {e}"))?;
+        let offer = match role {
+            Role::Play => {
+                SdpOffer::from_sdp_string(&offer::with_shared_msid(offer, &key.stream_id))
+            }
+            Role::Publish => SdpOffer::from_sdp_string(offer),
+        }
+        .map_err(|e| format!("bad offer: {e}"))?;
         let creds = IceCreds::new();
         let (ufrag, pwd) = (creds.ufrag.clone(), creds.pass.clone());
         let mut config = codecs::rtc_config().set_local_ice_credentials(creds);
@@ -482,7 +489,8 @@ impl Worker {
                     }
                 }
             }
-            Event::KeyframeRequest(_) => {
+            Event::KeyframeRequest(r) => {
+                tracing::debug!(peer = id, kind = ?r.kind, "keyframe request from player");
                 if let Some(key) = self.peers.get(&id).map(|p| p.key.clone()) {
                     self.request_source_keyframe(&key);
                 }

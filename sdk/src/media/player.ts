@@ -75,23 +75,32 @@ export class Player extends Endpoint {
       appid: this.deps.appid(),
       sdkVersionNumber: this.deps.sdkVersionNumber,
       setup: (pc) => {
-        if (t !== 'video') pc.addTransceiver('audio', { direction: 'recvonly' });
-        if (t !== 'audio') pc.addTransceiver('video', { direction: 'recvonly' });
+        const tracks: MediaStreamTrack[] = [];
+        if (t !== 'video') tracks.push(pc.addTransceiver('audio', { direction: 'recvonly' }).receiver.track);
+        if (t !== 'audio') tracks.push(pc.addTransceiver('video', { direction: 'recvonly' }).receiver.track);
+        this.attachSession(tracks);
       },
       munge: (sdp) => mungePlayOffer(sdp, this.popts.codec),
       descExtra: () => ({}),
     };
   }
 
+  /**
+   * A new session (the first one, or a retry): a new stream on the element with the session's receiving tracks,
+   * before any media flows. The element's player then has its video sink in place when the first packets
+   * arrive: frames decoded before it exists are lost, and the first picture would wait for a later frame
+   * (up to a frame interval and the decode of the cached group of pictures again).
+   */
+  private attachSession(tracks: MediaStreamTrack[]): void {
+    this.stream = new MediaStream(tracks);
+    this.streamNeg = this.neg;
+    this.attach();
+  }
+
   protected override onTrack(ev: RTCTrackEvent): void {
-    if (this.stream === null || this.streamNeg !== this.neg) {
-      // A new session (first one, or a retry): a new stream on the element.
-      this.stream = new MediaStream();
-      this.streamNeg = this.neg;
-      this.stream.addTrack(ev.track);
-      this.attach();
-      return;
-    }
+    // The session's tracks are on the element since its setup; a track the browser swapped in replaces its kind.
+    if (this.stream === null || this.streamNeg !== this.neg) return this.attachSession([ev.track]);
+    if (this.stream.getTracks().includes(ev.track)) return;
     for (const old of this.stream.getTracks()) if (old.kind === ev.track.kind) this.stream.removeTrack(old);
     this.stream.addTrack(ev.track);
   }

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SDK_ROOT = join(here, '..', '..');
-export const SDK_BUNDLE = join(SDK_ROOT, 'dist', 'zego-client.js');
+export const SDK_BUNDLE = process.env.SDK_BUNDLE_PATH || join(SDK_ROOT, 'dist', 'zego-client.js');
 export const SERVER_BIN = process.env.LIVEROOM_BIN || '/var/tmp/liveroom-target/debug/liveroom';
 export const APPID = 1739272706;
 

@@ -71,6 +71,14 @@ describe('media', () => {
       const s = await assertFlowing(sub, sid);
       assert.equal(s.video.codec, `video/${codec}`);
       assert.equal(s.audio.codec, 'audio/opus');
+      // Lip sync: both received tracks come from one media stream, named after the played stream.
+      const sync = await sub.eval((id) => {
+        const ep = window.zg._media.players.get(id);
+        const msids = ep.pc.remoteDescription.sdp.split('\r\n').filter((l) => l.startsWith('a=msid:'));
+        return { msids, kinds: document.getElementById('remote').srcObject.getTracks().map((t) => t.kind).sort() };
+      }, sid);
+      assert.deepEqual(sync.msids, [`a=msid:${sid} audio`, `a=msid:${sid} video`]);
+      assert.deepEqual(sync.kinds, ['audio', 'video']);
       const size = await sub.waitEvent('onVideoSizeChanged', `args[0] === '${sid}'`);
       assert.ok(size.args[1] > 0 && size.args[2] > 0, JSON.stringify(size.args));
       const pubStats = await stats(pub, 'publish', sid);

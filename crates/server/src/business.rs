@@ -1,28 +1,39 @@
-//! Calls to the business server (relay messages now; third-party auth and webhooks build on
-//! it). Bodies are JSON, signed with the app's server secret:
+//! Calls to the business server (relay messages, third-party auth, webhooks), over `http://`
+//! or `https://` (certificates checked against `business.ca_file` or the system's CA bundle).
+//! Bodies are JSON, signed with the app's server secret:
 //! `X-Liveroom-Signature: sha256=<hex HMAC-SHA256(server_secret, body)>`.
 
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use sha2::Sha256;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const SIGNATURE_HEADER: &str = "x-liveroom-signature";
 /// Largest answer read from the business server.
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
+/// Where the system's CA bundle is looked for when `business.ca_file` is empty (Debian and
+/// Ubuntu, Fedora and RHEL, Alpine and others).
+pub const SYSTEM_CA_BUNDLES: [&str; 4] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+];
+
 #[derive(Clone)]
 pub struct BusinessClient {
-    client: Client<HttpConnector, Full<Bytes>>,
-}
-
-impl Default for BusinessClient {
-    fn default() -> Self {
-        Self::new()
-    }
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// Where the trusted CA certificates came from (for messages), or None when there are none.
+    roots_from: Option<String>,
 }
 
 pub fn signature(secret: &str, body: &[u8]) -> String {
@@ -37,11 +48,56 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// The CA certificates of a PEM file.
+fn read_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificates in it", path.display()));
+    }
+    Ok(certs)
+}
+
 impl BusinessClient {
-    pub fn new() -> Self {
-        BusinessClient {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-        }
+    /// A client trusting the CA certificates of `ca_file`, or of the system's bundle when it is
+    /// empty. A `ca_file` that cannot be read is an error; a missing system bundle is not (plain
+    /// `http://` still works, and `https://` calls fail with a message that says why).
+    pub fn new(ca_file: &str) -> Result<Self, String> {
+        let (certs, roots_from) = if ca_file.is_empty() {
+            match SYSTEM_CA_BUNDLES.iter().map(Path::new).find(|p| p.exists()) {
+                Some(p) => (read_roots(p)?, Some(p.display().to_string())),
+                None => (Vec::new(), None),
+            }
+        } else {
+            let certs =
+                read_roots(Path::new(ca_file)).map_err(|e| format!("business.ca_file {e}"))?;
+            (certs, Some(ca_file.to_string()))
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        let (added, _ignored) = roots.add_parsable_certificates(certs);
+        let roots_from = roots_from.filter(|_| added > 0);
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("tls: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(BusinessClient {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+            roots_from,
+        })
+    }
+
+    /// Where the trusted CA certificates come from; None when there are none (https fails).
+    pub fn roots_from(&self) -> Option<&str> {
+        self.roots_from.as_deref()
     }
 
     /// POSTs signed JSON; returns the status and body of the answer.
@@ -59,11 +115,16 @@ impl BusinessClient {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("bad url {url}: {e}"))?;
         let call = async {
-            let rsp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| format!("request failed: {e}"))?;
+            let rsp = self.client.request(req).await.map_err(|e| {
+                let https = url.starts_with("https:");
+                match &self.roots_from {
+                    None if https => format!(
+                        "request failed: {} (no CA certificates: set business.ca_file)",
+                        error_chain(&e)
+                    ),
+                    _ => format!("request failed: {}", error_chain(&e)),
+                }
+            })?;
             let status = rsp.status().as_u16();
             let limited = http_body_util::Limited::new(rsp.into_body(), MAX_ANSWER_BYTES);
             let bytes = limited
@@ -76,5 +137,43 @@ impl BusinessClient {
         tokio::time::timeout(timeout, call)
             .await
             .map_err(|_| format!("no answer within {} ms", timeout.as_millis()))?
+    }
+}
+
+/// An error with its causes ("client error (Connect): invalid peer certificate: UnknownIssuer").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_must_hold_certificates() {
+        let missing = BusinessClient::new("/nonexistent/ca.pem").err().unwrap();
+        assert!(
+            missing.starts_with("business.ca_file /nonexistent/ca.pem"),
+            "{missing}"
+        );
+        let path = std::env::temp_dir().join(format!("liveroom-ca-{}.pem", rand::random::<u64>()));
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let empty = BusinessClient::new(path.to_str().unwrap()).err().unwrap();
+        assert!(empty.contains("no PEM certificates"), "{empty}");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn without_a_ca_file_the_system_bundle_is_used_when_there_is_one() {
+        let c = BusinessClient::new("").unwrap();
+        let system = SYSTEM_CA_BUNDLES.iter().find(|p| Path::new(p).exists());
+        assert_eq!(c.roots_from().is_some(), system.is_some());
     }
 }

@@ -26,6 +26,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub webhooks: WebhookConfig,
     pub third_party_auth: ThirdPartyAuthConfig,
+    pub business: BusinessConfig,
     pub admin: AdminConfig,
     pub rtc: RtcConfig,
     pub turn: TurnConfig,
@@ -187,6 +188,15 @@ pub struct ThirdPartyAuthConfig {
     pub timeout_ms: u64,
     /// Every login must carry a third_token that the business server accepts.
     pub required: bool,
+}
+
+/// Calls to the business server (webhooks, third-party auth, relay) over `http://` or `https://`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusinessConfig {
+    /// PEM file of the CA certificates that `https://` business servers are checked against
+    /// ("" = the system's bundle, e.g. `/etc/ssl/certs/ca-certificates.crt`).
+    pub ca_file: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -184,7 +184,15 @@ pub async fn start(config: Config) -> Result<Server, String> {
     let (turn_service, turn_relay) = turn::start(&config, sfu.as_ref().map(|s| s.addr)).await?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let apps = Apps::from_config(&config);
-    let business = BusinessClient::new();
+    let business = BusinessClient::new(&config.business.ca_file)?;
+    let https_urls = [
+        &config.webhooks.url,
+        &config.third_party_auth.url,
+        &config.relay.url,
+    ];
+    if business.roots_from().is_none() && https_urls.iter().any(|u| u.starts_with("https:")) {
+        tracing::warn!("an https business-server URL is set but no CA certificates were found: set business.ca_file");
+    }
     let hooks = webhooks::Webhooks::start(
         &config.webhooks,
         apps.clone(),

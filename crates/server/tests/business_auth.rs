@@ -116,6 +116,32 @@ async fn refusals_and_failures_have_their_own_codes() {
 }
 
 #[tokio::test]
+async fn an_https_business_server_is_called_with_its_certificate_checked() {
+    let fb = FakeBusiness::start_tls(DEV_SERVER_SECRET).await;
+    fb.respond(|c, _| match c.body["third_token"].as_str() {
+        Some("good") => Answer::ok(json!({"allow": true})),
+        _ => Answer::status(403, json!({"message": "no"})),
+    });
+    // Trusted through business.ca_file: the call goes through, signed.
+    let ca = fb.write_ca_file();
+    let s = server(&fb, &[("LIVEROOM_BUSINESS__CA_FILE", &ca)]).await;
+    login(&s, "good").await.expect("login over https");
+    let (code, _) = server_error(login(&s, "bad").await);
+    assert_eq!(code, REFUSED);
+    let calls = fb.calls();
+    assert_eq!(calls.len(), 2);
+    assert!(calls.iter().all(|c| c.signed && c.path == "/liveroom/auth"));
+
+    // Not trusted (the system's CAs do not know this certificate): no call reaches the
+    // business server and the login fails with the failure code, saying why.
+    let s = server(&fb, &[]).await;
+    let (code, msg) = server_error(login(&s, "good").await);
+    assert_eq!(code, FAILED);
+    assert!(msg.to_lowercase().contains("certificate"), "{msg}");
+    assert_eq!(fb.calls().len(), 2);
+}
+
+#[tokio::test]
 async fn an_unreachable_business_server_fails_the_login() {
     // A port nobody listens on.
     let port = {

@@ -60,6 +60,8 @@ type Responder = Arc<dyn Fn(&Call, usize) -> Answer + Send + Sync>;
 #[derive(Clone)]
 pub struct FakeBusiness {
     pub addr: String,
+    /// Serves https with a self-signed certificate for "localhost": its PEM.
+    pub cert_pem: Option<String>,
     calls: Arc<Mutex<Vec<Call>>>,
     responder: Arc<Mutex<Responder>>,
     arrived: Arc<Notify>,
@@ -82,10 +84,22 @@ impl FakeBusiness {
     /// Starts on 127.0.0.1:0; checks signatures with `secret`; answers 200 `{}` until told
     /// otherwise.
     pub async fn start(secret: &str) -> FakeBusiness {
+        Self::start_with(secret, false).await
+    }
+
+    /// Like `start`, serving https with a certificate for "localhost" made here (rcgen).
+    pub async fn start_tls(secret: &str) -> FakeBusiness {
+        Self::start_with(secret, true).await
+    }
+
+    async fn start_with(secret: &str, tls: bool) -> FakeBusiness {
         use axum::body::Bytes;
         use axum::http::{HeaderMap, StatusCode, Uri};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let cert =
+            tls.then(|| rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap());
         let fb = FakeBusiness {
+            cert_pem: cert.as_ref().map(|c| c.cert.pem()),
             addr: listener.local_addr().unwrap().to_string(),
             calls: Arc::default(),
             responder: Arc::new(Mutex::new(Arc::new(|_: &Call, _: usize| {
@@ -132,14 +146,50 @@ impl FakeBusiness {
             }
         };
         let app = axum::Router::new().fallback(axum::routing::any(handler));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        match cert {
+            None => {
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+            }
+            Some(ck) => {
+                let dir =
+                    std::env::temp_dir().join(format!("liveroom-fb-{}", rand::random::<u64>()));
+                std::fs::create_dir_all(&dir).unwrap();
+                let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+                std::fs::write(&cert_path, ck.cert.pem()).unwrap();
+                std::fs::write(&key_path, ck.signing_key.serialize_pem()).unwrap();
+                let cfg = liveroom_server::tls::server_config(
+                    cert_path.to_str().unwrap(),
+                    key_path.to_str().unwrap(),
+                )
+                .unwrap();
+                let listener = liveroom_server::tls::TlsListener::new(listener, cfg).unwrap();
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+            }
+        }
         fb
     }
 
+    /// The URL of `path`: `https://localhost:port` when serving https (the name in the certificate).
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        match self.cert_pem {
+            Some(_) => format!(
+                "https://localhost:{}{path}",
+                self.addr.rsplit(':').next().unwrap()
+            ),
+            None => format!("http://{}{path}", self.addr),
+        }
+    }
+
+    /// Writes the certificate (https mode) to a file, for `business.ca_file`.
+    pub fn write_ca_file(&self) -> String {
+        let path =
+            std::env::temp_dir().join(format!("liveroom-fb-ca-{}.pem", rand::random::<u64>()));
+        std::fs::write(&path, self.cert_pem.as_ref().expect("https mode")).unwrap();
+        path.to_str().unwrap().to_string()
     }
 
     /// Sets the answer: `f(call, number of calls so far including this one)`.

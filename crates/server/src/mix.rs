@@ -352,8 +352,10 @@ pub struct Mixes {
     images: BTreeMap<String, String>,
     /// Whether mixing may run (feature, `live.enabled`, media on).
     enabled: bool,
+    /// One slot per output; a request holds its output's slot while it checks and taps the
+    /// inputs (which can take seconds), so requests for other outputs are not held up.
     #[cfg(feature = "live")]
-    running: tokio::sync::Mutex<std::collections::HashMap<(u64, OutputKey), run::MixEntry>>,
+    running: std::sync::Mutex<std::collections::HashMap<(u64, OutputKey), run::Slot>>,
 }
 
 impl Mixes {
@@ -454,6 +456,59 @@ mod run {
         body: String,
     }
 
+    /// An output's mix (None while one is being started, or after a start failed).
+    pub type Slot = Arc<tokio::sync::Mutex<Option<MixEntry>>>;
+    type SlotGuard = tokio::sync::OwnedMutexGuard<Option<MixEntry>>;
+
+    /// Locks the slot of `key`, made when `create` (None when there is none to lock, or when a
+    /// new one would pass `MAX_MIXES`: then `Err`).
+    async fn lock_slot(
+        state: &AppState,
+        key: &(u64, OutputKey),
+        create: bool,
+    ) -> Result<Option<SlotGuard>, BizError> {
+        loop {
+            let slot = {
+                let mut map = state
+                    .mixes
+                    .running
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                // Forget ended mixes and failed starts (a slot in use is kept).
+                map.retain(|_, s| match s.try_lock() {
+                    Ok(e) => e.as_ref().is_some_and(|e| !e.tx.is_closed()),
+                    Err(_) => true,
+                });
+                match map.get(key) {
+                    Some(s) => s.clone(),
+                    None if !create => return Ok(None),
+                    None => {
+                        if map.len() >= MAX_MIXES {
+                            return Err(failed(format!("at most {MAX_MIXES} mixes run at once")));
+                        }
+                        let s = Slot::default();
+                        map.insert(key.clone(), s.clone());
+                        // Locked before the map is released, so no other request forgets it.
+                        let Ok(guard) = s.try_lock_owned() else {
+                            unreachable!("a new slot is unlocked")
+                        };
+                        return Ok(Some(guard));
+                    }
+                }
+            };
+            let guard = slot.clone().lock_owned().await;
+            let map = state
+                .mixes
+                .running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            // The slot may have been forgotten while this request waited for it.
+            if map.get(key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                return Ok(Some(guard));
+            }
+        }
+    }
+
     enum MixCmd {
         Update {
             inputs: Vec<PlannedInput>,
@@ -490,8 +545,10 @@ mod run {
             appid: caller.appid,
             room_id: caller.room_id.clone(),
         };
-        let mut running = state.mixes.running.lock().await;
-        running.retain(|_, e| !e.tx.is_closed());
+        let key = (caller.appid, plan.key.clone());
+        let Some(mut slot) = lock_slot(state, &key, true).await? else {
+            return Err(failed("no slot for the mix"));
+        };
         let published: HashSet<String> = room_streams(state, &room)
             .await?
             .into_iter()
@@ -506,8 +563,7 @@ mod run {
         if !missing.is_empty() {
             return Err(not_exist(&missing));
         }
-        let key = (caller.appid, plan.key.clone());
-        if let Some(entry) = running.get_mut(&key) {
+        if let Some(entry) = slot.as_mut().filter(|e| !e.tx.is_closed()) {
             if entry.room != room {
                 return Err(BizError::new(
                     ErrCode::MIX_NOT_FOUND,
@@ -538,9 +594,6 @@ mod run {
             tracing::info!(appid = caller.appid, room = %caller.room_id, user = %caller.id_name, output = ?plan.key, inputs = ?entry.inputs, "mix updated");
             return Ok(entry.body.clone());
         }
-        if running.len() >= MAX_MIXES {
-            return Err(failed(format!("at most {MAX_MIXES} mixes run at once")));
-        }
         if let Some(s) = &plan.output.stream_id {
             if published.contains(s) {
                 return Err(BizError::new(ErrCode::STREAM_OWNED_BY_OTHER, s.clone()));
@@ -551,15 +604,12 @@ mod run {
         let body = play_body(&state.mixes.urls, caller.appid, &plan.output);
         let inputs = plan.inputs.iter().map(|i| i.stream_id.clone()).collect();
         let tx = launch(state, caller, &room, plan, tapped).await?;
-        running.insert(
-            key,
-            MixEntry {
-                tx,
-                room,
-                inputs,
-                body: body.clone(),
-            },
-        );
+        *slot = Some(MixEntry {
+            tx,
+            room,
+            inputs,
+            body: body.clone(),
+        });
         Ok(body)
     }
 
@@ -568,13 +618,12 @@ mod run {
         caller: &BizCaller,
         key: OutputKey,
     ) -> Result<String, BizError> {
-        let mut running = state.mixes.running.lock().await;
-        running.retain(|_, e| !e.tx.is_closed());
         let k = (caller.appid, key);
-        let ours = running
-            .get(&k)
-            .is_some_and(|e| e.room.room_id == caller.room_id);
-        let Some(entry) = ours.then(|| running.remove(&k)).flatten() else {
+        let mut slot = lock_slot(state, &k, false).await?;
+        let ours = slot.as_ref().and_then(|s| s.as_ref()).is_some_and(|e| {
+            e.room.appid == caller.appid && e.room.room_id == caller.room_id && !e.tx.is_closed()
+        });
+        let Some(entry) = ours.then(|| slot.as_mut().and_then(|s| s.take())).flatten() else {
             return Err(BizError::new(
                 ErrCode::MIX_NOT_FOUND,
                 format!("no mix of this room outputs {:?}", k.1),

@@ -500,3 +500,47 @@ async fn mixes_are_laid_out_updated_live_and_stopped() {
     assert_eq!(push.body["stream_info"][0]["stream_id"], "mix2");
     drop(pubs);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_input_check_does_not_hold_up_other_mixes() {
+    let s = TestServer::start(&[]).await;
+    let mut host = s.join(ROOM, "host", anchor("Host")).await;
+    let _a = publish_colour(&s, "pa", "a", RED).await;
+    // Another room announces a stream that sends no media: a mix of it waits for the input's
+    // first packets (INPUT_PROBE_TIMEOUT) before it is refused.
+    let mut other = s.join("room-slow", "host2", anchor("Host2")).await;
+    ok(&mut other, "stream", stream_body(2001, "silent", "")).await;
+    let slow = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let r = biz(
+            &mut other,
+            start_body(
+                stream_output("mix-slow"),
+                vec![input("silent", 0, 0, 160, 120)],
+            ),
+        )
+        .await;
+        (r, started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let started = std::time::Instant::now();
+    let r = biz(
+        &mut host,
+        start_body(stream_output("mix-fast"), vec![input("a", 0, 0, 160, 120)]),
+    )
+    .await;
+    let fast = started.elapsed();
+    assert_eq!(r["err_code"], 0, "{r}");
+    let (r, slow_took) = slow.await.unwrap();
+    assert_eq!(r["err_code"], 1_000_000_150, "{r}");
+    assert!(
+        slow_took >= Duration::from_secs(2),
+        "the silent input was refused after {slow_took:?}"
+    );
+    // The fast mix only waited for its own input, not for the slow request.
+    assert!(
+        fast < slow_took - Duration::from_millis(1000),
+        "fast {fast:?}, slow {slow_took:?}"
+    );
+}

@@ -19,7 +19,17 @@ use tower_http::cors::{Any, CorsLayer};
 
 /// WebSocket messages larger than this are refused by the protocol layer before we see them;
 /// ours are checked against `MAX_FRAME_BYTES` so the client gets a close with a reason.
-const WS_TRANSPORT_LIMIT: usize = 1024 * 1024;
+pub const WS_TRANSPORT_LIMIT: usize = 1024 * 1024;
+
+/// The close reason for a read error of the WebSocket layer that refused a frame or message over
+/// its size limit (None for other errors: a dropped connection, bad framing).
+pub fn ws_too_big(e: &axum::Error) -> Option<String> {
+    use std::error::Error as _;
+    match e.source()?.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Capacity(c) => Some(format!("over the WebSocket size limit: {c}")),
+        _ => None,
+    }
+}
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 

@@ -40,7 +40,9 @@ impl Outputs {
         {
             liveroom_live::init().map_err(|e| format!("live outputs: {e}"))?;
             let root = if config.live.hls_dir.is_empty() {
-                std::env::temp_dir().join(format!("liveroom-hls-{}", std::process::id()))
+                let tmp = std::env::temp_dir();
+                sweep_stale_hls_roots(&tmp);
+                tmp.join(format!("{HLS_ROOT_PREFIX}{}", std::process::id()))
             } else {
                 std::path::PathBuf::from(&config.live.hls_dir)
             };
@@ -86,6 +88,41 @@ impl Outputs {
             );
             format!("{}/live/{{appid}}/", base.0)
         })
+    }
+}
+
+/// The default HLS folder is `$TMPDIR/liveroom-hls-<pid>`.
+const HLS_ROOT_PREFIX: &str = "liveroom-hls-";
+
+/// Removes the default HLS folders of processes that are gone (killed before they could clean
+/// up): `liveroom-hls-<pid>` in `tmp` with no `/proc/<pid>`. Linux only; elsewhere they stay.
+fn sweep_stale_hls_roots(tmp: &std::path::Path) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(HLS_ROOT_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        match std::fs::remove_dir_all(e.path()) {
+            Ok(()) => {
+                tracing::info!(dir = %e.path().display(), "removed the HLS folder of a process that is gone")
+            }
+            Err(err) => {
+                tracing::warn!(dir = %e.path().display(), error = %err, "cannot remove a stale HLS folder")
+            }
+        }
     }
 }
 
@@ -189,4 +226,27 @@ async fn serve_live(inner: &Inner, appid: u64, rest: &str) -> Response {
         StatusCode::NOT_FOUND,
         format!("{rest:?} is not STREAM.flv, STREAM.m3u8 or STREAM/segmentN.ts\n"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_hls_folders_of_dead_processes_are_removed() {
+        let tmp = std::env::temp_dir().join(format!("liveroom-sweep-{}", rand::random::<u64>()));
+        // Linux pids stay below 2^22: 99999999 is never running.
+        let dead = tmp.join(format!("{HLS_ROOT_PREFIX}99999999"));
+        let alive = tmp.join(format!("{HLS_ROOT_PREFIX}{}", std::process::id()));
+        let other = tmp.join("liveroom-hls-notapid");
+        for d in [&dead, &alive, &other] {
+            std::fs::create_dir_all(d.join("1").join("stream")).unwrap();
+            std::fs::write(d.join("1").join("stream").join("segment0.ts"), b"x").unwrap();
+        }
+        sweep_stale_hls_roots(&tmp);
+        assert!(!dead.exists());
+        assert!(alive.exists());
+        assert!(other.exists());
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 }

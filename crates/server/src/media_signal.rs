@@ -129,7 +129,14 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
                     }
                     c.on_text(t.as_str()).await;
                 }
-                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => break,
+                Ok(Some(Err(e))) => {
+                    if let Some(reason) = crate::http::ws_too_big(&e) {
+                        tracing::warn!(%reason, "media-signalling frame refused by the WebSocket layer; closing");
+                        c.close(close_code::TOO_BIG, &reason);
+                    }
+                    break;
+                }
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) => break,
                 Ok(Some(Ok(_))) => {}
                 Err(_) => {
                     c.close(close_code::POLICY, "idle");

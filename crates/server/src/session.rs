@@ -95,7 +95,14 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
                 Some(Ok(Message::Binary(_))) => {
                     s.refuse_raw("", 0, ErrCode::PARSE_JSON, "binary frames are not accepted");
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Err(e)) => {
+                    if let Some(reason) = crate::http::ws_too_big(&e) {
+                        tracing::warn!(%peer, %reason, "frame refused by the WebSocket layer; closing");
+                        conn.kill(close_code::TOO_BIG, &reason);
+                    }
+                    break;
+                }
+                Some(Ok(Message::Close(_))) | None => break,
                 Some(Ok(_)) => {}
             },
             _ = &mut writer => { writer_done = true; break; }

@@ -241,11 +241,19 @@ async fn frames_over_64_kib_close_the_connection_with_1009() {
         .expect("closed");
     assert_eq!(code, 1009);
     assert!(reason.contains("over the 65536-byte limit"), "{reason}");
-    // Beyond it the WebSocket layer refuses the frame before the session sees it; the
-    // connection is closed (today with 1000 and no reason).
+    // Beyond it the WebSocket layer refuses the frame before the session sees it; the close
+    // still says why.
     let mut erin = s.join("r", "erin", audience("Erin")).await;
     erin.send_text(frame(&erin, 3 * 1024 * 1024)).await.unwrap();
-    assert!(erin.closed_within(Duration::from_secs(3)).await.is_some());
+    let (code, reason) = erin
+        .closed_within(Duration::from_secs(3))
+        .await
+        .expect("closed");
+    assert_eq!(code, 1009);
+    assert!(
+        reason.starts_with("over the WebSocket size limit"),
+        "{reason}"
+    );
     still_works(&s, &mut alice, &mut bob).await;
 }
 

@@ -10,18 +10,13 @@
 // BENCH_STATS=1 (per-run phase times, decoder counters and the selected candidate pair on stderr, the phases' medians
 // at the end; BENCH_SDP=1 adds the candidates of both sides).
 import { createServer } from 'node:http';
+import { percentile, summarize } from './bench-stats.mjs';
 import { launchBrowser } from './harness.mjs';
 
 const RUNS = Number(process.env.RUNS || 20);
 const JANUS_WS = process.env.JANUS_WS || 'ws://127.0.0.1:8188';
 const CODEC = (process.env.BENCH_CODEC || 'h264').toLowerCase();
 const ROOM = 4242;
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
 
 /** Installed in each page as window.JanusSession: a minimal Janus API client over one WebSocket. */
 function janusLib() {
@@ -293,15 +288,4 @@ if (process.env.BENCH_STATS) {
   console.error('BENCHPHASES median ms from t0 ' + JSON.stringify(Object.fromEntries(Object.entries(med).sort((a, b) => a[1] - b[1]))));
 }
 
-const sorted = samples.slice().sort((a, b) => a - b);
-console.log(
-  JSON.stringify({
-    metric: 'first_frame_ms_janus',
-    runs: samples.length,
-    min: sorted[0],
-    median: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    mean: Math.round((samples.reduce((a, b) => a + b, 0) / samples.length) * 10) / 10,
-    samples,
-  }),
-);
+console.log(JSON.stringify({ metric: 'first_frame_ms_janus', codec: CODEC, ...summarize(samples) }));

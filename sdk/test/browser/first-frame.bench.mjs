@@ -8,6 +8,7 @@
 //   BENCH_STATS=1 (the player's peer-connection event times, the first frame's receive and presentation times,
 //   decoder and compositor counters; all in ms from startPlayingStream), BENCH_SDP=1 (the answer's msid lines),
 //   BENCH_STEADY=1 (jitter-buffer delay per frame over the 2nd second of playback).
+import { summarize } from './bench-stats.mjs';
 import { launchBrowser, openClient, startServer } from './harness.mjs';
 import { installMedia, preview } from './media-helpers.mjs';
 
@@ -16,12 +17,6 @@ const ROOM = 'bench-first-frame';
 const STREAM = 'bench-stream';
 /** The publisher's codec (BENCH_CODEC=VP8 or H264, the SDK's default). */
 const CODEC = process.env.BENCH_CODEC || 'H264';
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
 
 const server = await startServer();
 const browser = await launchBrowser({ extraArgs: process.env.BENCH_CHROME_ARGS ? process.env.BENCH_CHROME_ARGS.split(' ') : [] });
@@ -121,17 +116,4 @@ try {
   await server.stop();
 }
 
-const sorted = samples.slice().sort((a, b) => a - b);
-console.log(
-  JSON.stringify({
-    metric: 'first_frame_ms',
-    codec: CODEC,
-    play_type: process.env.BENCH_PLAY_TYPE || 'all',
-    runs: samples.length,
-    min: sorted[0],
-    median: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    mean: Math.round((samples.reduce((a, b) => a + b, 0) / samples.length) * 10) / 10,
-    samples,
-  }),
-);
+console.log(JSON.stringify({ metric: 'first_frame_ms', codec: CODEC, play_type: process.env.BENCH_PLAY_TYPE || 'all', ...summarize(samples) }));

@@ -488,11 +488,12 @@ mod run {
                         }
                         let s = Slot::default();
                         map.insert(key.clone(), s.clone());
-                        // Locked before the map is released, so no other request forgets it.
-                        let Ok(guard) = s.try_lock_owned() else {
-                            unreachable!("a new slot is unlocked")
-                        };
-                        return Ok(Some(guard));
+                        // Locked before the map is released, so no other request forgets it
+                        // (a new slot is never locked; if it were, it is waited for below).
+                        match s.clone().try_lock_owned() {
+                            Ok(guard) => return Ok(Some(guard)),
+                            Err(_) => s,
+                        }
                     }
                 }
             };

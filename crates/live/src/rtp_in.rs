@@ -5,7 +5,7 @@
 
 use gstreamer as gst;
 use gstreamer_app::AppSrc;
-use liveroom_media::{MediaCodec, TapPacket};
+use liveroom_media::{MediaCodec, SourceKinds, TapPacket};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -24,13 +24,18 @@ pub struct Probe {
 pub const PROBE_OTHER_KIND: Duration = Duration::from_millis(500);
 
 /// Waits up to `first` for a tap's first packet, then up to [`PROBE_OTHER_KIND`] for the
-/// other kind. None if nothing arrived (the stream is not being published) or the tap closed.
-pub async fn probe(rx: &mut mpsc::Receiver<TapPacket>, first: Duration) -> Option<Probe> {
+/// other kind if the source negotiated it (`kinds`, from the tap). None if nothing arrived
+/// (the stream is not being published) or the tap closed.
+pub async fn probe(
+    rx: &mut mpsc::Receiver<TapPacket>,
+    first: Duration,
+    kinds: SourceKinds,
+) -> Option<Probe> {
     let mut p = Probe::default();
     let pkt = tokio::time::timeout(first, rx.recv()).await.ok()??;
     p.note(pkt);
     let deadline = tokio::time::Instant::now() + PROBE_OTHER_KIND;
-    while p.video.is_none() || p.audio.is_none() {
+    while (kinds.video && p.video.is_none()) || (kinds.audio && p.audio.is_none()) {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(pkt)) => p.note(pkt),
             Ok(None) => return None,

@@ -31,7 +31,7 @@ pub async fn start(
     build: impl FnOnce(&Probe) -> Result<String, LiveError>,
     configure: impl FnOnce(&Pipeline, &Probe) -> Result<(), LiveError>,
 ) -> Result<Running, LiveError> {
-    let (tap, mut rx) = sfu
+    let (tap, mut rx, kinds) = sfu
         .tap(key.clone())
         .await
         .ok_or_else(|| LiveError::Init("media worker stopped".into()))?;
@@ -39,7 +39,7 @@ pub async fn start(
         let (sfu, key) = (sfu.clone(), key.clone());
         async move { sfu.untap(key, tap).await }
     };
-    let Some(p) = probe(&mut rx, first).await else {
+    let Some(p) = probe(&mut rx, first, kinds).await else {
         untap(sfu).await;
         return Err(LiveError::NotPublished(key.stream_id.clone()));
     };

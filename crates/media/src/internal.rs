@@ -86,6 +86,23 @@ pub struct InjectTracks {
     pub video: Option<MediaCodec>,
 }
 
+/// The kinds of track a tapped stream's source negotiated (both while no source is known, so a
+/// consumer waits for either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceKinds {
+    pub audio: bool,
+    pub video: bool,
+}
+
+impl Default for SourceKinds {
+    fn default() -> Self {
+        SourceKinds {
+            audio: true,
+            video: true,
+        }
+    }
+}
+
 pub(crate) struct Tap {
     pub id: TapId,
     pub tx: mpsc::Sender<TapPacket>,

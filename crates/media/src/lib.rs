@@ -18,7 +18,9 @@ mod worker;
 use std::net::SocketAddr;
 use tokio::sync::{mpsc, oneshot};
 
-pub use internal::{InjectId, InjectPacket, InjectTracks, MediaCodec, TapId, TapPacket, TAP_QUEUE};
+pub use internal::{
+    InjectId, InjectPacket, InjectTracks, MediaCodec, SourceKinds, TapId, TapPacket, TAP_QUEUE,
+};
 pub use keyframe::is_keyframe_start;
 
 /// Commands queued to the worker before senders wait.
@@ -114,7 +116,7 @@ pub enum SfuCmd {
     Tap {
         key: StreamKey,
         tx: mpsc::Sender<TapPacket>,
-        reply: oneshot::Sender<TapId>,
+        reply: oneshot::Sender<(TapId, SourceKinds)>,
     },
     Untap {
         key: StreamKey,
@@ -195,11 +197,16 @@ impl SfuHandle {
     }
 
     /// Copies a stream's packets to a new channel (whether or not it is published yet).
-    pub async fn tap(&self, key: StreamKey) -> Option<(TapId, mpsc::Receiver<TapPacket>)> {
+    /// Taps a stream: its packets, and the kinds of track its source negotiated.
+    pub async fn tap(
+        &self,
+        key: StreamKey,
+    ) -> Option<(TapId, mpsc::Receiver<TapPacket>, SourceKinds)> {
         let (tx, rx) = mpsc::channel(TAP_QUEUE);
         let (reply, r) = oneshot::channel();
         self.tx.send(SfuCmd::Tap { key, tx, reply }).await.ok()?;
-        Some((r.await.ok()?, rx))
+        let (id, kinds) = r.await.ok()?;
+        Some((id, rx, kinds))
     }
 
     pub async fn untap(&self, key: StreamKey, id: TapId) {

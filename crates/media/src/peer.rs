@@ -36,6 +36,8 @@ pub struct Peer {
     pub video_ssrcs: Vec<Ssrc>,
     /// Publisher: mids of incoming video (their streams exist once the offer declared SSRCs).
     pub video_mids: Vec<Mid>,
+    /// Publisher: the offer has an incoming audio track.
+    pub has_audio: bool,
     pub last_keyframe_request: Option<Instant>,
     /// Publisher: video since the last key frame.
     pub gop: GopCache,
@@ -71,6 +73,7 @@ impl Peer {
             addrs: Vec::new(),
             video_ssrcs: Vec::new(),
             video_mids: Vec::new(),
+            has_audio: false,
             last_keyframe_request: None,
             gop: GopCache::default(),
             audio_out: None,

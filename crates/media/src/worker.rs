@@ -8,7 +8,7 @@
 use crate::codecs;
 use crate::forward::{Fwd, TrackOut};
 use crate::internal::{
-    InjectId, InjectPacket, InjectTracks, Injected, MediaCodec, Tap, TapId, TapPacket,
+    InjectId, InjectPacket, InjectTracks, Injected, MediaCodec, SourceKinds, Tap, TapId, TapPacket,
 };
 use crate::keyframe::is_keyframe_start;
 use crate::nominate;
@@ -467,8 +467,11 @@ impl Worker {
                 let Some(p) = self.peers.get_mut(&id) else {
                     return;
                 };
-                if p.role == Role::Publish && m.kind == MediaKind::Video {
-                    p.video_mids.push(m.mid);
+                if p.role == Role::Publish {
+                    match m.kind {
+                        MediaKind::Video => p.video_mids.push(m.mid),
+                        MediaKind::Audio => p.has_audio = true,
+                    }
                 }
                 if p.role == Role::Play && p.out_track(m.kind).is_none() {
                     // A player's video starts at a key frame, whenever it connects.
@@ -581,7 +584,27 @@ impl Worker {
         }
     }
 
-    fn tap(&mut self, key: StreamKey, tx: mpsc::Sender<TapPacket>) -> TapId {
+    /// The kinds of track a stream's source negotiated (both when it has none yet).
+    fn source_kinds(&self, key: &StreamKey) -> SourceKinds {
+        let Some(s) = self.streams.get(key) else {
+            return SourceKinds::default();
+        };
+        if let Some(p) = s.publisher.and_then(|id| self.peers.get(&id)) {
+            return SourceKinds {
+                audio: p.has_audio,
+                video: !p.video_mids.is_empty(),
+            };
+        }
+        match s.injected.and_then(|id| self.injected.get(&id)) {
+            Some(i) => SourceKinds {
+                audio: i.audio.is_some(),
+                video: i.video.is_some(),
+            },
+            None => SourceKinds::default(),
+        }
+    }
+
+    fn tap(&mut self, key: StreamKey, tx: mpsc::Sender<TapPacket>) -> (TapId, SourceKinds) {
         let id = self.next_id;
         self.next_id += 1;
         let mut tap = Tap {
@@ -601,7 +624,7 @@ impl Worker {
         self.streams.entry(key.clone()).or_default().taps.push(tap);
         self.request_source_keyframe(&key);
         tracing::info!(appid = key.appid, stream = %key.stream_id, tap = id, "tap opened");
-        id
+        (id, self.source_kinds(&key))
     }
 
     fn untap(&mut self, key: &StreamKey, id: TapId) {

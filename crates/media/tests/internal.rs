@@ -1,7 +1,7 @@
 //! Taps and injected sources through the real worker: what an internal source publishes
 //! reaches a tap, a late tap starts from the cached key frame, and taps ask for key frames.
 
-use liveroom_media::{InjectPacket, InjectTracks, MediaCodec, SfuConfig, StreamKey};
+use liveroom_media::{InjectPacket, InjectTracks, MediaCodec, SfuConfig, SourceKinds, StreamKey};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,7 +41,15 @@ async fn injected_packets_reach_taps_from_a_key_frame() {
     // A second source for the same stream is refused.
     assert!(sfu.inject(key("mix"), tracks).await.is_err());
 
-    let (_tap1, mut rx1) = sfu.tap(key("mix")).await.unwrap();
+    let (_tap1, mut rx1, kinds) = sfu.tap(key("mix")).await.unwrap();
+    // The tap learns which kinds the source has (consumers then wait for no other).
+    assert_eq!(
+        kinds,
+        SourceKinds {
+            audio: true,
+            video: true
+        }
+    );
     // The new tap asks the source for a key frame.
     tokio::time::timeout(Duration::from_secs(2), keyframes.recv())
         .await
@@ -58,7 +66,7 @@ async fn injected_packets_reach_taps_from_a_key_frame() {
     assert_eq!(second.time, 6000);
 
     // A late tap gets the cached group (key frame on) at once.
-    let (tap2, mut rx2) = sfu.tap(key("mix")).await.unwrap();
+    let (tap2, mut rx2, _) = sfu.tap(key("mix")).await.unwrap();
     let replay = rx2.recv().await.unwrap();
     assert!(replay.keyframe);
     assert_eq!(replay.seq, first.seq);

@@ -674,8 +674,8 @@ mod run {
                 stream_id: id.to_string(),
             };
             async move {
-                let (tap, mut rx) = sfu.tap(key.clone()).await?;
-                match probe(&mut rx, INPUT_PROBE_TIMEOUT).await {
+                let (tap, mut rx, kinds) = sfu.tap(key.clone()).await?;
+                match probe(&mut rx, INPUT_PROBE_TIMEOUT, kinds).await {
                     Some(probe) => Some(Tapped {
                         stream_id: key.stream_id,
                         tap,

@@ -350,7 +350,7 @@ async fn mixes_are_laid_out_updated_live_and_stopped() {
     assert_eq!(push.body["stream_cmd"], 12001);
     assert_eq!(push.body["stream_info"][0]["anchor_id_name"], "host");
 
-    let (tap, mut tap_rx) = sfu
+    let (tap, mut tap_rx, _) = sfu
         .tap(StreamKey {
             appid: APPID,
             stream_id: "mix".into(),

@@ -3,7 +3,8 @@
 // (requestVideoFrameCallback) is measured in the page. Prints {runs, min, median, p95, mean, samples} in ms as JSON.
 // Not part of test:browser: `npm run bench:first-frame`. Environment:
 //   RUNS (default 20), LIVEROOM_BIN and SDK_BUNDLE_PATH as for the tests, BENCH_CODEC (H264 default, or VP8),
-//   BENCH_PLAY_TYPE (all, video, audio), BENCH_LOG=1 (SDK debug log, shown with LIVEROOM_TEST_VERBOSE=1),
+//   BENCH_PLAY_TYPE (all, video, audio), BENCH_RELAY=1 (players use relay-only ICE through the TURN relay, as the
+//   original SDK does), BENCH_LOG=1 (SDK debug log, shown with LIVEROOM_TEST_VERBOSE=1),
 //   BENCH_CHROME_ARGS (extra Chromium flags), and diagnostics on stderr, one `BENCHSTATS {...}` line per player:
 //   BENCH_STATS=1 (the player's peer-connection event times, the first frame's receive and presentation times,
 //   decoder and compositor counters; all in ms from startPlayingStream), BENCH_SDP=1 (the answer's msid lines),
@@ -53,6 +54,7 @@ try {
         }, { __benchStats: true, __benchSdp: !!process.env.BENCH_SDP, __benchSteady: !!process.env.BENCH_STEADY });
       }
       if (process.env.BENCH_PLAY_TYPE) await sub.eval((t) => { window.__benchPlayType = t; }, process.env.BENCH_PLAY_TYPE);
+      if (process.env.BENCH_RELAY) await sub.eval(() => { window.__benchRelay = true; });
       const res = await sub.eval(
         (stream) =>
           new Promise((resolve, reject) => {
@@ -99,7 +101,10 @@ try {
               }
               resolve({ ms, st });
             });
-            if (!window.zg.startPlayingStream(stream, v, '', window.__benchPlayType ? { playType: window.__benchPlayType } : undefined)) reject(new Error('play refused'));
+            const opt = {};
+            if (window.__benchPlayType) opt.playType = window.__benchPlayType;
+            if (window.__benchRelay) opt.iceTransportPolicy = 'relay';
+            if (!window.zg.startPlayingStream(stream, v, '', opt)) reject(new Error('play refused'));
           }),
         STREAM,
       );
@@ -116,4 +121,12 @@ try {
   await server.stop();
 }
 
-console.log(JSON.stringify({ metric: 'first_frame_ms', codec: CODEC, play_type: process.env.BENCH_PLAY_TYPE || 'all', ...summarize(samples) }));
+console.log(
+  JSON.stringify({
+    metric: 'first_frame_ms',
+    codec: CODEC,
+    play_type: process.env.BENCH_PLAY_TYPE || 'all',
+    ice: process.env.BENCH_RELAY ? 'relay' : 'all',
+    ...summarize(samples),
+  }),
+);

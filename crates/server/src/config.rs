@@ -672,7 +672,9 @@ mod tests {
         let path = dir.join("c.toml");
         std::fs::write(&path, file).unwrap();
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        Config::load(Some(&path), env, &flags)
+        let loaded = Config::load(Some(&path), env, &flags);
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
     }
 
     #[test]

@@ -216,5 +216,6 @@ mod tests {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let e = Reloading::new(dir.join("cert.pem"), dir.join("key.pem"), provider).unwrap_err();
         assert!(e.contains("http.tls_key"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -13,24 +13,25 @@ use tokio_tungstenite::tungstenite::Message;
 struct Tls {
     server: TestServer,
     cert: CertificateDer<'static>,
+    /// The certificate files, kept while the server runs.
+    _files: TempDir,
 }
 
 async fn tls_server() -> Tls {
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let dir = std::env::temp_dir().join(format!("liveroom-tls-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let cert_path = dir.join("cert.pem");
-    let key_path = dir.join("key.pem");
+    let files = TempDir::new("tls");
+    let (cert_path, key_path) = (files.file("cert.pem"), files.file("key.pem"));
     std::fs::write(&cert_path, ck.cert.pem()).unwrap();
     std::fs::write(&key_path, ck.signing_key.serialize_pem()).unwrap();
     let server = TestServer::start(&[
-        ("LIVEROOM_HTTP__TLS_CERT", cert_path.to_str().unwrap()),
-        ("LIVEROOM_HTTP__TLS_KEY", key_path.to_str().unwrap()),
+        ("LIVEROOM_HTTP__TLS_CERT", &cert_path),
+        ("LIVEROOM_HTTP__TLS_KEY", &key_path),
     ])
     .await;
     Tls {
         server,
         cert: ck.cert.der().clone(),
+        _files: files,
     }
 }
 
@@ -124,9 +125,8 @@ async fn plain_http_on_the_tls_listener_gets_no_answer() {
 #[tokio::test]
 async fn a_missing_or_bad_certificate_stops_the_start() {
     use liveroom_server::config::{Config, Overrides};
-    let dir = std::env::temp_dir().join(format!("liveroom-tls-bad-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let junk = dir.join("junk.pem");
+    let files = TempDir::new("tls-bad");
+    let junk = files.0.join("junk.pem");
     std::fs::write(&junk, "not a pem file").unwrap();
     for (cert, key, what) in [
         (

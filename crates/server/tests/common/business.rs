@@ -62,6 +62,8 @@ pub struct FakeBusiness {
     pub addr: String,
     /// Serves https with a self-signed certificate for "localhost": its PEM.
     pub cert_pem: Option<String>,
+    /// Where `write_ca_file` writes.
+    files: Arc<super::TempDir>,
     calls: Arc<Mutex<Vec<Call>>>,
     responder: Arc<Mutex<Responder>>,
     arrived: Arc<Notify>,
@@ -100,6 +102,7 @@ impl FakeBusiness {
             tls.then(|| rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap());
         let fb = FakeBusiness {
             cert_pem: cert.as_ref().map(|c| c.cert.pem()),
+            files: Arc::new(super::TempDir::new("fb")),
             addr: listener.local_addr().unwrap().to_string(),
             calls: Arc::default(),
             responder: Arc::new(Mutex::new(Arc::new(|_: &Call, _: usize| {
@@ -153,17 +156,10 @@ impl FakeBusiness {
                 });
             }
             Some(ck) => {
-                let dir =
-                    std::env::temp_dir().join(format!("liveroom-fb-{}", rand::random::<u64>()));
-                std::fs::create_dir_all(&dir).unwrap();
-                let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+                let (cert_path, key_path) = (fb.files.file("cert.pem"), fb.files.file("key.pem"));
                 std::fs::write(&cert_path, ck.cert.pem()).unwrap();
                 std::fs::write(&key_path, ck.signing_key.serialize_pem()).unwrap();
-                let cfg = liveroom_server::tls::server_config(
-                    cert_path.to_str().unwrap(),
-                    key_path.to_str().unwrap(),
-                )
-                .unwrap();
+                let cfg = liveroom_server::tls::server_config(&cert_path, &key_path).unwrap();
                 let listener = liveroom_server::tls::TlsListener::new(listener, cfg).unwrap();
                 tokio::spawn(async move {
                     let _ = axum::serve(listener, app).await;
@@ -186,10 +182,9 @@ impl FakeBusiness {
 
     /// Writes the certificate (https mode) to a file, for `business.ca_file`.
     pub fn write_ca_file(&self) -> String {
-        let path =
-            std::env::temp_dir().join(format!("liveroom-fb-ca-{}.pem", rand::random::<u64>()));
+        let path = self.files.file("ca.pem");
         std::fs::write(&path, self.cert_pem.as_ref().expect("https mode")).unwrap();
-        path.to_str().unwrap().to_string()
+        path
     }
 
     /// Sets the answer: `f(call, number of calls so far including this one)`.

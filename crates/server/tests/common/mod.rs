@@ -12,6 +12,28 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const APPID: u64 = 1_739_272_706;
 
+/// A folder under the system's temp folder, removed with what it holds when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("liveroom-{tag}-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    /// The path of `name` in the folder, as a string.
+    pub fn file(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub struct TestServer {
     pub server: Option<Server>,
     pub addr: String,
@@ -52,7 +74,11 @@ impl TestServer {
             rtc: Some("127.0.0.1:0".into()),
             turn: Some("127.0.0.1:0".into()),
         };
-        let config = Config::load(path.as_ref(), env, &flags).expect("test config");
+        let config = Config::load(path.as_ref(), env, &flags);
+        if let Some(p) = &path {
+            let _ = std::fs::remove_file(p);
+        }
+        let config = config.expect("test config");
         let server = liveroom_server::start(config).await.expect("server starts");
         let addr = server.http_addr.to_string();
         TestServer {

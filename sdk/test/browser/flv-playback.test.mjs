@@ -5,8 +5,8 @@
 // AAC audio is decoded. The pages are on the server's origin (see harness.mjs).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { APPID, launchBrowser, openClient, sleep, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { APPID, browserSuite, openClient, sleep, startServer } from './harness.mjs';
 import { installMedia, preview, stats } from './media-helpers.mjs';
 
 const MPEGTS = createRequire(import.meta.url).resolve('mpegts.js/dist/mpegts.js');
@@ -73,26 +73,12 @@ async function installFlv(client) {
 }
 
 describe('HTTP-FLV playback of a published stream (mpegts.js)', () => {
-  let browser;
-  let server;
-  const clients = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-    await server?.stop();
-    server = null;
-  });
+  const suite = browserSuite();
 
   async function client(idName) {
-    const c = await openClient(browser.context, server, { idName, nickName: idName.toUpperCase() });
+    const c = await openClient(suite.browser.context, suite.server, { idName, nickName: idName.toUpperCase() });
     await installMedia(c);
-    clients.push(c);
+    suite.clients.push(c);
     return c;
   }
 
@@ -146,7 +132,7 @@ describe('HTTP-FLV playback of a published stream (mpegts.js)', () => {
 
   for (const codec of ['H264', 'VP8']) {
     it(`${codec}: the stream's FLV URL from the SDK plays in mpegts.js at the published size, with frames and audio`, async () => {
-      server = await startServer();
+      suite.server = await startServer();
       const room = `flv-${codec.toLowerCase()}`;
       const sid = `live-${codec}`;
       const pub = await client(`${room}-pub`);
@@ -175,7 +161,7 @@ describe('HTTP-FLV playback of a published stream (mpegts.js)', () => {
       const pubStats = await stats(pub, 'publish', sid);
       assert.equal(pubStats.video.codec, `video/${codec}`);
 
-      const base = `http://${server.http}/live/${APPID}/${sid}`;
+      const base = `http://${suite.server.http}/live/${APPID}/${sid}`;
       assert.ok(stream, 'the stream is in the viewer\'s list');
       assert.deepEqual(stream.urls_flv, [`${base}.flv`], JSON.stringify(stream));
       assert.deepEqual(stream.urls_hls, [`${base}.m3u8`], JSON.stringify(stream));
@@ -213,10 +199,10 @@ describe('HTTP-FLV playback of a published stream (mpegts.js)', () => {
   }
 
   it('a stream nobody publishes: the FLV URL answers 404 and mpegts.js reports a network error', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const viewer = await client('flv-none-viewer');
     await installFlv(viewer);
-    const url = `http://${server.http}/live/${APPID}/nobody.flv`;
+    const url = `http://${suite.server.http}/live/${APPID}/nobody.flv`;
     assert.deepEqual(await viewer.eval((u) => window.__flv.start(u), url), { ok: true });
     const err = await viewer.page.waitForFunction(() => window.__flv.errors[0] || false, undefined, { timeout: 15000, polling: 100 });
     const e = await err.jsonValue();

@@ -1,5 +1,6 @@
 // Browser-test harness: the real liveroom server (spawned), Debian's Chromium driven by playwright-core, and
 // pages that load the built IIFE SDK and record every callback.
+import { after, afterEach, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,6 +104,26 @@ export async function token(http, idName, appid = APPID) {
 }
 
 /** `extraArgs` are added to CHROMIUM_ARGS (e.g. an autoplay policy for Web Audio tests). */
+/**
+ * The fixture every browser test suite shares: one Chromium for the suite (`launch` as for launchBrowser), and
+ * after each test its clients closed and its server stopped. Tests set `suite.server` and push to `suite.clients`.
+ */
+export function browserSuite(launch = {}) {
+  const suite = { browser: null, server: null, clients: [] };
+  before(async () => {
+    suite.browser = await launchBrowser(launch);
+  });
+  after(async () => {
+    await suite.browser?.close();
+  });
+  afterEach(async () => {
+    for (const c of suite.clients.splice(0)) await c.close().catch(() => undefined);
+    await suite.server?.stop();
+    suite.server = null;
+  });
+  return suite;
+}
+
 export async function launchBrowser({ extraArgs = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'liveroom-sdk-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -2,31 +2,17 @@
 // audio only), camera/mic status, stop, quality callbacks, video size, retries after a cut (server restart on the
 // same ports), relay-only ICE through the embedded TURN relay, error codes, logout.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { launchBrowser, openClient, sleep, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { browserSuite, openClient, sleep, startServer } from './harness.mjs';
 import { assertFlowing, assertVideoShows, installMedia, preview, stats } from './media-helpers.mjs';
 
 describe('media', () => {
-  let browser;
-  let server;
-  const clients = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-    await server?.stop();
-    server = null;
-  });
+  const suite = browserSuite();
 
   async function client(idName, opts = {}) {
-    const c = await openClient(browser.context, server, { idName, nickName: idName.toUpperCase(), ...opts });
+    const c = await openClient(suite.browser.context, suite.server, { idName, nickName: idName.toUpperCase(), ...opts });
     await installMedia(c);
-    clients.push(c);
+    suite.clients.push(c);
     return c;
   }
 
@@ -57,7 +43,7 @@ describe('media', () => {
 
   for (const codec of ['H264', 'VP8']) {
     it(`publish and play with ${codec}: frames and audio arrive, video size, quality callbacks at the set cycle`, async () => {
-      server = await startServer();
+      suite.server = await startServer();
       const { pub, sub } = await pair(`room-${codec.toLowerCase()}`);
       assert.equal(await pub.invoke('setQualityMonitorCycle', 1000), true);
       assert.equal(await sub.invoke('setQualityMonitorCycle', 1000), true);
@@ -113,7 +99,7 @@ describe('media', () => {
   }
 
   it('audio-only play (playType audio): no video section, audio bytes rise, no video size', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const { pub, sub } = await pair('room-audio');
     await publish(pub, 'a1');
     await play(sub, 'a1', { playType: 'audio' });
@@ -125,7 +111,7 @@ describe('media', () => {
   });
 
   it('camera and microphone status reach players (also a late player); stopPublishingStream ends the stream', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const { pub, sub } = await pair('room-status');
     await publish(pub, 'st');
     await play(sub, 'st');
@@ -157,16 +143,16 @@ describe('media', () => {
   });
 
   it('a media cut (server restarted on the same ports): retry (2), then start (0) and frames again', async () => {
-    server = await startServer();
-    const { rtc, turn } = server.ready;
-    const http = server.http;
+    suite.server = await startServer();
+    const { rtc, turn } = suite.server.ready;
+    const http = suite.server.http;
     const { pub, sub } = await pair('room-cut');
     await publish(pub, 'cut');
     await play(sub, 'cut');
     await assertFlowing(sub, 'cut');
 
-    await server.stop();
-    server = await startServer({ listen: http, env: { LIVEROOM_RTC__LISTEN: rtc, ...(turn ? { LIVEROOM_TURN__LISTEN: turn } : {}) } });
+    await suite.server.stop();
+    suite.server = await startServer({ listen: http, env: { LIVEROOM_RTC__LISTEN: rtc, ...(turn ? { LIVEROOM_TURN__LISTEN: turn } : {}) } });
     await pub.waitEvent('onPublishStateUpdate', "args[0] === 2 && args[1] === 'cut'", 20000);
     await sub.waitEvent('onPlayStateUpdate', "args[0] === 2 && args[1] === 'cut'", 20000);
     const pubStarts = () => pub.events('onPublishStateUpdate').then((l) => l.filter((e) => e.args[0] === 0).length);
@@ -183,18 +169,18 @@ describe('media', () => {
 
   it('a media outage with the sockets kept open (server frozen 14 s): ICE-disconnected retry (2), then start (0)', async () => {
     // A room heartbeat longer than the outage, so only the media path notices.
-    server = await startServer({ env: { LIVEROOM_ROOM__HEARTBEAT_INTERVAL_MS: '10000', LIVEROOM_ROOM__SESSION_TIMEOUT_MS: '60000' } });
+    suite.server = await startServer({ env: { LIVEROOM_ROOM__HEARTBEAT_INTERVAL_MS: '10000', LIVEROOM_ROOM__SESSION_TIMEOUT_MS: '60000' } });
     const { pub, sub } = await pair('room-freeze');
     await publish(pub, 'fz');
     await play(sub, 'fz');
     await assertFlowing(sub, 'fz');
-    server.proc.kill('SIGSTOP');
+    suite.server.proc.kill('SIGSTOP');
     try {
       // Chromium reports `disconnected` after ~6 s without answers; the SDK gives it 4 s more.
       await pub.waitEvent('onPublishStateUpdate', "args[0] === 2 && args[1] === 'fz'", 14000);
       await sub.waitEvent('onPlayStateUpdate', "args[0] === 2 && args[1] === 'fz'", 14000);
     } finally {
-      server.proc.kill('SIGCONT');
+      suite.server.proc.kill('SIGCONT');
     }
     const starts = async (c, name) => (await c.events(name)).filter((e) => e.args[0] === 0).length;
     const deadline = Date.now() + 20000;
@@ -206,8 +192,8 @@ describe('media', () => {
   });
 
   it('relay-only ICE through the TURN relay: playback works and the selected pair is relay', async (t) => {
-    server = await startServer();
-    if (!server.ready.turn) {
+    suite.server = await startServer();
+    if (!suite.server.ready.turn) {
       t.skip('this server gives no TURN relay');
       return;
     }
@@ -225,7 +211,7 @@ describe('media', () => {
   });
 
   it('errors: dispatch refused (media off), session refused (stream auth), invalid calls return false', async () => {
-    server = await startServer({ env: { LIVEROOM_RTC__LISTEN: '' } });
+    suite.server = await startServer({ env: { LIVEROOM_RTC__LISTEN: '' } });
     const { pub, sub } = await pair('room-err');
     assert.equal(await pub.eval(() => window.zg.startPublishingStream('e1', window.__m.el('local'))), true);
     const ev = await pub.waitEvent('onPublishStateUpdate', "args[1] === 'e1'");
@@ -255,9 +241,9 @@ describe('media', () => {
       ];
     });
     assert.deepEqual(bad, [false, false, false, false, false, false, false, false, false, false]);
-    await server.stop();
+    await suite.server.stop();
 
-    server = await startServer({ env: { LIVEROOM_RTC__STREAM_AUTH: 'true' } });
+    suite.server = await startServer({ env: { LIVEROOM_RTC__STREAM_AUTH: 'true' } });
     const c = await client('room-auth-sub');
     assert.equal((await c.login('room-auth', 2)).ok, true);
     assert.equal(await c.eval(() => window.zg.startPlayingStream('auth1', window.__m.el('remote'))), true);
@@ -267,7 +253,7 @@ describe('media', () => {
   });
 
   it('wire: webrtc_url with cdnUrl, media login with the room token, session fields; setCustomSignalUrl skips dispatch', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const pub = await client('wire-pub');
     const sub = await client('wire-sub');
     const frames = { pub: [], sub: [] };
@@ -339,7 +325,7 @@ describe('media', () => {
   });
 
   it('not logged in: publish and play return false; logout stops publishers and players', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const { pub, sub } = await pair('room-logout');
     const c = await client('room-logout-x');
     assert.equal(await c.eval(() => window.zg.startPlayingStream('lo', window.__m.el('remote'))), false);
@@ -357,7 +343,7 @@ describe('media', () => {
   });
 
   it('devices and preview options: enumDevices, presets, horizontal, constraints, switchDevice, external stream', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client('devices');
     const info = await c.eval(() => new Promise((resolve) => window.zg.enumDevices(resolve, (e) => resolve({ error: String(e) }))));
     assert.ok(Array.isArray(info.cameras) && info.cameras.length >= 1, JSON.stringify(info));

@@ -3,8 +3,8 @@
 // over WebRTC (size, frames, audio); a layout change keeps the output playing; stopMixStream removes the stream.
 // Also: a missing input (error with nonExistingInputIds) and a VP8 output played end to end.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { launchBrowser, openClient, sleep, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { browserSuite, openClient, sleep, startServer } from './harness.mjs';
 import { assertFlowing, assertVideoShows, installMedia, preview, stats } from './media-helpers.mjs';
 
 const ROOM = 'mixroom';
@@ -12,26 +12,12 @@ const W = 640;
 const H = 360;
 
 describe('mix', () => {
-  let browser;
-  let server;
-  const clients = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-    await server?.stop();
-    server = null;
-  });
+  const suite = browserSuite();
 
   async function client(idName) {
-    const c = await openClient(browser.context, server, { idName, nickName: idName.toUpperCase() });
+    const c = await openClient(suite.browser.context, suite.server, { idName, nickName: idName.toUpperCase() });
     await installMedia(c);
-    clients.push(c);
+    suite.clients.push(c);
     return c;
   }
 
@@ -108,7 +94,7 @@ describe('mix', () => {
   }
 
   it('updateMixStream mixes two cameras into a stream others play; a layout change keeps it playing; stopMixStream ends it', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const alice = await publisher('alice', 'cam-a');
     await publisher('bob', 'cam-b');
     const vic = await viewer('vic', ['cam-a', 'cam-b']);
@@ -123,9 +109,9 @@ describe('mix', () => {
     assert.deepEqual(Object.keys(info[0]).sort(), ['flvUrls', 'hlsUrls', 'rtmpUrls']);
     assert.equal(info[0].rtmpUrls, null);
     assert.equal(info[0].flvUrls.length, 1);
-    assert.match(info[0].flvUrls[0], new RegExp(`^http://${server.http}/live/\\d+/${mixId}\\.flv$`));
+    assert.match(info[0].flvUrls[0], new RegExp(`^http://${suite.server.http}/live/\\d+/${mixId}\\.flv$`));
     assert.equal(info[0].hlsUrls.length, 1);
-    assert.match(info[0].hlsUrls[0], new RegExp(`^http://${server.http}/live/\\d+/${mixId}\\.m3u8$`));
+    assert.match(info[0].hlsUrls[0], new RegExp(`^http://${suite.server.http}/live/\\d+/${mixId}\\.m3u8$`));
     // The FLV URL serves the mix too (the output is a stream like any other).
     const flv = await fetch(info[0].flvUrls[0]);
     assert.equal(flv.status, 200);
@@ -185,7 +171,7 @@ describe('mix', () => {
   });
 
   it('an input that does not exist: error callback naming it, nothing is published', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const alice = await publisher('alice', 'cam-a');
     const vic = await viewer('vic');
     const r = await alice.call('updateMixStream', [
@@ -202,7 +188,7 @@ describe('mix', () => {
   });
 
   it('a VP8 output (extraParams video_encode vp8) plays in Chromium', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const alice = await publisher('alice', 'cam-a');
     await publisher('bob', 'cam-b');
     const vic = await viewer('vic');

@@ -1,40 +1,26 @@
 // Connection-level behaviour on the real server: restart mid-session (re-login and resync), kick-out by a
 // second login of the same idName, heartbeat timeout, exhausted re-login retries.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { launchBrowser, openClient, sleep, startServer, token } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { browserSuite, openClient, sleep, startServer, token } from './harness.mjs';
 
 describe('connection resilience', () => {
-  let browser;
-  let server;
-  const clients = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-    await server?.stop();
-    server = null;
-  });
+  const suite = browserSuite();
 
   async function client(opts) {
-    const c = await openClient(browser.context, server, opts);
-    clients.push(c);
+    const c = await openClient(suite.browser.context, suite.server, opts);
+    suite.clients.push(c);
     return c;
   }
 
   it('server restart on the same port: silent re-login, stream and user resync, no second login success', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const room = 'room-restart';
     const alice = await client({ idName: 'alice', nickName: 'Alice' });
     const bob = await client({ idName: 'bob', nickName: 'Bob' });
     // log in, counting login successes
     for (const [c, role] of [[alice, 1], [bob, 2]]) {
-      const tok = await token(server.http, c.idName);
+      const tok = await token(suite.server.http, c.idName);
       const r = await c.eval(
         ({ room, role, tok }) =>
           new Promise((resolve) => {
@@ -62,9 +48,9 @@ describe('connection resilience', () => {
     const sessionBefore = await bob.eval(() => window.zg._room.sessionId);
 
     // restart: a new server process on the same address
-    const addr = server.http;
-    await server.stop('SIGKILL');
-    server = await startServer({ listen: addr });
+    const addr = suite.server.http;
+    await suite.server.stop('SIGKILL');
+    suite.server = await startServer({ listen: addr });
 
     // both re-login within the retry schedule (first attempt at once, then 2 s, 4 s…)
     await bob.page.waitForFunction((before) => window.zg._room.state === 'login' && window.zg._room.sessionId !== before, sessionBefore, { timeout: 20000 });
@@ -102,7 +88,7 @@ describe('connection resilience', () => {
       null,
       { timeout: 20000 },
     );
-    // messaging works on the new server, reliable seqs resync although the new server counts from 1
+    // messaging works on the new suite.server, reliable seqs resync although the new server counts from 1
     assert.equal((await alice.call('sendCustomCommand', [['bob'], 'after restart'])).cb, 'success');
     assert.deepEqual((await bob.waitEvent('onRecvCustomCommand', "args[2] === 'after restart'")).args, ['alice', 'Alice', 'after restart']);
     assert.equal((await alice.call('sendReliableMessage', ['state', 'v-new'])).cb, 'success');
@@ -114,7 +100,7 @@ describe('connection resilience', () => {
   });
 
   it('connection blip: the client re-logs in; its published stream and membership survive at the others', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const room = 'room-blip';
     const alice = await client({ idName: 'alice', nickName: 'Alice' });
     const bob = await client({ idName: 'bob', nickName: 'Bob' });
@@ -144,7 +130,7 @@ describe('connection resilience', () => {
   });
 
   it('kick-out: the same idName logging in elsewhere kicks the first session', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const first = await client({ idName: 'kim', nickName: 'Kim' });
     const second = await client({ idName: 'kim', nickName: 'Kim 2' });
     assert.equal((await first.login('room-kick', 2)).ok, true);
@@ -161,25 +147,25 @@ describe('connection resilience', () => {
   });
 
   it('heartbeat timeout: a frozen server → onDisconnect(Timeout) after three unanswered heartbeats', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client({ idName: 'hank', nickName: 'Hank' });
     assert.equal((await c.login('room-hb', 2)).ok, true);
     await c.waitEvent('onUpdateOnlineCount');
-    server.proc.kill('SIGSTOP'); // sockets stay open, nothing answers
+    suite.server.proc.kill('SIGSTOP'); // sockets stay open, nothing answers
     try {
       const ev = await c.waitEvent('onDisconnect', 'true', 20000);
       assert.deepEqual(ev.args, [{ code: 'ZegoClient.Error.Timeout', msg: 'heartbeat timeout.' }]);
       assert.equal(await c.eval(() => window.zg._room.state), 'logout');
     } finally {
-      server.proc.kill('SIGCONT');
+      suite.server.proc.kill('SIGCONT');
     }
   });
 
   it('server gone for good: re-login retries run out → onDisconnect(Network)', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client({ idName: 'gus', nickName: 'Gus' });
     assert.equal((await c.login('room-gone', 2)).ok, true);
-    await server.stop('SIGKILL');
+    await suite.server.stop('SIGKILL');
     const t0 = Date.now();
     const ev = await c.waitEvent('onDisconnect', 'true', 45000);
     const waited = Date.now() - t0;
@@ -189,9 +175,9 @@ describe('connection resilience', () => {
   });
 
   it('first login against a server that is down → login error(Timeout) after the retries', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client({ idName: 'lou', nickName: 'Lou' });
-    await server.stop('SIGKILL');
+    await suite.server.stop('SIGKILL');
     const t0 = Date.now();
     const r = await c.eval(
       (tok) => new Promise((resolve) => window.zg.login('room-x', 2, tok, () => resolve({ ok: true }), (err) => resolve({ ok: false, err }))),

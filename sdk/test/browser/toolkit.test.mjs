@@ -3,8 +3,8 @@
 // sharing published as reference §4.4 and played by another page, onScreenSharingEnded, stopScreenShot.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { launchBrowser, openClient, sleep, startServer } from './harness.mjs';
+import { describe, it } from 'node:test';
+import { browserSuite, openClient, sleep, startServer } from './harness.mjs';
 import { assertVideoShows, installMedia, preview } from './media-helpers.mjs';
 
 /** In-page helpers: generated WAV files, level sampling, downloads loaded back into an element. */
@@ -72,28 +72,14 @@ async function installToolkit(client) {
 }
 
 describe('media toolkit', () => {
-  let browser;
-  let server;
-  const clients = [];
-
-  before(async () => {
-    // Effects and mixing run in an AudioContext and an unmuted <audio>: no user gesture in a test.
-    browser = await launchBrowser({ extraArgs: ['--autoplay-policy=no-user-gesture-required'] });
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
-    await server?.stop();
-    server = null;
-  });
+  // Effects and mixing run in an AudioContext and an unmuted <audio>: no user gesture in a test.
+  const suite = browserSuite({ extraArgs: ['--autoplay-policy=no-user-gesture-required'] });
 
   async function client(idName) {
-    const c = await openClient(browser.context, server, { idName, nickName: idName.toUpperCase() });
+    const c = await openClient(suite.browser.context, suite.server, { idName, nickName: idName.toUpperCase() });
     await installMedia(c);
     await installToolkit(c);
-    clients.push(c);
+    suite.clients.push(c);
     return c;
   }
 
@@ -113,7 +99,7 @@ describe('media toolkit', () => {
 
   /** Publisher (microphone muted, so the player hears only what is mixed in) and a player of `streamId`. */
   async function mutedPair(room, streamId) {
-    server = await startServer();
+    suite.server = await startServer();
     const pub = await client(`${room}-pub`);
     const sub = await client(`${room}-sub`);
     assert.equal((await pub.login(room, 1)).ok, true);
@@ -269,7 +255,7 @@ describe('media toolkit', () => {
   });
 
   it('getAudioInfo: a live instant level of the preview; error callback when the element has no audio', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client('level');
     assert.deepEqual(await preview(c, 'local'), { ok: true });
     // Chromium's fake microphone beeps: the level rises above silence within a few hundred ms
@@ -292,7 +278,7 @@ describe('media toolkit', () => {
   });
 
   it('recording: start, pause, resume, stop, saveRecord give a playable WebM of the recorded length; audio-only', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client('rec');
     assert.deepEqual(await preview(c, 'local', { video: true, audio: true, videoQuality: 4, width: 320, height: 240, frameRate: 15 }), { ok: true });
     await assertVideoShows(c, 'local');
@@ -329,7 +315,7 @@ describe('media toolkit', () => {
   });
 
   it("snapshots: takeSnapShot gives a JPEG of the video's size; saveSnapShot downloads <name>.jpg", async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const c = await client('snap');
     assert.deepEqual(await preview(c, 'local', { video: true, audio: false, videoQuality: 4, width: 320, height: 240, frameRate: 15 }), { ok: true });
     const shown = await assertVideoShows(c, 'local');
@@ -359,7 +345,7 @@ describe('media toolkit', () => {
   });
 
   it('screen sharing: a shared screen published as reference §4.4 plays on another page; onScreenSharingEnded; stopScreenShot', async () => {
-    server = await startServer();
+    suite.server = await startServer();
     const pub = await client('screen-pub');
     const sub = await client('screen-sub');
     assert.equal((await pub.login('room-screen', 1)).ok, true);

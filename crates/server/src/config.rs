@@ -287,6 +287,25 @@ pub struct AppConfig {
     pub app_sign: String,
     /// Checks v2 tokens and server-side signatures; never leaves the business server.
     pub server_secret: String,
+    /// Which streams a login may play over WebRTC: any stream of the app (`"app"`, as the
+    /// original service: cross-room co-hosting relies on it) or only its own room's (`"room"`).
+    #[serde(default)]
+    pub play_scope: PlayScope,
+    /// HTTP-FLV/HLS URLs need a signature and an expiry (`?expires=…&sign=…`, signed with the
+    /// server secret; protocol.md §11). Absent = on, except in dev mode.
+    #[serde(default)]
+    pub signed_live_urls: Option<bool>,
+}
+
+/// Which streams a login may play (`apps.play_scope`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlayScope {
+    /// Any stream of the app.
+    #[default]
+    App,
+    /// Only streams of the room the player is logged in to.
+    Room,
 }
 
 impl Default for HttpConfig {

@@ -5,7 +5,7 @@
 //! `cargo run --release -p liveroom-client --example bench_fanout -- \
 //!     --server target/release/liveroom --subscribers 50 --seconds 10 --pps 600`
 
-use liveroom_client::dev_token;
+use liveroom_client::{dev_token, LoginOptions, RoomClient};
 use liveroom_client::media::{start_peer, MediaSignal, PeerCmd, PeerOut};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -70,9 +70,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let media_url = format!("ws://{http}/media");
     let pid = child.id();
 
+    // A media session belongs to a room login of its user: each user logs in to the room first.
+    let room_login = |user: String| {
+        let (http, url) = (http.clone(), format!("ws://{http}/ws"));
+        async move {
+            let token = dev_token(&http, APPID, &user).await?;
+            let mut c = RoomClient::connect(&url, APPID).await?;
+            c.login("bench", &user, &token, &LoginOptions::default())
+                .await?;
+            Ok::<_, Box<dyn std::error::Error>>((c.keep_alive(Duration::from_secs(10)), token))
+        }
+    };
+    let (_proom, ptoken) = room_login("publisher".into()).await?;
     let mut psig = MediaSignal::connect(&media_url, APPID, "publisher").await?;
-    psig.login(&dev_token(&http, APPID, "publisher").await?, "bench")
-        .await?;
+    psig.login(&ptoken, "bench").await?;
     let (sid, _) = psig.create_session(0, "bench", "").await?;
     let mut publisher = start_peer(
         &mut psig,
@@ -87,9 +98,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut subs = Vec::new();
     for i in 0..subscribers {
         let user = format!("sub{i}");
+        let (room, token) = room_login(user.clone()).await?;
         let mut sig = MediaSignal::connect(&media_url, APPID, &user).await?;
-        sig.login(&dev_token(&http, APPID, &user).await?, "bench")
-            .await?;
+        sig.login(&token, "bench").await?;
         let (sid, _) = sig.create_session(1, "bench", "").await?;
         let mut p = start_peer(
             &mut sig,
@@ -100,15 +111,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
         while p.out.recv().await != Some(PeerOut::Connected) {}
-        subs.push((sig, p));
+        subs.push((sig, p, room));
     }
     eprintln!("{subscribers} subscribers connected; sending {pps} packets/s of {payload_len} bytes for {seconds} s");
 
     // Count what each subscriber receives, in its own task.
     let mut counters = Vec::new();
     let mut keep = Vec::new();
-    for (sig, mut p) in subs.drain(..) {
-        keep.push(sig);
+    for (sig, mut p, room) in subs.drain(..) {
+        keep.push((sig, room));
         let n = Arc::new(AtomicU64::new(0));
         counters.push(n.clone());
         tokio::spawn(async move {

@@ -94,7 +94,35 @@ pub struct RoomClient {
     closed: Option<Option<(u16, String)>>,
 }
 
+/// A room login kept open in the background (see [`RoomClient::keep_alive`]); dropping it
+/// closes the connection.
+pub struct KeptAlive(tokio::task::JoinHandle<()>);
+
+impl Drop for KeptAlive {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl RoomClient {
+    /// Hands the logged-in client to a task that reads (and drops) what the room sends and
+    /// heartbeats, so the login lives while nobody looks at it (a media session's room login).
+    pub fn keep_alive(mut self, hb_every: Duration) -> KeptAlive {
+        KeptAlive(tokio::spawn(async move {
+            let mut hb = tokio::time::interval(hb_every);
+            loop {
+                tokio::select! {
+                    _ = hb.tick() => {
+                        if self.send("hb", json!({"reserve": 0})).await.is_err() {
+                            return;
+                        }
+                    }
+                    f = self.next_frame() => if f.is_err() { return },
+                }
+            }
+        }))
+    }
+
     pub async fn connect(url: &str, appid: u64) -> Result<RoomClient> {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await

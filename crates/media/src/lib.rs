@@ -22,6 +22,7 @@ pub use internal::{
     InjectId, InjectPacket, InjectTracks, MediaCodec, SourceKinds, TapId, TapPacket, TAP_QUEUE,
 };
 pub use keyframe::is_keyframe_start;
+pub use worker::STREAM_TAKEN;
 
 /// Commands queued to the worker before senders wait.
 pub const SFU_INBOX: usize = 4096;
@@ -97,6 +98,8 @@ pub enum SfuCmd {
     Open {
         key: StreamKey,
         role: Role,
+        /// The user (id_name) the peer belongs to.
+        owner: String,
         offer: String,
         events: mpsc::Sender<PeerEvent>,
         reply: oneshot::Sender<Result<Opened, String>>,
@@ -166,11 +169,13 @@ pub struct SfuHandle {
 }
 
 impl SfuHandle {
-    /// Creates a peer for `key` from the client's offer; answers the SDP answer.
+    /// Creates a peer of user `owner` for `key` from the client's offer; answers the SDP
+    /// answer. A stream's publisher is replaced only by a publisher of the same owner.
     pub async fn open(
         &self,
         key: StreamKey,
         role: Role,
+        owner: &str,
         offer: String,
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<Opened, String> {
@@ -179,6 +184,7 @@ impl SfuHandle {
             .send(SfuCmd::Open {
                 key,
                 role,
+                owner: owner.to_string(),
                 offer,
                 events,
                 reply,

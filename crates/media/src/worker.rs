@@ -37,11 +37,15 @@ const READ_BATCH: usize = 64;
 /// A publisher is asked for a key frame at most this often.
 const KEYFRAME_REQUEST_MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// How often the worker looks for peers that never connected.
+/// The refusal of a publisher for a stream another user publishes.
+pub const STREAM_TAKEN: &str = "the stream is published by another user";
 const HOUSEKEEPING: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Stream {
     publisher: Option<PeerId>,
+    /// Whose the publisher is (the app's id_name): only the same user may replace it.
+    publisher_owner: String,
     /// A source inside the server (a mix output) instead of a publishing peer.
     injected: Option<InjectId>,
     players: Vec<PeerId>,
@@ -151,11 +155,12 @@ impl Worker {
             SfuCmd::Open {
                 key,
                 role,
+                owner,
                 offer,
                 events,
                 reply,
             } => {
-                let r = self.open(key, role, &offer, events);
+                let r = self.open(key, role, owner, &offer, events);
                 let _ = reply.send(r);
             }
             SfuCmd::Close { peer } => self.close(peer),
@@ -200,10 +205,23 @@ impl Worker {
         &mut self,
         key: StreamKey,
         role: Role,
+        owner: String,
         offer: &str,
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<Opened, String> {
         let now = Instant::now();
+        if role == Role::Publish {
+            if let Some(s) = self.streams.get(&key) {
+                if s.injected.is_some() {
+                    return Err("the stream is published inside the server".into());
+                }
+                // A publisher is replaced only by its own user (a reconnect), never taken over.
+                if s.publisher.is_some() && s.publisher_owner != owner {
+                    tracing::warn!(appid = key.appid, stream = %key.stream_id, owner = %s.publisher_owner, refused = %owner, "second publisher of a live stream refused");
+                    return Err(STREAM_TAKEN.into());
+                }
+            }
+        }
         let offer = match role {
             Role::Play => {
                 SdpOffer::from_sdp_string(&offer::with_shared_msid(offer, &key.stream_id))
@@ -238,9 +256,7 @@ impl Worker {
         let stream = self.streams.entry(key.clone()).or_default();
         match role {
             Role::Publish => {
-                if stream.injected.is_some() {
-                    return Err("the stream is published inside the server".into());
-                }
+                stream.publisher_owner = owner;
                 if let Some(old) = stream.publisher.replace(id) {
                     tracing::info!(appid = key.appid, stream = %key.stream_id, old, new = id, "publisher replaced");
                     self.close_peer(old, false);

@@ -38,3 +38,59 @@ pub const USER_LIST_PAGE: usize = 100;
 /// Streams one user may publish in a room, and streams per room.
 pub const STREAMS_PER_USER: usize = 16;
 pub const STREAMS_PER_ROOM: usize = 256;
+
+/// Checks an identifier (room id, id_name, stream id, nick name): `min` to [`MAX_ID_BYTES`]
+/// bytes and no control or bidirectional-formatting character. Such characters forge log
+/// lines (a newline), cut C strings (NUL), recolour terminals (ESC) or make one id look like
+/// another (bidi overrides); the reference sets no character rules, and no real id needs them.
+/// The error names `what` and the fault.
+pub fn check_id(what: &str, value: &str, min: usize) -> Result<(), String> {
+    if value.len() < min || value.len() > MAX_ID_BYTES {
+        return Err(format!("{what} must be {min} to {MAX_ID_BYTES} bytes"));
+    }
+    if let Some(c) = value.chars().find(|c| is_forbidden_in_id(*c)) {
+        return Err(format!(
+            "{what} contains the control character U+{:04X}",
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
+/// C0 and C1 controls, DEL, line/paragraph separators and the bidi controls.
+pub fn is_forbidden_in_id(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_refuse_controls_and_bidi_and_keep_the_rest() {
+        for ok in ["alice", "主播-1", "a b", "x@y.z", "😀", &"a".repeat(MAX_ID_BYTES)] {
+            assert_eq!(check_id("id_name", ok, 1), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            "a\nb", "a\rb", "a\0b", "a\u{1b}[31m", "a\u{7f}", "a\u{85}", "a\u{202e}b", "a\u{2066}",
+            "a\u{200f}", "a\u{2028}", "\u{feff}a",
+        ] {
+            let e = check_id("id_name", bad, 1).unwrap_err();
+            assert!(e.contains("control character"), "{bad:?}: {e}");
+        }
+        assert!(check_id("room id", "", 1).unwrap_err().contains("1 to 128 bytes"));
+        assert_eq!(check_id("nick_name", "", 0), Ok(()));
+        assert!(check_id("id_name", &"a".repeat(MAX_ID_BYTES + 1), 1).is_err());
+    }
+}

@@ -137,9 +137,56 @@ impl Clock {
     }
 }
 
+/// Streams a user of an app may hold (publishing or about to) at once.
+pub const STREAMS_OWNED_PER_USER: usize = 32;
+
+/// Who may publish a stream id of an app: the user who announced it first (dispatch or a
+/// media publish session) while that user's room login or publish session lives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamOwner {
+    pub id_name: String,
+    pub room: RoomKey,
+    /// The room login (session key) it was claimed under.
+    pub login_key: u64,
+    /// Live media publish sessions of it.
+    pub publishing: u32,
+}
+
+/// Why a stream id cannot be claimed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamClaimError {
+    /// Another user's live stream; names the owner's room.
+    Taken(RoomKey),
+    TooMany,
+}
+
+#[derive(Default)]
+struct StreamOwners {
+    by_stream: HashMap<(u64, String), StreamOwner>,
+    /// (appid, id_name) → its stream ids, so a logout drops them without a scan.
+    by_user: HashMap<(u64, String), Vec<String>>,
+}
+
+impl StreamOwners {
+    fn remove(&mut self, appid: u64, stream_id: &str) {
+        let Some(o) = self.by_stream.remove(&(appid, stream_id.to_string())) else {
+            return;
+        };
+        let uk = (appid, o.id_name);
+        if let Some(list) = self.by_user.get_mut(&uk) {
+            list.retain(|s| s != stream_id);
+            if list.is_empty() {
+                self.by_user.remove(&uk);
+            }
+        }
+    }
+}
+
 pub struct Hub {
     rooms: Mutex<HashMap<RoomKey, mpsc::Sender<RoomCmd>>>,
     claims: Mutex<HashMap<(u64, String), Claim>>,
+    /// Lock order: `claims` before `streams`.
+    streams: Mutex<StreamOwners>,
     pub settings: Settings,
     pub max_rooms: usize,
     pub clock: Clock,
@@ -162,6 +209,7 @@ impl Hub {
         Arc::new(Hub {
             rooms: Mutex::new(HashMap::new()),
             claims: Mutex::new(HashMap::new()),
+            streams: Mutex::new(StreamOwners::default()),
             settings,
             max_rooms,
             clock: Clock {
@@ -218,13 +266,104 @@ impl Hub {
         lock(&self.claims).insert((appid, id_name.to_string()), claim)
     }
 
-    /// Forgets the claim if it is still session `key`'s.
+    /// Forgets the claim if it is still session `key`'s, and the streams claimed under it
+    /// that no media session publishes.
     pub fn release(&self, appid: u64, id_name: &str, key: u64) {
         let mut claims = lock(&self.claims);
         let k = (appid, id_name.to_string());
         if claims.get(&k).is_some_and(|c| c.key == key) {
             claims.remove(&k);
         }
+        let mut streams = lock(&self.streams);
+        let owned = streams.by_user.get(&k).cloned().unwrap_or_default();
+        for id in owned {
+            let sk = (appid, id);
+            if streams
+                .by_stream
+                .get(&sk)
+                .is_some_and(|o| o.login_key == key && o.publishing == 0)
+            {
+                streams.remove(appid, &sk.1);
+            }
+        }
+    }
+
+    /// Claims `stream_id` for `id_name`'s room login `claim` (publish dispatch, a publish
+    /// session). The same user may claim again (a reconnect); another user's stream is
+    /// taken while its owner's room login or a publish session of it lives.
+    pub fn claim_stream(
+        &self,
+        appid: u64,
+        stream_id: &str,
+        id_name: &str,
+        claim: &Claim,
+    ) -> Result<(), StreamClaimError> {
+        let claims = lock(&self.claims);
+        let mut streams = lock(&self.streams);
+        let sk = (appid, stream_id.to_string());
+        if let Some(o) = streams.by_stream.get_mut(&sk) {
+            if o.id_name == id_name {
+                o.room = claim.room.clone();
+                o.login_key = claim.key;
+                return Ok(());
+            }
+            let owner_live = o.publishing > 0
+                || claims
+                    .get(&(appid, o.id_name.clone()))
+                    .is_some_and(|c| c.key == o.login_key);
+            if owner_live {
+                return Err(StreamClaimError::Taken(o.room.clone()));
+            }
+            streams.remove(appid, stream_id);
+        }
+        let uk = (appid, id_name.to_string());
+        if streams.by_user.get(&uk).map_or(0, Vec::len) >= STREAMS_OWNED_PER_USER {
+            return Err(StreamClaimError::TooMany);
+        }
+        streams.by_user.entry(uk).or_default().push(stream_id.to_string());
+        streams.by_stream.insert(
+            sk,
+            StreamOwner {
+                id_name: id_name.to_string(),
+                room: claim.room.clone(),
+                login_key: claim.key,
+                publishing: 0,
+            },
+        );
+        Ok(())
+    }
+
+    /// A publish session of `id_name`'s stream started (`true`) or ended; when the last one
+    /// ends and the owner's room login is gone, the stream id is free again.
+    pub fn stream_publishing(&self, appid: u64, stream_id: &str, id_name: &str, started: bool) {
+        let claims = lock(&self.claims);
+        let mut streams = lock(&self.streams);
+        let sk = (appid, stream_id.to_string());
+        let Some(o) = streams.by_stream.get_mut(&sk) else {
+            return;
+        };
+        if o.id_name != id_name {
+            return;
+        }
+        if started {
+            o.publishing += 1;
+            return;
+        }
+        o.publishing = o.publishing.saturating_sub(1);
+        let login_live = claims
+            .get(&(appid, o.id_name.clone()))
+            .is_some_and(|c| c.key == o.login_key);
+        if o.publishing == 0 && !login_live {
+            streams.remove(appid, stream_id);
+        }
+    }
+
+    /// Who holds a stream id now, if anybody.
+    pub fn stream_owner(&self, appid: u64, stream_id: &str) -> Option<StreamOwner> {
+        lock(&self.streams)
+            .by_stream
+            .get(&(appid, stream_id.to_string()))
+            .cloned()
     }
 
     pub fn claim_of(&self, appid: u64, id_name: &str) -> Option<Claim> {

@@ -190,14 +190,5 @@ async fn wait_for_signal() {
 }
 
 fn init_logging(c: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LIVEROOM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&c.log.level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if c.log.format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    liveroom_server::log_format::init(&c.log.level, &c.log.format);
 }

@@ -8,7 +8,7 @@
 
 use crate::biz::{BizCaller, BizError};
 use crate::AppState;
-use liveroom_proto::limits::MAX_ID_BYTES;
+use liveroom_proto::limits::check_id;
 use liveroom_proto::ErrCode;
 use serde_json::{json, Value};
 
@@ -110,11 +110,8 @@ pub async fn handle(
         ));
     }
     let stream_id = req.get("stream_id").and_then(Value::as_str).unwrap_or("");
-    if stream_id.is_empty() || stream_id.len() > MAX_ID_BYTES {
-        return Ok(answer(
-            code::BAD_REQUEST,
-            format!("stream_id must be 1 to {MAX_ID_BYTES} bytes"),
-        ));
+    if let Err(e) = check_id("stream_id", stream_id, 1) {
+        return Ok(answer(code::BAD_REQUEST, e));
     }
     let url = req.get("pushurl").and_then(Value::as_str).unwrap_or("");
     imp::command(state, caller, cmd, stream_id, url).await

@@ -3,6 +3,10 @@
 //! * v1 (legacy, the original demos): `{ver:1, hash, nonce, expired}` with
 //!   `hash = md5(appid + appSign[..32] + idName + nonce + expired)`. Anyone holding the app
 //!   sign can mint one, and app signs ship inside client apps: fine for development only.
+//!   The fields are concatenated without separators, so characters could move between
+//!   `idName`, `nonce` and `expired` under the same hash (`alice` + `1234…` = `alice1` +
+//!   `234…`). [`V1Policy`] pins the boundaries: the nonce has a fixed length of letters and
+//!   digits, and the expiry lies within a maximum lifetime from now (so it has 10 digits).
 //! * v2 (ours): `{ver:2, appid, id_name, room_id, privilege, nonce, expired, hash}` with
 //!   `hash = hex(HMAC-SHA256(server_secret, "2\n{appid}\n{id_name}\n{room_id}\n{privilege}\n{nonce}\n{expired}"))`.
 //!   Keyed by the server secret, which never leaves the business server; optionally scoped to
@@ -26,6 +30,28 @@ pub struct Grant {
     pub can_publish: bool,
 }
 
+/// Whether and in which form legacy v1 tokens are accepted (`[tokens]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct V1Policy {
+    pub allow: bool,
+    /// The exact length of a v1 nonce (ASCII letters and digits).
+    pub nonce_len: usize,
+    /// The furthest a v1 token's expiry may lie in the future.
+    pub max_ttl_secs: u64,
+}
+
+impl V1Policy {
+    /// v1 refused.
+    pub const OFF: V1Policy = V1Policy {
+        allow: false,
+        nonce_len: V1_NONCE_LEN,
+        max_ttl_secs: 0,
+    };
+}
+
+/// The nonce length of the v1 tokens this server mints (and accepts by default).
+pub const V1_NONCE_LEN: usize = 16;
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TokenError {
     #[error("token is not base64 of a JSON object")]
@@ -40,6 +66,10 @@ pub enum TokenError {
     WrongScope,
     #[error("token does not grant login")]
     NoLogin,
+    #[error("v1 token nonce must be {0} letters or digits")]
+    V1Nonce(usize),
+    #[error("v1 token expiry is further ahead than the {0} s this server allows")]
+    V1Lifetime(u64),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -92,7 +122,7 @@ fn v2_payload(
     format!("2\n{appid}\n{id_name}\n{room_id}\n{privilege}\n{nonce}\n{expired}")
 }
 
-fn hmac_hex(key: &str, payload: &str) -> String {
+pub(crate) fn hmac_hex(key: &str, payload: &str) -> String {
     // HMAC takes keys of any length.
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
     mac.update(payload.as_bytes());
@@ -106,7 +136,7 @@ pub fn verify(
     app_sign: &str,
     server_secret: &str,
     id_name: &str,
-    allow_v1: bool,
+    v1: V1Policy,
     now_secs: u64,
 ) -> Result<Grant, TokenError> {
     let raw = B64
@@ -114,7 +144,16 @@ pub fn verify(
         .map_err(|_| TokenError::Malformed)?;
     let env: Envelope = serde_json::from_slice(&raw).map_err(|_| TokenError::Malformed)?;
     match env.ver {
-        1 if allow_v1 => {
+        1 if v1.allow => {
+            // Fixed field forms first: they make the separator-less hash input unambiguous.
+            if env.nonce.len() != v1.nonce_len
+                || !env.nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(TokenError::V1Nonce(v1.nonce_len));
+            }
+            if env.expired > now_secs.saturating_add(v1.max_ttl_secs) {
+                return Err(TokenError::V1Lifetime(v1.max_ttl_secs));
+            }
             let want = md5_hex(&format!(
                 "{appid}{}{id_name}{}{}",
                 sign32(app_sign),
@@ -169,7 +208,7 @@ pub fn verify(
     }
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -181,9 +220,9 @@ fn random_nonce() -> String {
     rand::random::<u64>().to_string()
 }
 
-/// Mints a legacy v1 token.
+/// Mints a legacy v1 token (its nonce: [`V1_NONCE_LEN`] hex digits).
 pub fn make_v1(appid: u64, app_sign: &str, id_name: &str, expired: u64) -> String {
-    let nonce = random_nonce();
+    let nonce = format!("{:016x}", rand::random::<u64>());
     let hash = md5_hex(&format!(
         "{appid}{}{id_name}{nonce}{expired}",
         sign32(app_sign)
@@ -294,44 +333,95 @@ mod tests {
     const SIGN: &str = "0123456789abcdef0123456789abcdefIGNORED";
     const SECRET: &str = "server-secret-0123456789";
 
+    const V1: V1Policy = V1Policy {
+        allow: true,
+        nonce_len: V1_NONCE_LEN,
+        max_ttl_secs: 7 * 86400,
+    };
+    /// A realistic now (2026), so expiries have 10 digits as in the field.
+    const NOW: u64 = 1_790_000_000;
+
     #[test]
     fn v1_round_trip_and_failures() {
-        let t = make_v1(42, SIGN, "alice", 2000);
-        assert!(
-            verify(&t, 42, SIGN, SECRET, "alice", true, 1000)
-                .unwrap()
-                .can_publish
-        );
+        let t = make_v1(42, SIGN, "alice", NOW + 1000);
+        assert!(verify(&t, 42, SIGN, SECRET, "alice", V1, NOW).unwrap().can_publish);
         assert_eq!(
-            verify(&t, 42, SIGN, SECRET, "alice", true, 2000),
+            verify(&t, 42, SIGN, SECRET, "alice", V1, NOW + 1000),
             Err(TokenError::Expired)
         );
         assert_eq!(
-            verify(&t, 42, SIGN, SECRET, "bob", true, 1000),
+            verify(&t, 42, SIGN, SECRET, "bob", V1, NOW),
             Err(TokenError::BadHash)
         );
         assert_eq!(
-            verify(&t, 43, SIGN, SECRET, "alice", true, 1000),
+            verify(&t, 43, SIGN, SECRET, "alice", V1, NOW),
             Err(TokenError::BadHash)
         );
         assert_eq!(
-            verify(&t, 42, SIGN, SECRET, "alice", false, 1000),
+            verify(&t, 42, SIGN, SECRET, "alice", V1Policy::OFF, NOW),
             Err(TokenError::Version(1))
         );
         assert_eq!(
-            verify("%%%", 42, SIGN, SECRET, "alice", true, 1000),
+            verify("%%%", 42, SIGN, SECRET, "alice", V1, NOW),
             Err(TokenError::Malformed)
         );
+    }
+
+    fn v1_hash(id_name: &str, nonce: &str, expired: &str) -> String {
+        md5_hex(&format!("42{}{id_name}{nonce}{expired}", &SIGN[..32]))
+    }
+
+    fn v1_envelope(hash: &str, nonce: &str, expired: &str) -> String {
+        B64.encode(format!(
+            r#"{{"ver":1,"hash":"{hash}","nonce":"{nonce}","expired":{expired}}}"#
+        ))
     }
 
     #[test]
     fn v1_matches_the_documented_formula() {
         // hash = md5(appid + appSign[..32] + idName + nonce + expired), nonce as a number.
-        let hash = md5_hex("420123456789abcdef0123456789abcdefalice77762000");
-        let t = B64.encode(format!(
-            r#"{{"ver":1,"hash":"{hash}","nonce":777,"expired":62000}}"#
+        let expired = NOW + 3600;
+        let hash = md5_hex(&format!(
+            "420123456789abcdef0123456789abcdefalice1234567890123456{expired}"
         ));
-        assert!(verify(&t, 42, SIGN, SECRET, "alice", true, 1000).is_ok());
+        let t = B64.encode(format!(
+            r#"{{"ver":1,"hash":"{hash}","nonce":1234567890123456,"expired":{expired}}}"#
+        ));
+        assert!(verify(&t, 42, SIGN, SECRET, "alice", V1, NOW).is_ok());
+    }
+
+    #[test]
+    fn v1_characters_cannot_move_between_fields() {
+        // Alice's genuine token: nonce "1abcdef012345678", a 10-digit expiry.
+        let expired = (NOW + 3600).to_string();
+        let hash = v1_hash("alice", "1abcdef012345678", &expired);
+        let genuine = v1_envelope(&hash, "1abcdef012345678", &expired);
+        assert!(verify(&genuine, 42, SIGN, SECRET, "alice", V1, NOW).is_ok());
+        // The nonce's first character moved into the user name: same md5 input.
+        let as_alice1 = v1_envelope(&hash, "abcdef012345678", &expired);
+        assert_eq!(
+            verify(&as_alice1, 42, SIGN, SECRET, "alice1", V1, NOW),
+            Err(TokenError::V1Nonce(V1_NONCE_LEN))
+        );
+        // The nonce's last character moved into the expiry (11 digits, centuries ahead).
+        let longer = v1_envelope(&hash, "1abcdef01234567", &format!("8{expired}"));
+        assert_eq!(
+            verify(&longer, 42, SIGN, SECRET, "alice", V1, NOW),
+            Err(TokenError::V1Nonce(V1_NONCE_LEN))
+        );
+        // A genuine token further ahead than the configured lifetime is refused as well.
+        let far = make_v1(42, SIGN, "alice", NOW + V1.max_ttl_secs + 1);
+        assert_eq!(
+            verify(&far, 42, SIGN, SECRET, "alice", V1, NOW),
+            Err(TokenError::V1Lifetime(V1.max_ttl_secs))
+        );
+        // Letters and digits only.
+        let hash = v1_hash("alice", "1abcdef01234567\n", &expired);
+        let odd = v1_envelope(&hash, "1abcdef01234567\\n", &expired);
+        assert_eq!(
+            verify(&odd, 42, SIGN, SECRET, "alice", V1, NOW),
+            Err(TokenError::V1Nonce(V1_NONCE_LEN))
+        );
     }
 
     #[test]
@@ -346,7 +436,7 @@ mod tests {
     #[test]
     fn v2_scopes_room_and_privilege() {
         let t = make_v2(42, SECRET, "alice", "room1", PRIVILEGE_LOGIN, 2000);
-        let g = verify(&t, 42, SIGN, SECRET, "alice", false, 1000).unwrap();
+        let g = verify(&t, 42, SIGN, SECRET, "alice", V1Policy::OFF, 1000).unwrap();
         assert_eq!(
             g,
             Grant {
@@ -355,16 +445,16 @@ mod tests {
             }
         );
         assert_eq!(
-            verify(&t, 42, SIGN, SECRET, "bob", false, 1000),
+            verify(&t, 42, SIGN, SECRET, "bob", V1Policy::OFF, 1000),
             Err(TokenError::WrongScope)
         );
         assert_eq!(
-            verify(&t, 42, SIGN, "other-secret", "alice", false, 1000),
+            verify(&t, 42, SIGN, "other-secret", "alice", V1Policy::OFF, 1000),
             Err(TokenError::BadHash)
         );
         let t = make_v2(42, SECRET, "alice", "", PRIVILEGE_PUBLISH, 2000);
         assert_eq!(
-            verify(&t, 42, SIGN, SECRET, "alice", false, 1000),
+            verify(&t, 42, SIGN, SECRET, "alice", V1Policy::OFF, 1000),
             Err(TokenError::NoLogin)
         );
     }

@@ -12,7 +12,7 @@
 
 mod common;
 use common::*;
-use liveroom_client::media::{start_peer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::media::{start_peer, PeerCmd, PeerOut};
 use liveroom_media::MediaCodec;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -131,12 +131,9 @@ async fn publish(
     stream: &str,
     audio: bool,
     sent: Sent,
-) -> (MediaSignal, tokio::task::JoinHandle<()>) {
+) -> (MediaLogin, tokio::task::JoinHandle<()>) {
     let user = format!("pub-{stream}");
-    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, &user)
-        .await
-        .unwrap();
-    sig.login(&dev_token(&user), "room").await.unwrap();
+    let mut sig = s.media_login("room", &user).await;
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
     let kinds: &[MediaKind] = if audio {
         &[MediaKind::Audio, MediaKind::Video]

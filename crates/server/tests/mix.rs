@@ -9,7 +9,7 @@ use common::*;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app::{AppSink, AppSrc};
-use liveroom_client::media::{start_peer, MediaPeer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::media::{start_peer, MediaPeer, PeerCmd, PeerOut};
 use liveroom_media::StreamKey;
 use std::time::Duration;
 use str0m::format::Codec;
@@ -28,12 +28,9 @@ const BLUE: u32 = 0x0000ff;
 const YELLOW: u32 = 0xffff00;
 const GREY: u32 = 0x808080;
 
-async fn signal(s: &TestServer, user: &str) -> MediaSignal {
-    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, user)
-        .await
-        .unwrap();
-    sig.login(&dev_token(user), ROOM).await.unwrap();
-    sig
+/// `user`'s media signalling in ROOM; the caller keeps `user` logged in to ROOM.
+async fn signal(s: &TestServer, user: &str) -> MediaLogin {
+    s.media_signal_of_logged_in(ROOM, user).await
 }
 
 async fn wait_for(peer: &mut MediaPeer, want: impl Fn(&PeerOut) -> bool) -> PeerOut {
@@ -53,7 +50,7 @@ async fn wait_for(peer: &mut MediaPeer, want: impl Fn(&PeerOut) -> bool) -> Peer
 /// str0m peer, and the stream registered in the room.
 struct Publisher {
     _room: RoomClient,
-    _sig: MediaSignal,
+    _sig: MediaLogin,
     _peer: MediaPeer,
     pipeline: gst::Pipeline,
 }
@@ -65,6 +62,7 @@ impl Drop for Publisher {
 }
 
 async fn publish_colour(s: &TestServer, user: &str, stream: &str, rgb: u32) -> Publisher {
+    let mut room = s.join(ROOM, user, anchor(user)).await;
     let mut sig = signal(s, user).await;
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
     let mut peer = start_peer(
@@ -77,7 +75,6 @@ async fn publish_colour(s: &TestServer, user: &str, stream: &str, rgb: u32) -> P
     .await
     .unwrap();
     wait_for(&mut peer, |e| *e == PeerOut::Connected).await;
-    let mut room = s.join(ROOM, user, anchor(user)).await;
     ok(&mut room, "stream", stream_body(2001, stream, "")).await;
 
     liveroom_live::init().unwrap();
@@ -140,7 +137,7 @@ async fn publish_colour(s: &TestServer, user: &str, stream: &str, rgb: u32) -> P
 
 /// A WebRTC player of a stream whose H.264 is decoded to RGB frames.
 struct Viewer {
-    _sig: MediaSignal,
+    _sig: MediaLogin,
     peer: MediaPeer,
     src: AppSrc,
     sink: AppSink,

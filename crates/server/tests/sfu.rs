@@ -9,12 +9,8 @@ use std::time::Duration;
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind};
 
-async fn signal(s: &TestServer, user: &str) -> MediaSignal {
-    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, user)
-        .await
-        .unwrap();
-    sig.login(&dev_token(user), "room").await.unwrap();
-    sig
+async fn signal(s: &TestServer, user: &str) -> MediaLogin {
+    s.media_login("room", user).await
 }
 
 async fn wait_for(peer: &mut MediaPeer, want: impl Fn(&PeerOut) -> bool) -> PeerOut {
@@ -35,7 +31,7 @@ async fn publish(
     user: &str,
     stream: &str,
     codec: Codec,
-) -> (MediaSignal, u64, MediaPeer) {
+) -> (MediaLogin, u64, MediaPeer) {
     let mut sig = signal(s, user).await;
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
     let mut p = start_peer(
@@ -58,7 +54,7 @@ async fn play(
     user: &str,
     stream: &str,
     kinds: &[MediaKind],
-) -> (MediaSignal, u64, MediaPeer) {
+) -> (MediaLogin, u64, MediaPeer) {
     let mut sig = signal(s, user).await;
     let (sid, _) = sig.create_session(1, stream, "").await.unwrap();
     let mut p = start_peer(&mut sig, sid, kinds, Direction::RecvOnly, Codec::H264)
@@ -249,6 +245,7 @@ async fn camera_and_mic_status_reach_players_and_late_players_get_the_current_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signalling_errors_are_answered() {
     let s = TestServer::start(&[]).await;
+    let _alice = s.join("room", "alice", anchor("A")).await;
     let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, "alice")
         .await
         .unwrap();
@@ -300,7 +297,7 @@ async fn signalling_errors_are_answered() {
     assert_eq!(reset["body"]["session_ids"], json!([sid, 424242]));
 
     // So does a login that brings sessions of an earlier connection.
-    let mut again = signal(&s, "alice").await;
+    let mut again = s.media_signal_of_logged_in("room", "alice").await;
     again
         .request(
             "LoginReq",

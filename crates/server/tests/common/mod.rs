@@ -404,3 +404,46 @@ fn parse_http_answer(buf: &[u8]) -> HttpAnswer {
         body: String::from_utf8_lossy(&body).to_string(),
     }
 }
+
+/// A media-signalling connection logged in (`LoginReq`) for `room`, with the room login it
+/// belongs to (a media session needs a live room login of its user) kept open beside it.
+pub struct MediaLogin {
+    pub sig: liveroom_client::media::MediaSignal,
+    _room: Option<liveroom_client::KeptAlive>,
+}
+
+impl std::ops::Deref for MediaLogin {
+    type Target = liveroom_client::media::MediaSignal;
+    fn deref(&self) -> &Self::Target {
+        &self.sig
+    }
+}
+
+impl std::ops::DerefMut for MediaLogin {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.sig
+    }
+}
+
+impl TestServer {
+    /// Logs `user` in to `room` (as an anchor) and opens its media signalling for that room.
+    pub async fn media_login(&self, room: &str, user: &str) -> MediaLogin {
+        let c = self.join(room, user, anchor(user)).await;
+        let mut m = self.media_signal_of_logged_in(room, user).await;
+        m._room = Some(c.keep_alive(Duration::from_secs(10)));
+        m
+    }
+
+    /// Opens `user`'s media signalling for `room`, where the caller keeps `user` logged in.
+    pub async fn media_signal_of_logged_in(&self, room: &str, user: &str) -> MediaLogin {
+        let mut sig = liveroom_client::media::MediaSignal::connect(
+            &format!("ws://{}/media", self.addr),
+            APPID,
+            user,
+        )
+        .await
+        .unwrap();
+        sig.login(&dev_token(user), room).await.unwrap();
+        MediaLogin { sig, _room: None }
+    }
+}

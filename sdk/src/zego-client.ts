@@ -11,12 +11,19 @@ import type { LogContext } from './logging/format';
 import { LogLevel } from './logging/levels';
 import { Logger } from './logging/logger';
 import { Room, type RoomIdentity } from './room/room';
+import {
+  DEFAULT_RECONNECT_MAX_ATTEMPTS,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
+  RECONNECT_MAX_ATTEMPTS_LIMIT,
+  RECONNECT_MAX_DELAY_CAP_MS,
+  RECONNECT_MIN_DELAY_CAP_MS,
+} from './room/login-retry';
 import type { StreamInfo } from './room/stream-list';
 import { pickStream, playableUrls } from './room/stream-filter';
 import { PublishTarget, type CdnPublishConfig, type PublishTargetError } from './room/publish-target';
 import { checkStopConfig, checkUpdateConfig, MixStream, type MixStreamConfig, type MixStreamInfo } from './room/mix-stream';
 import type { PreviewOptions } from './media/constraints';
-import { hasGetUserMedia, videoCodecSupport, type DeviceInfo } from './media/devices';
+import { enumerateDevices, errorName, hasGetUserMedia, videoCodecSupport, type DeviceInfo } from './media/devices';
 import { MediaModule } from './media/media';
 import type { PlayType } from './media/player';
 import { MIN_QUALITY_CYCLE_MS } from './media/quality';
@@ -25,7 +32,7 @@ import type { AudioMixConfig } from './media/effects';
 import { pauseRecord, resumeRecord, saveRecord, startRecord, stopRecord } from './media/recorder';
 import { screenSharingSupported, type ScreenCallback } from './media/screen';
 import { saveSnapShot, takeSnapShot } from './media/snapshot';
-import { invalidStatic } from './media/static-log';
+import { invalidStatic, staticLog } from './media/static-log';
 import type { SoundMeter } from './media/sound-meter';
 import { DEFAULT_AUDIO_BITRATE } from './media/constraints';
 import { safeCall } from './safe-emit';
@@ -52,6 +59,16 @@ export interface ZegoConfigOption {
   remoteLogLevel?: number;
   logUrl?: string;
   audienceCreateRoom?: boolean;
+  /**
+   * Liveroom option: attempts of a login, and of the re-login after a dropped connection, before giving up
+   * (login error / onDisconnect). Integer 1…1000, default 12.
+   */
+  reconnectMaxAttempts?: number;
+  /**
+   * Liveroom option: cap of one wait between two attempts, in ms (100…300000, default 10000). The waits are
+   * exponential backoff with full jitter: the n-th is random in [0, min(reconnectMaxDelayMs, 1000·2^(n−1))).
+   */
+  reconnectMaxDelayMs?: number;
 }
 
 /** publishOption of startPublishingStream (reference §1.12), plus Liveroom's iceTransportPolicy. */
@@ -169,6 +186,23 @@ export class ZegoClient implements ZegoCallbacks {
     }
   }
 
+  /**
+   * Reference §1.6, static as well as on instances: "can be called without a ZegoClient object" (apps fill their
+   * device pickers before creating a client). Both callbacks must be functions, else `false` and a log line.
+   */
+  static enumDevices(deviceInfoCallback: (deviceInfo: DeviceInfo) => void, errorCallback: (error: unknown) => void): boolean {
+    if (!isFunction(deviceInfoCallback)) return invalidStatic('enumDevices', 'deviceInfoCallback must be a function');
+    if (!isFunction(errorCallback)) return invalidStatic('enumDevices', 'errorCallback must be a function');
+    enumerateDevices().then(
+      (info) => safeCall(staticLog, 'enumDevices.success', deviceInfoCallback, [info]),
+      (e: unknown) => {
+        staticLog.error(`zm.enumDevices failed ${errorName(e)}`);
+        safeCall(staticLog, 'enumDevices.error', errorCallback, [e]);
+      },
+    );
+    return true;
+  }
+
   // ------------------------------------------------------------ callbacks (reference §2), no-op defaults
   onDisconnect: ZegoCallbacks['onDisconnect'] = noop;
   onKickOut: ZegoCallbacks['onKickOut'] = noop;
@@ -249,6 +283,14 @@ export class ZegoClient implements ZegoCallbacks {
     if (o.audienceCreateRoom !== undefined && !isBoolean(o.audienceCreateRoom)) {
       return this.invalid('config', 'audienceCreateRoom must be a boolean');
     }
+    const maxAttempts = o.reconnectMaxAttempts ?? DEFAULT_RECONNECT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || (maxAttempts as number) < 1 || (maxAttempts as number) > RECONNECT_MAX_ATTEMPTS_LIMIT) {
+      return this.invalid('config', `reconnectMaxAttempts must be an integer 1…${RECONNECT_MAX_ATTEMPTS_LIMIT}`);
+    }
+    const maxDelayMs = o.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS;
+    if (!isFiniteNumber(maxDelayMs) || maxDelayMs < RECONNECT_MIN_DELAY_CAP_MS || maxDelayMs > RECONNECT_MAX_DELAY_CAP_MS) {
+      return this.invalid('config', `reconnectMaxDelayMs must be a number ${RECONNECT_MIN_DELAY_CAP_MS}…${RECONNECT_MAX_DELAY_CAP_MS}`);
+    }
     const identity: RoomIdentity = {
       appid: o.appid,
       servers,
@@ -257,11 +299,14 @@ export class ZegoClient implements ZegoCallbacks {
       audienceCreateRoom: o.audienceCreateRoom !== false,
     };
     this._room.identity = identity;
+    this._room.reconnect = { maxAttempts: maxAttempts as number, maxDelayMs };
     this._log.setLocalLevel(o.logLevel);
     this._log.setRemoteLevel(isFiniteNumber(o.remoteLogLevel) ? o.remoteLogLevel : LogLevel.debug);
     if (isNonEmptyString(o.logUrl)) this._log.openRemote(o.logUrl);
     this._configured = true;
-    this._log.info(`zc.config appid=${identity.appid} server=${servers.join(',')} idName=${identity.idName}`);
+    this._log.info(
+      `zc.config appid=${identity.appid} server=${servers.join(',')} idName=${identity.idName} reconnect=${String(maxAttempts)}×≤${maxDelayMs} ms`,
+    );
     return true;
   }
 
@@ -508,6 +553,7 @@ export class ZegoClient implements ZegoCallbacks {
 
   /** Reference §1.6: deviceInfoCallback({microphones, speakers, cameras}); works without config(). */
   enumDevices(deviceInfoCallback: (deviceInfo: DeviceInfo) => void, errorCallback: (error: unknown) => void): boolean {
+    // The instance form logs through the client's logger (its logLevel); ZegoClient.enumDevices is the static one.
     if (!this.callbacksOk('enumDevices', deviceInfoCallback, errorCallback)) return false;
     this._media.enumDevices(deviceInfoCallback, errorCallback);
     return true;

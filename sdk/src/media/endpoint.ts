@@ -2,10 +2,13 @@
  * What publishers and players share (notes §7.1, §7.5): dispatch (`webrtc_url` on the room socket, or the custom
  * signal URL), the signalling connection, one Negotiation at a time, and the retry policy. A stream that was up
  * and loses its transport or its server session reports `2` (retry) and recreates the session, up to 3 times in
- * a row (1 s / 3 s / 5 s apart when the signalling socket is down, at once / 1 s / 3 s otherwise); a successful
+ * a row, after waits of 1 s / 3 s / 5 s on average when the signalling socket is down, 0.5 s / 1 s / 3 s otherwise,
+ * each random in [d/2, 3d/2) (centredJitter, backoff.ts: a server that resets all its sessions, or goes away, does
+ * not get every client back in the same millisecond, and the time before giving up stays); a successful
  * retry reports `0` again and resets the count. Failures before the stream was ever up, and a retry budget spent,
  * report `1` with the step's error, and the SDK stops the stream itself.
  */
+import { centredJitter, type Random } from '../backoff';
 import type { ZegoError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { mediaError, type MediaErrorKey, type MediaFailure, type MediaKind } from './errors';
@@ -13,8 +16,9 @@ import { Negotiation, type NegotiationSpec } from './negotiation';
 import type { SignalConnection, SignalPool } from './signal';
 
 export const MAX_RETRIES = 3;
-const RETRY_DELAYS_SOCKET_DOWN = [1000, 3000, 5000];
-const RETRY_DELAYS_SOCKET_UP = [0, 1000, 3000];
+/** Mean waits before retry 1, 2, 3 (each jittered ±50%). */
+export const RETRY_DELAYS_SOCKET_DOWN = [1000, 3000, 5000];
+export const RETRY_DELAYS_SOCKET_UP = [500, 1000, 3000];
 
 export interface EndpointDeps {
   log: Logger;
@@ -29,6 +33,8 @@ export interface EndpointDeps {
   emitState(type: 0 | 1 | 2, streamId: string, err?: ZegoError | number): void;
   /** The endpoint stopped itself after an error: forget it. */
   removed(ep: Endpoint): void;
+  /** Jitter of the retry waits. */
+  random: Random;
 }
 
 export interface EndpointOptions {
@@ -199,7 +205,7 @@ export abstract class Endpoint {
     this.retries++;
     const socketUp = this.conn !== null && this.conn.isReady;
     const delays = socketUp ? RETRY_DELAYS_SOCKET_UP : RETRY_DELAYS_SOCKET_DOWN;
-    const delay = delays[Math.min(this.retries, delays.length) - 1];
+    const delay = centredJitter(delays[Math.min(this.retries, delays.length) - 1], this.deps.random);
     this.state = 'retrying';
     this.deps.log.warn(`${this.tag} retry ${this.retries}/${MAX_RETRIES} in ${delay} ms`);
     this.onRetry();

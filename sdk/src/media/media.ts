@@ -4,6 +4,7 @@
  * through its extension hooks (logout, kick-out and fatal errors stop every publisher and player), its
  * `webrtc_url` dispatch request, its own-stream registration (room/local-streams.ts) and its login token.
  */
+import type { Random } from '../backoff';
 import type { ZegoError } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Room } from '../room/room';
@@ -64,6 +65,7 @@ export class MediaModule {
     private readonly log: Logger,
     private readonly emit: Emit,
     private readonly callUser: CallUser,
+    private readonly random: Random = Math.random,
   ) {
     this.audio = new SharedAudioContext(log);
     this.effects = new AudioEffects(log, this.audio, (id) => this.publishers.get(id), callUser);
@@ -96,6 +98,7 @@ export class MediaModule {
         sdkVersion: SDK_VERSION,
       },
       log,
+      random,
     );
     room.addExtension({ onReset: () => this.stopStreams('room reset') });
   }
@@ -294,6 +297,7 @@ export class MediaModule {
         else this.emit(stateCallback, type, streamId, err);
       },
       removed: () => forget(),
+      random: this.random,
     };
   }
 

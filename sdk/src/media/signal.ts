@@ -5,16 +5,21 @@
  * (`XxxRsp`, same seq, `result` 0 = ok) within 5 s or fail with a timeout; server pushes go to the session they
  * name and are acknowledged (`XxxAck`) when the protocol says so. `ClientHBReq {session_ids}` runs every
  * `hb_interval` (10 s) while sessions exist; more than 5 missed heartbeats drop the socket. A connection closes
- * itself when its last user releases it.
+ * itself when its last user releases it. Connecting makes up to 3 tries, ~3 s apart (jittered).
  */
+import { centredJitter, type Random } from '../backoff';
 import type { Logger } from '../logging/logger';
 
 export const MEDIA_PROTOCOL_VERSION = '1.0.1';
 export const SIGNAL_REQUEST_TIMEOUT_MS = 5000;
 export const SIGNAL_HB_INTERVAL_MS = 10000;
 export const SIGNAL_HB_MAX_MISSES = 5;
-/** Connection attempts of one connect (3 s apart). */
+/** Connection attempts of one connect. */
 export const SIGNAL_CONNECT_TRIES = 3;
+/**
+ * Wait between them: 3 s on average, random in [1.5 s, 4.5 s) (centredJitter, backoff.ts), so that the clients of
+ * a media server that went away do not all reconnect in the same millisecond.
+ */
 export const SIGNAL_CONNECT_RETRY_MS = 3000;
 
 /** Pushes the client acknowledges (`XxxPush` → `XxxAck`). */
@@ -66,6 +71,7 @@ export class SignalConnection {
     private readonly id: SignalIdentity,
     private readonly log: Logger,
     private readonly nextSeq: () => number,
+    private readonly random: Random = Math.random,
   ) {
     this.connect();
   }
@@ -201,12 +207,13 @@ export class SignalConnection {
     this.pending.clear();
     for (const p of pending) p.done({ ok: false, why: 'closed' });
     if (this.state !== 'ready' && this.state !== 'closed' && this.tries < SIGNAL_CONNECT_TRIES) {
-      this.log.warn(`zm.signal.connect ${this.url} failed (try ${this.tries}); again in ${SIGNAL_CONNECT_RETRY_MS} ms`);
+      const delay = centredJitter(SIGNAL_CONNECT_RETRY_MS, this.random);
+      this.log.warn(`zm.signal.connect ${this.url} failed (try ${this.tries}); again in ${delay} ms`);
       this.state = 'connecting';
       this.connectTimer = setTimeout(() => {
         this.connectTimer = null;
         if (this.state === 'connecting') this.connect();
-      }, SIGNAL_CONNECT_RETRY_MS);
+      }, delay);
       return;
     }
     this.close(this.state === 'ready' ? 'socket closed' : 'cannot connect');
@@ -330,6 +337,7 @@ export class SignalPool {
   constructor(
     private readonly id: SignalIdentity,
     private readonly log: Logger,
+    private readonly random: Random = Math.random,
   ) {}
 
   /** URLs with a live (logged-in) connection: the `signals` of a dispatch request. */
@@ -343,7 +351,7 @@ export class SignalPool {
   acquire(url: string): SignalConnection {
     let c = this.conns.get(url);
     if (c === undefined || c.state === 'closed') {
-      const conn = new SignalConnection(url, this.id, this.log, () => ++this.seq);
+      const conn = new SignalConnection(url, this.id, this.log, () => ++this.seq, this.random);
       conn.onClosed = () => {
         if (this.conns.get(url) === conn) this.conns.delete(url);
       };

@@ -39,7 +39,7 @@ import { RoomConnection } from './connection';
 import { Heartbeat } from './heartbeat';
 import { JoinLive } from './join-live';
 import { LocalStreams } from './local-streams';
-import { LoginRetry } from './login-retry';
+import { DEFAULT_RECONNECT_POLICY, LoginRetry, type ReconnectPolicy } from './login-retry';
 import { RelayQueue } from './relay-queue';
 import { ReliableMessages } from './reliable-messages';
 import type { RequestHandlers } from './requester';
@@ -96,6 +96,8 @@ export class Room {
   identity: RoomIdentity | null = null;
   /** setUserStateUpdate(true): applies from the next login. */
   userStateUpdate = false;
+  /** config()'s reconnectMaxAttempts / reconnectMaxDelayMs: the login and re-login schedule. */
+  reconnect: ReconnectPolicy = { ...DEFAULT_RECONNECT_POLICY };
   roomId = '';
   role = 0;
   userId = '';
@@ -144,6 +146,8 @@ export class Room {
     this.loginRetry = new LoginRetry(
       (n, server) => this.attemptLogin(n, server),
       () => this.onLoginExhausted(),
+      random,
+      (n, delay, why) => this.log.info(`zc.login.wait ${why}; attempt ${n}/${this.reconnect.maxAttempts} in ${delay} ms`),
     );
     this.connection = new RoomConnection({
       onOpen: () => this.onSocketOpen(),
@@ -268,7 +272,7 @@ export class Room {
     this.userStateActive = this.userStateUpdate;
     this.state = 'trylogin';
     this.log.info(`zc.login.start roomid=${roomId} role=${role} servers=${id.servers.join(',')}`);
-    this.loginRetry.start(id.servers);
+    this.loginRetry.start(id.servers, this.reconnect, true);
   }
 
   private attemptLogin(attemptNo: number, server: string): void {
@@ -281,6 +285,7 @@ export class Room {
       this.connection.open(server); // login goes out in onSocketOpen
     } catch (e) {
       this.log.error(`zc.login.socket cannot open ${server}: ${String(e)}`);
+      this.loginRetry.failed('socket cannot open');
     }
   }
 
@@ -320,6 +325,7 @@ export class Room {
     if (code !== 0) {
       if (LOGIN_RETRYABLE_CODES.includes(code)) {
         this.log.warn(`zc.login.rsp err_code=${code}, keep trying`);
+        this.loginRetry.failed(`err_code=${code}`);
         return;
       }
       this.log.error(`zc.login.rsp fatal err_code=${code}`);
@@ -399,7 +405,12 @@ export class Room {
   // ---------------------------------------------------------------- connection loss
 
   private onSocketClose(): void {
-    if (this.state !== 'login') return; // while trying to log in, the retry timer drives the next attempt
+    if (this.state === 'trylogin') {
+      // The attempt in progress failed (refused, or closed before the reply): next one after a jittered wait.
+      this.loginRetry.failed('socket closed');
+      return;
+    }
+    if (this.state !== 'login') return;
     this.log.warn('zc.socket.closed while logged in; re-login');
     this.state = 'trylogin';
     this.heartbeat.stop();
@@ -407,7 +418,7 @@ export class Room {
     const failPending = this.acks.drain();
     this.userId = '';
     this.sessionId = '';
-    this.loginRetry.start((this.identity as RoomIdentity).servers);
+    this.loginRetry.start((this.identity as RoomIdentity).servers, this.reconnect, false);
     failPending();
   }
 

@@ -350,6 +350,9 @@ describe('media', () => {
     assert.ok(Array.isArray(info.microphones) && info.microphones.length >= 1);
     assert.ok(Array.isArray(info.speakers));
     for (const d of [...info.cameras, ...info.microphones]) assert.equal(typeof d.deviceId, 'string');
+    // static too (reference §1.6: no ZegoClient object needed), the same lists
+    const fromClass = await c.eval(() => new Promise((resolve) => window.ZegoClient.enumDevices(resolve, (e) => resolve({ error: String(e) }))));
+    assert.deepEqual(fromClass, info);
 
     const settings = (id) => c.eval((id) => {
       const s = window.__m.el(id).srcObject;

@@ -52,7 +52,7 @@ describe('connection resilience', () => {
     await suite.server.stop('SIGKILL');
     suite.server = await startServer({ listen: addr });
 
-    // both re-login within the retry schedule (first attempt at once, then 2 s, 4 s…)
+    // both re-login within the retry schedule (jittered waits under 1 s, 2 s, 4 s…)
     await bob.page.waitForFunction((before) => window.zg._room.state === 'login' && window.zg._room.sessionId !== before, sessionBefore, { timeout: 20000 });
     await alice.page.waitForFunction(() => window.zg._room.state === 'login', null, { timeout: 20000 });
     // the user list is fetched again; with the increments after it, bob's view ends with both users (whoever
@@ -161,22 +161,24 @@ describe('connection resilience', () => {
     }
   });
 
-  it('server gone for good: re-login retries run out → onDisconnect(Network)', async () => {
+  it('server gone for good: re-login retries run out (reconnectMaxAttempts) → onDisconnect(Network)', async () => {
     suite.server = await startServer();
-    const c = await client({ idName: 'gus', nickName: 'Gus' });
+    const c = await client({ idName: 'gus', nickName: 'Gus', config: { reconnectMaxAttempts: 4, reconnectMaxDelayMs: 2000 } });
     assert.equal((await c.login('room-gone', 2)).ok, true);
     await suite.server.stop('SIGKILL');
     const t0 = Date.now();
-    const ev = await c.waitEvent('onDisconnect', 'true', 45000);
+    const ev = await c.waitEvent('onDisconnect', 'true', 30000);
     const waited = Date.now() - t0;
     assert.deepEqual(ev.args, [{ code: 'ZegoClient.Error.Network', msg: 'network is broken and login fail.' }]);
-    assert.ok(waited >= 29000 && waited < 40000, `gave up after ${waited} ms (5 attempts: 2+4+6+8+10 s)`);
+    // 4 attempts after jittered waits under 1 s, 2 s, 2 s, 2 s (the cap), each refused at once
+    assert.equal(await c.eval(() => window.zg._room.loginRetry.attempts), 4);
+    assert.ok(waited < 7000 + 4000, `gave up after ${waited} ms`);
     assert.equal(await c.invoke('logout'), false);
   });
 
-  it('first login against a server that is down → login error(Timeout) after the retries', async () => {
+  it('first login against a server that is down → login error(Timeout) after reconnectMaxAttempts attempts', async () => {
     suite.server = await startServer();
-    const c = await client({ idName: 'lou', nickName: 'Lou' });
+    const c = await client({ idName: 'lou', nickName: 'Lou', config: { reconnectMaxAttempts: 3 } });
     await suite.server.stop('SIGKILL');
     const t0 = Date.now();
     const r = await c.eval(
@@ -184,6 +186,8 @@ describe('connection resilience', () => {
       'token-unused',
     );
     assert.deepEqual(r, { ok: false, err: { code: 'ZegoClient.Error.Timeout', msg: 'login timeout.' } });
-    assert.ok(Date.now() - t0 >= 29000);
+    // attempt 1 at once, then waits under 1 s and 2 s
+    assert.equal(await c.eval(() => window.zg._room.loginRetry.attempts), 3);
+    assert.ok(Date.now() - t0 < 3000 + 4000, `gave up after ${Date.now() - t0} ms`);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseFrame } from '../../src/room/connection';
-import { loginNow, newClient, setup } from './helpers/client';
+import { loginNow, newClient, RELOGIN_MS, setup } from './helpers/client';
 import type { FakeRoomServer } from './helpers/fake-server';
 
 let server: FakeRoomServer;
@@ -43,7 +43,7 @@ describe('frames', () => {
     server.handlers.login = () => null; // the re-login stays pending
     const old = { ...server.session };
     server.last.drop();
-    vi.advanceTimersByTime(5);
+    vi.advanceTimersByTime(RELOGIN_MS);
     server.last.deliver({ header: { protocol: 'push', cmd: 'push_kickout', ...old }, body: { reason: 1 } });
     expect(kick).not.toHaveBeenCalled();
     expect(zg._room.state).toBe('trylogin');
@@ -53,7 +53,7 @@ describe('frames', () => {
     const zg = newClient();
     loginNow(zg);
     server.last.drop();
-    vi.advanceTimersByTime(5);
+    vi.advanceTimersByTime(RELOGIN_MS);
     const seqs = server.frames.map((f) => f.header.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);

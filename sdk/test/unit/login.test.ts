@@ -1,14 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BACKUP, loginNow, newClient, SERVER, setup } from './helpers/client';
-import type { FakeRoomServer, Frame } from './helpers/fake-server';
+import { BACKUP, loginNow, newClient, RELOGIN_MS, SERVER, seededRandom, setup } from './helpers/client';
+import type { FakeRoomServer, FakeWebSocket, Frame } from './helpers/fake-server';
+import { DEFAULT_RECONNECT_MAX_ATTEMPTS, DEFAULT_RECONNECT_MAX_DELAY_MS, LOGIN_ATTEMPT_TIMEOUT_MS } from '../../src/room/login-retry';
 
 let server: FakeRoomServer;
 beforeEach(() => {
   server = setup();
 });
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
+
+/** Gaps between consecutive socket openings (ms). */
+function gaps(socks: FakeWebSocket[]): number[] {
+  return socks.slice(1).map((s, i) => s.openedAt - socks[i].openedAt);
+}
 
 describe('login', () => {
   it('sends the login body of notes §1.3 and reports the stream list without own stale streams', () => {
@@ -70,28 +77,22 @@ describe('login', () => {
     expect(ok).toHaveBeenCalledTimes(1);
   });
 
-  it('retries 5 times with the 1.9.x delays, alternating servers, then fails with login timeout', () => {
+  it('retries with jittered exponential backoff, alternating servers, then fails with login timeout', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const zg = newClient('alice', [SERVER, BACKUP]);
+    expect(zg.config({ appid: 42, server: [SERVER, BACKUP], idName: 'alice', nickName: 'a', logLevel: 100, reconnectMaxAttempts: 5 })).toBe(true);
     server.down.add(SERVER);
     server.down.add(BACKUP);
     const ok = vi.fn();
     const err = vi.fn();
+    const t0 = Date.now();
     zg.login('r', 1, 't', ok, err);
-    const opened = () => server.sockets.map((s) => s.url);
-    vi.advanceTimersByTime(1999);
-    expect(opened()).toEqual([SERVER]);
-    vi.advanceTimersByTime(1);
-    expect(opened()).toEqual([SERVER, BACKUP]);
-    vi.advanceTimersByTime(4000);
-    expect(opened()).toEqual([SERVER, BACKUP, SERVER]);
-    vi.advanceTimersByTime(6000);
-    expect(opened()).toEqual([SERVER, BACKUP, SERVER, BACKUP]);
-    vi.advanceTimersByTime(8000);
-    expect(opened()).toEqual([SERVER, BACKUP, SERVER, BACKUP, SERVER]);
+    // attempt 1 at once; each refusal (1 ms) is followed by a wait of 0.5 × 1 s, 2 s, 4 s, 8 s
+    vi.advanceTimersByTime(7504);
+    expect(server.sockets.map((s) => s.url)).toEqual([SERVER, BACKUP, SERVER, BACKUP, SERVER]);
+    expect(server.sockets.map((s) => s.openedAt - t0)).toEqual([0, 501, 1502, 3503, 7504]);
     expect(err).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(9999);
-    expect(err).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(1); // the 5th attempt is refused: given up at once
     expect(err).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Timeout', msg: 'login timeout.' });
     expect(ok).not.toHaveBeenCalled();
     expect(zg.logout()).toBe(false);
@@ -99,12 +100,68 @@ describe('login', () => {
     expect(server.sockets).toHaveLength(5);
   });
 
+  it('defaults: 12 attempts, no wait longer than 10 s', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    const zg = newClient('alice');
+    server.down.add(SERVER);
+    const err = vi.fn();
+    zg.login('r', 1, 't', vi.fn(), err);
+    vi.advanceTimersByTime(200000);
+    expect(server.sockets).toHaveLength(DEFAULT_RECONNECT_MAX_ATTEMPTS);
+    // waits (the largest the jitter gives) + 1 ms for each refusal
+    expect(gaps(server.sockets)).toEqual([1000, 2000, 4000, 8000, 10000, 10000, 10000, 10000, 10000, 10000, 10000]);
+    expect(Math.max(...gaps(server.sockets))).toBeLessThanOrEqual(DEFAULT_RECONNECT_MAX_DELAY_MS);
+    expect(err).toHaveBeenCalledTimes(1);
+    expect(err).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Timeout', msg: 'login timeout.' });
+  });
+
+  it('reconnectMaxDelayMs caps every wait and reconnectMaxAttempts the attempts', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    const zg = newClient('alice');
+    expect(zg.config({ appid: 42, server: SERVER, idName: 'alice', nickName: 'a', logLevel: 100, reconnectMaxAttempts: 7, reconnectMaxDelayMs: 3000 })).toBe(true);
+    server.down.add(SERVER);
+    const err = vi.fn();
+    zg.login('r', 1, 't', vi.fn(), err);
+    vi.advanceTimersByTime(200000);
+    expect(gaps(server.sockets)).toEqual([1000, 2000, 3000, 3000, 3000, 3000]);
+    expect(err).toHaveBeenCalledTimes(1);
+  });
+
+  it('an attempt without an answer fails after LOGIN_ATTEMPT_TIMEOUT_MS; the next resends login on the open socket', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const zg = newClient('alice');
+    let answer = false;
+    server.handlers.login = (f) => (answer ? server.loginOk(f) : null);
+    const ok = vi.fn();
+    zg.login('r', 1, 't', ok, vi.fn());
+    vi.advanceTimersByTime(LOGIN_ATTEMPT_TIMEOUT_MS + 499);
+    expect(server.sentOf('login')).toHaveLength(1);
+    answer = true;
+    vi.advanceTimersByTime(5);
+    expect(server.sentOf('login')).toHaveLength(2);
+    expect(server.sockets).toHaveLength(1);
+    expect(ok).toHaveBeenCalledTimes(1);
+  });
+
+  it('config validates reconnectMaxAttempts and reconnectMaxDelayMs', () => {
+    const zg = newClient('alice');
+    const cfg = (extra: Record<string, unknown>) => zg.config({ appid: 42, server: SERVER, idName: 'a', nickName: 'a', logLevel: 100, ...extra });
+    for (const v of [0, -1, 1.5, 1001, '3', NaN, Infinity, true]) expect(cfg({ reconnectMaxAttempts: v })).toBe(false);
+    for (const v of [99, 300001, '1000', NaN, Infinity, -5]) expect(cfg({ reconnectMaxDelayMs: v })).toBe(false);
+    expect(cfg({ reconnectMaxAttempts: 1, reconnectMaxDelayMs: 100 })).toBe(true);
+    expect(zg._room.reconnect).toEqual({ maxAttempts: 1, maxDelayMs: 100 });
+    expect(cfg({ reconnectMaxAttempts: 1000, reconnectMaxDelayMs: 300000 })).toBe(true);
+    // a config() without them goes back to the defaults
+    expect(cfg({})).toBe(true);
+    expect(zg._room.reconnect).toEqual({ maxAttempts: DEFAULT_RECONNECT_MAX_ATTEMPTS, maxDelayMs: DEFAULT_RECONNECT_MAX_DELAY_MS });
+  });
+
   it('logs in through the backup server when the primary is down', () => {
     const zg = newClient('alice', [SERVER, BACKUP]);
     server.down.add(SERVER);
     const ok = vi.fn();
     zg.login('r', 1, 't', ok, vi.fn());
-    vi.advanceTimersByTime(2005);
+    vi.advanceTimersByTime(1005); // refused, a wait under 1 s, attempt 2 on the backup
     expect(ok).toHaveBeenCalledTimes(1);
     expect(server.last.url).toBe(BACKUP);
     // config cannot change the identity in the middle of a session
@@ -114,6 +171,7 @@ describe('login', () => {
   });
 
   it('keeps trying after err 1002/1003 (and rate limited) and succeeds on a later attempt over the open socket', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const zg = newClient();
     let n = 0;
     server.handlers.login = (f) => {
@@ -126,13 +184,15 @@ describe('login', () => {
     const ok = vi.fn();
     const err = vi.fn();
     zg.login('r', 1, 't', ok, err);
+    // each "keep trying" answer (2 ms after the send) is followed by a wait of 0.5 × 1 s, 2 s, 4 s
     vi.advanceTimersByTime(5);
+    expect(server.sentOf('login')).toHaveLength(1);
+    vi.advanceTimersByTime(500);
+    expect(server.sentOf('login')).toHaveLength(2);
+    vi.advanceTimersByTime(1000);
+    expect(server.sentOf('login')).toHaveLength(3);
     expect(ok).not.toHaveBeenCalled();
     vi.advanceTimersByTime(2000);
-    expect(ok).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(4000);
-    expect(ok).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(6000);
     expect(ok).toHaveBeenCalledTimes(1);
     expect(err).not.toHaveBeenCalled();
     expect(server.sockets).toHaveLength(1); // resent on the open socket
@@ -159,7 +219,7 @@ describe('login', () => {
     };
     const ok = vi.fn();
     zg.login('r', 1, 't', ok, vi.fn());
-    vi.advanceTimersByTime(2005); // second attempt sent
+    vi.advanceTimersByTime(LOGIN_ATTEMPT_TIMEOUT_MS + 1005); // unanswered: a wait under 1 s, the second attempt sent
     expect(delayed).toHaveLength(2);
     const sock = server.last;
     const stale = server.loginOk(delayed[0]);
@@ -215,7 +275,7 @@ describe('re-login after a dropped connection', () => {
     server.last.drop();
     // pending requests fail at once with the reset timeout
     expect(pendingErr).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Timeout', msg: 'msg waiting ack is clear when reset.' }, expect.any(Number), 'hi');
-    vi.advanceTimersByTime(5);
+    vi.advanceTimersByTime(RELOGIN_MS);
     expect(server.sockets).toHaveLength(2);
     expect(server.session.session_id).not.toBe(oldSession);
     expect(success).toHaveBeenCalledTimes(1);
@@ -230,18 +290,64 @@ describe('re-login after a dropped connection', () => {
   });
 
   it('reports onDisconnect(Network) when the re-login retries are exhausted', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const zg = newClient();
+    expect(zg.config({ appid: 42, server: SERVER, idName: 'alice', nickName: 'a', logLevel: 100, reconnectMaxAttempts: 4 })).toBe(true);
     loginNow(zg);
     const disc = vi.fn();
     zg.onDisconnect = disc;
     server.down.add(SERVER);
+    const t0 = Date.now();
     server.last.drop();
-    vi.advanceTimersByTime(2000 + 4000 + 6000 + 8000 + 10000 - 1);
+    // a re-login waits before its first attempt too: 0.5 × 1 s, 2 s, 4 s, 8 s (+1 ms per refusal)
+    vi.advanceTimersByTime(500 + 1001 + 2001 + 4001);
+    expect(server.sockets.slice(1).map((s) => s.openedAt - t0)).toEqual([500, 1501, 3502, 7503]);
     expect(disc).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(10);
+    vi.advanceTimersByTime(1);
     expect(disc).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Network', msg: 'network is broken and login fail.' });
-    expect(server.sockets).toHaveLength(6);
+    expect(server.sockets).toHaveLength(5);
     expect(zg.logout()).toBe(false);
+  });
+
+  it('200 clients dropped in the same millisecond re-login spread out (seeded jitter), and all give up at the cap', () => {
+    vi.spyOn(Math, 'random').mockImplementation(seededRandom(13));
+    const N = 200;
+    const urls = Array.from({ length: N }, (_, i) => `ws://c${i}.test/ws`);
+    const clients = urls.map((url, i) => {
+      const zg = newClient(`u${i}`, url);
+      loginNow(zg);
+      return zg;
+    });
+    const disc = clients.map((zg) => {
+      const f = vi.fn();
+      zg.onDisconnect = f;
+      return f;
+    });
+    const before = server.sockets.length;
+    for (const u of urls) server.down.add(u);
+    const t0 = Date.now();
+    for (const s of server.sockets.slice(0, before)) s.drop(); // a server restart: every socket at once
+    vi.advanceTimersByTime(200000);
+    const attempts = urls.map((u) => server.sockets.slice(before).filter((s) => s.url === u));
+    for (const a of attempts) {
+      expect(a).toHaveLength(DEFAULT_RECONNECT_MAX_ATTEMPTS);
+      expect(Math.max(...gaps(a))).toBeLessThanOrEqual(DEFAULT_RECONNECT_MAX_DELAY_MS + 1);
+    }
+    for (let k = 0; k < DEFAULT_RECONNECT_MAX_ATTEMPTS; k++) {
+      const times = attempts.map((a) => a[k].openedAt - t0).sort((x, y) => x - y);
+      // spread over the window, not within 10 ms of each other: at most a handful in any 10 ms
+      expect(times[N - 1] - times[0]).toBeGreaterThan(500);
+      let crowd = 0;
+      for (let i = 0, j = 0; i < N; i++) {
+        while (times[i] - times[j] >= 10) j++;
+        crowd = Math.max(crowd, i - j + 1);
+      }
+      expect(crowd, `attempt ${k + 1}: ${crowd} clients within 10 ms`).toBeLessThanOrEqual(10);
+    }
+    // every client gave up once, after its last attempt, with the re-login error
+    for (const f of disc) expect(f.mock.calls).toEqual([[{ code: 'ZegoClient.Error.Network', msg: 'network is broken and login fail.' }]]);
+    const gaveUp = attempts.map((a) => a[a.length - 1].openedAt - t0);
+    expect(Math.max(...gaveUp) - Math.min(...gaveUp)).toBeGreaterThan(5000);
   });
 
   it('a fatal error on re-login goes to onDisconnect', () => {
@@ -251,7 +357,7 @@ describe('re-login after a dropped connection', () => {
     zg.onDisconnect = disc;
     server.handlers.login = () => ({ err_code: 1000000014 });
     server.last.drop();
-    vi.advanceTimersByTime(5);
+    vi.advanceTimersByTime(RELOGIN_MS);
     expect(disc).toHaveBeenCalledWith({ code: 'ZegoClient.Error.Server', msg: 'liveroom cmd error, result=1000000014' });
   });
 });

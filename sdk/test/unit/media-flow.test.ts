@@ -12,6 +12,7 @@ beforeEach(() => {
   media = new FakeMediaServer(server);
 });
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
@@ -90,7 +91,8 @@ describe('publish', () => {
     expect(states(onState)).toEqual([[0, 's2', 0]]);
   });
 
-  it('CloseSessionPush 26 while up: retry (2) at once with a new session, then start (0) again', async () => {
+  it('CloseSessionPush 26 while up: retry (2) at once, a new session after a jittered wait (0.25–0.75 s), then start (0) again', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999); // the longest wait: 749 ms
     const { onState } = await publishing('s3');
     media.pushLatest('CloseSessionPush', { reason: 26, err_info: { code: 9, message: 'media connection lost' } });
     await run(5);
@@ -98,6 +100,10 @@ describe('publish', () => {
       [0, 's3', 0],
       [2, 's3'],
     ]);
+    expect(media.sent('CreateSessionReq')).toHaveLength(1);
+    await run(743);
+    expect(media.sent('CreateSessionReq')).toHaveLength(1);
+    await run(1);
     expect(media.sent('CreateSessionReq')).toHaveLength(2);
     expect(media.sent('CloseSessionAck')).toHaveLength(1);
     expect(media.sent('CloseSessionReq')).toHaveLength(0); // the server dropped it already
@@ -126,7 +132,7 @@ describe('publish', () => {
     expect(server.sentOf('stream').map((f) => f.body.sub_cmd)).toEqual([2001, 2002]);
   });
 
-  it('the media socket stays down: 3 retries (1 s, 3 s, 5 s apart, 3 connection attempts each) then SocketError', async () => {
+  it('the media socket stays down: 3 retries (waits ~1 s, 3 s, 5 s, jittered; 3 connection attempts each) then SocketError', async () => {
     const { onState } = await publishing('s5');
     server.down.add(MEDIA_URL);
     media.socket.drop();
@@ -281,7 +287,7 @@ describe('play', () => {
       [0, 'p1'],
       [2, 'p1'],
     ]);
-    await run(20);
+    await run(770); // the retry's jittered wait is under 0.75 s
     const pc2 = FakePeerConnection.last;
     expect(pc2).not.toBe(pc);
     pc2.deliverTracks();

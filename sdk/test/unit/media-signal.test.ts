@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '../../src/logging/logger';
-import { SignalPool, type SignalConnection, type SignalIdentity } from '../../src/media/signal';
+import { SIGNAL_CONNECT_RETRY_MS, SIGNAL_CONNECT_TRIES, SignalPool, type SignalConnection, type SignalIdentity } from '../../src/media/signal';
+import { seededRandom } from './helpers/client';
 
 interface Frame {
   header: { version: string; cmd: string; appid: string; seq: number; user_id: string; session_id: number };
@@ -20,6 +21,8 @@ class FakeMediaSocket {
   closed = false;
   /** Answers LoginReq and ClientHBReq automatically unless switched off. */
   auto = { login: 0 as number | null, hb: true };
+
+  readonly openedAt = Date.now();
 
   constructor(readonly url: string) {
     FakeMediaSocket.all.push(this);
@@ -74,12 +77,13 @@ const identity: SignalIdentity = {
 };
 
 let pool: SignalPool;
+let log: Logger;
 beforeEach(() => {
   vi.useFakeTimers();
   FakeMediaSocket.all = [];
   FakeMediaSocket.refuse = false;
   (globalThis as unknown as { WebSocket: unknown }).WebSocket = FakeMediaSocket;
-  const log = new Logger(() => ({ appid: 42, roomid: 'r1', userid: 'alice', userName: 'A', sessionid: '' }));
+  log = new Logger(() => ({ appid: 42, roomid: 'r1', userid: 'alice', userName: 'A', sessionid: '' }));
   log.setLocalLevel(100);
   pool = new SignalPool(identity, log);
 });
@@ -118,19 +122,48 @@ describe('media signalling connection', () => {
     expect(c.state).toBe('closed');
   });
 
-  it('connects up to 3 times, 3 s apart, then reports socket', () => {
+  it('connects up to 3 times, ~3 s apart (jittered within [1.5 s, 4.5 s)), then reports socket', () => {
     FakeMediaSocket.refuse = true;
-    const c = pool.acquire('ws://h/media');
-    const cb = vi.fn();
-    c.whenReady(cb);
-    vi.advanceTimersByTime(5);
-    expect(FakeMediaSocket.all).toHaveLength(1);
-    vi.advanceTimersByTime(3000);
-    expect(FakeMediaSocket.all).toHaveLength(2);
-    expect(cb).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(3000);
-    expect(FakeMediaSocket.all).toHaveLength(3);
-    expect(cb).toHaveBeenCalledWith('socket');
+    for (const [r, gap] of [[0.999999, 4500], [0, 1501]] as const) {
+      FakeMediaSocket.all = [];
+      const c = new SignalPool(identity, log, () => r).acquire('ws://h/media');
+      const cb = vi.fn();
+      c.whenReady(cb);
+      vi.advanceTimersByTime(gap - 1);
+      expect(FakeMediaSocket.all).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(FakeMediaSocket.all).toHaveLength(2);
+      expect(cb).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(gap);
+      expect(FakeMediaSocket.all).toHaveLength(3);
+      expect(cb).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1); // the third refusal
+      expect(cb).toHaveBeenCalledWith('socket');
+      expect(FakeMediaSocket.all.slice(1).map((s, i) => s.openedAt - FakeMediaSocket.all[i].openedAt)).toEqual([gap, gap]);
+    }
+  });
+
+  it('200 clients losing one media server reconnect spread out (seeded jitter), 3 s apart on average', () => {
+    FakeMediaSocket.refuse = true;
+    const random = seededRandom(7);
+    const N = 200;
+    const t0 = Date.now();
+    for (let i = 0; i < N; i++) new SignalPool(identity, log, random).acquire('ws://h/media').whenReady(vi.fn());
+    vi.advanceTimersByTime(10000);
+    expect(FakeMediaSocket.all).toHaveLength(N * SIGNAL_CONNECT_TRIES);
+    // every first try opened at t0; the second tries (one per client, in the order of the first refusals) must not bunch up
+    const second = FakeMediaSocket.all.slice(N, 2 * N).map((s) => s.openedAt - t0);
+    const sorted = [...second].sort((a, b) => a - b);
+    let crowd = 0;
+    for (let i = 0, j = 0; i < N; i++) {
+      while (sorted[i] - sorted[j] >= 10) j++;
+      crowd = Math.max(crowd, i - j + 1);
+    }
+    expect(crowd).toBeLessThanOrEqual(10);
+    expect(sorted[0]).toBeGreaterThanOrEqual(1 + SIGNAL_CONNECT_RETRY_MS / 2);
+    expect(sorted[N - 1]).toBeLessThan(1 + (SIGNAL_CONNECT_RETRY_MS * 3) / 2);
+    const mean = second.reduce((a, b) => a + b, 0) / N;
+    expect(Math.abs(mean - SIGNAL_CONNECT_RETRY_MS)).toBeLessThan(200);
   });
 
   it('requests: answer by seq, refusal with result, 5 s timeout', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { channelsOf } from '../../src/room/reliable-messages';
-import { loginNow, newClient, setup } from './helpers/client';
+import { loginNow, newClient, RELOGIN_MS, setup } from './helpers/client';
 import type { FakeRoomServer } from './helpers/fake-server';
 
 let server: FakeRoomServer;
@@ -93,7 +93,7 @@ describe('reliable messages (notes §4)', () => {
       return { err_code: 0, trans_fetch_results: [{ trans_type: 't', trans_seq: 3, trans_data: 'three', trans_user_idname: 'bob' }] };
     };
     server.last.drop();
-    vi.advanceTimersByTime(10);
+    vi.advanceTimersByTime(RELOGIN_MS);
     expect(recv).toHaveBeenLastCalledWith('t', 3, 'three');
     expect(recv).toHaveBeenCalledTimes(2);
   });

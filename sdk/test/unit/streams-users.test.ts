@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { diffStreams, StreamList } from '../../src/room/stream-list';
-import { loginNow, newClient, setup } from './helpers/client';
+import { loginNow, newClient, RELOGIN_MS, setup } from './helpers/client';
 import type { FakeRoomServer } from './helpers/fake-server';
 
 let server: FakeRoomServer;
@@ -184,7 +184,7 @@ describe('user list (notes §5)', () => {
     // the server restarts and counts from 1 again
     server.handlers.user_list = () => page(1, 1, 1, ['a']);
     server.last.drop();
-    vi.advanceTimersByTime(10);
+    vi.advanceTimersByTime(RELOGIN_MS);
     expect(zg._room.users.seq).toBe(1);
     for (let seq = 2; seq <= 8; seq++) server.push('push_userlist_update', { user_list_seq: seq, room_id: 'r1', user_actions: [act(1, `u${seq}`)] });
     const names = upd.mock.calls.flatMap((c) => c[1].map((u: { idName: string }) => u.idName));

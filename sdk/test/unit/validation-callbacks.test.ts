@@ -126,6 +126,51 @@ describe('callbacks', () => {
     expect(ZegoClient.isSupportWebrtc()).toBe(false); // node: no RTCPeerConnection
   });
 
+  it('every method the reference calls static is static (enumDevices on instances too)', () => {
+    const statics = ['supportDetection', 'isSupportWebrtc', 'isSupportH264', 'getCurrentVersion', 'takeSnapShot', 'saveSnapShot'];
+    statics.push('startRecord', 'pauseRecord', 'resumeRecord', 'stopRecord', 'saveRecord', 'enumDevices');
+    for (const name of statics) expect(typeof (ZegoClient as unknown as Record<string, unknown>)[name], name).toBe('function');
+    expect(typeof new ZegoClient().enumDevices).toBe('function');
+  });
+
+  it('ZegoClient.enumDevices works without a client: device lists, or the browser error', async () => {
+    const devices = [
+      { kind: 'audioinput', label: 'Mic', deviceId: 'm1' },
+      { kind: 'audiooutput', label: 'Speaker', deviceId: 'o1' },
+      { kind: 'videoinput', label: 'Cam', deviceId: 'c1' },
+    ];
+    let fail: Error | null = null;
+    vi.stubGlobal('navigator', { mediaDevices: { enumerateDevices: () => (fail ? Promise.reject(fail) : Promise.resolve(devices)) } });
+    try {
+      const info = await new Promise((resolve, reject) => expect(ZegoClient.enumDevices(resolve, reject)).toBe(true));
+      expect(info).toEqual({
+        microphones: [{ label: 'Mic', deviceId: 'm1' }],
+        speakers: [{ label: 'Speaker', deviceId: 'o1' }],
+        cameras: [{ label: 'Cam', deviceId: 'c1' }],
+      });
+      fail = new Error('NotAllowedError');
+      const err = await new Promise((resolve, reject) => expect(ZegoClient.enumDevices(reject, resolve)).toBe(true));
+      expect(err).toBe(fail);
+      // both callbacks must be functions; a throwing callback is caught
+      expect(ZegoClient.enumDevices(undefined as never, f())).toBe(false);
+      expect(ZegoClient.enumDevices(f(), 'x' as never)).toBe(false);
+      fail = null;
+      const errorCb = f();
+      const called = await new Promise((resolve) => {
+        const ok = () => {
+          resolve('called');
+          throw new Error('app bug'); // caught and logged by the SDK (an unhandled rejection would fail the run)
+        };
+        expect(ZegoClient.enumDevices(ok, errorCb)).toBe(true);
+      });
+      expect(called).toBe('called');
+      await Promise.resolve();
+      expect(errorCb).not.toHaveBeenCalled();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('a throwing application callback is logged and never corrupts SDK state', () => {
     const zg = newClient('alice');
     const log = vi.spyOn(zg._log, 'error');

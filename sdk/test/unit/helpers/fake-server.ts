@@ -17,6 +17,8 @@ export class FakeWebSocket {
   readonly sent: Frame[] = [];
   /** Every text frame as sent (log sockets send non-JSON batches). */
   readonly raw: string[] = [];
+  /** When the client created it (fake time). */
+  readonly openedAt = Date.now();
 
   constructor(readonly url: string) {
     FakeRoomServer.current.onConnect(this);

@@ -162,12 +162,16 @@ async fn production_relay_reaches_the_sfu_but_not_other_loopback_peers() {
     let resp = udp_call(&sock, &mut c, |c| c.allocate()).await;
     assert_eq!(code(&resp), None);
     let sfu = server.rtc_addr.unwrap();
+    let resp = udp_call(&sock, &mut c, |c| c.create_permission(sfu)).await;
+    assert_eq!(code(&resp), None, "the SFU is always reachable");
     let resp = udp_call(&sock, &mut c, |c| c.channel_bind(0x4000, sfu)).await;
     assert_eq!(code(&resp), None, "the SFU is always reachable");
+    // Same IP as the SFU, another port: refused (only the SFU's port would be relayed to).
     let other: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let resp = udp_call(&sock, &mut c, |c| c.create_permission(other)).await;
-    // Same IP as the SFU: the permission is granted, but only the SFU's port is relayed to.
-    assert_eq!(code(&resp), None);
+    assert_eq!(code(&resp), Some(403));
+    let resp = udp_call(&sock, &mut c, |c| c.channel_bind(0x4001, other)).await;
+    assert_eq!(code(&resp), Some(403));
     let resp = udp_call(&sock, &mut c, |c| {
         c.create_permission("127.0.0.2:9".parse().unwrap())
     })

@@ -430,11 +430,14 @@ impl<R: Clone> Core<R> {
     }
 
     /// Checks a peer address against the relay's family and the policy: the error code if refused.
+    /// The whole address is checked, port included: a permission covers every port of an IP,
+    /// but a peer allowed on one port only (the SFU's socket) is refused on its other ports
+    /// rather than granted a permission that would relay nothing.
     fn check_peer(&mut self, relay: SocketAddr, peer: SocketAddr) -> Result<(), u16> {
         if relay.is_ipv4() != peer.is_ipv4() {
             return Err(443);
         }
-        if !self.cfg.policy.permits_ip(peer.ip()) {
+        if !self.cfg.policy.permits(peer) {
             self.stats.denied_peers_total += 1;
             tracing::debug!(peer = %peer, "turn: peer refused by policy");
             return Err(403);
@@ -553,13 +556,20 @@ impl<R: Clone> Core<R> {
         ) else {
             return;
         };
-        if alloc.permitted(peer.ip(), now) && self.cfg.policy.permits(peer) {
-            out.push(Output::ToPeer {
-                relay: alloc.relay.clone(),
-                peer,
-                data: data.to_vec(),
-            });
+        if !alloc.permitted(peer.ip(), now) {
+            return;
         }
+        if !self.cfg.policy.permits(peer) {
+            // E.g. another port of the SFU's IP: indications get no answer, so it is counted.
+            self.stats.denied_peers_total += 1;
+            tracing::debug!(peer = %peer, "turn: Send to a peer refused by policy");
+            return;
+        }
+        out.push(Output::ToPeer {
+            relay: alloc.relay.clone(),
+            peer,
+            data: data.to_vec(),
+        });
     }
 
     fn handle_channel_data(

@@ -608,8 +608,9 @@ fn garbage_is_dropped() {
     assert!(t.core.stats().malformed_total >= 3);
 }
 
-#[test]
-fn a_listed_private_address_is_reachable_on_its_port_only() {
+/// A production relay whose only non-public peer is the SFU's socket, with an allocation and a
+/// permission (and channel 0x4000) for the SFU: `(t, codec, relay, sfu)`.
+fn sfu_only() -> (T, ClientCodec, SocketAddr, SocketAddr) {
     let mut cfg = config();
     let sfu = peer("10.0.0.5:40000");
     cfg.policy = PeerPolicy {
@@ -621,23 +622,109 @@ fn a_listed_private_address_is_reachable_on_its_port_only() {
     let relay = t.allocate(udp(1), &mut c);
     let resp = t.call(udp(1), &mut c, |c| c.create_permission(sfu));
     assert_eq!(code(&resp), None);
+    let resp = t.call(udp(1), &mut c, |c| c.channel_bind(0x4000, sfu));
+    assert_eq!(code(&resp), None);
+    (t, c, relay, sfu)
+}
+
+#[test]
+fn the_sfu_socket_is_reachable_both_ways() {
+    let (mut t, mut c, relay, sfu) = sfu_only();
     let ind = c.send_indication(sfu, b"to sfu");
     assert_eq!(
         to_peer(&t.send(udp(1), &ind)),
         vec![(sfu, b"to sfu".to_vec())]
     );
-    let other_port = peer("10.0.0.5:6379");
-    let ind = c.send_indication(other_port, b"to redis");
-    assert!(t.send(udp(1), &ind).is_empty());
-    assert_eq!(to_client(&t.peer_data(relay, sfu, b"x")).len(), 1);
-    assert!(t.peer_data(relay, other_port, b"x").is_empty());
-    // A channel to the other port binds (permissions are per IP) but carries nothing.
-    let resp = t.call(udp(1), &mut c, |c| c.channel_bind(0x4000, other_port));
-    assert_eq!(code(&resp), None);
-    let cd = stun::encode_channel_data(0x4000, b"x", false);
-    assert!(t.send(udp(1), &cd).is_empty());
+    let cd = stun::encode_channel_data(0x4000, b"cd", false);
+    assert_eq!(to_peer(&t.send(udp(1), &cd)), vec![(sfu, b"cd".to_vec())]);
+    assert_eq!(
+        to_client(&t.peer_data(relay, sfu, b"x")),
+        vec![stun::encode_channel_data(0x4000, b"x", false)]
+    );
+    // Another port of the SFU's IP cannot send through the permission either.
+    assert!(t.peer_data(relay, peer("10.0.0.5:6379"), b"x").is_empty());
+    assert_eq!(t.core.stats().denied_peers_total, 0);
     assert_eq!(
         code(&t.call(udp(1), &mut c, |c| c.create_permission(peer("10.0.0.6:1")))),
         Some(403)
     );
+}
+
+#[test]
+fn create_permission_to_another_port_of_the_sfu_ip_gets_403() {
+    let (mut t, mut c, _, sfu) = sfu_only();
+    let other_port = peer("10.0.0.5:6379");
+    let resp = t.call(udp(1), &mut c, |c| c.create_permission(other_port));
+    assert_eq!(code(&resp), Some(403));
+    // One refused peer refuses the whole request.
+    let (_, req) = c.request(stun::CREATE_PERMISSION, |b| {
+        b.xor_addr(stun::ATTR_XOR_PEER_ADDRESS, sfu)
+            .xor_addr(stun::ATTR_XOR_PEER_ADDRESS, other_port)
+    });
+    assert_eq!(code(&t.req(udp(1), &req)), Some(403));
+    assert_eq!(t.core.stats().denied_peers_total, 2);
+    // The SFU's own address still works.
+    let resp = t.call(udp(1), &mut c, |c| c.create_permission(sfu));
+    assert_eq!(code(&resp), None);
+}
+
+#[test]
+fn channel_bind_to_another_port_of_the_sfu_ip_gets_403() {
+    let (mut t, mut c, _, sfu) = sfu_only();
+    let other_port = peer("10.0.0.5:6379");
+    let resp = t.call(udp(1), &mut c, |c| c.channel_bind(0x4001, other_port));
+    assert_eq!(code(&resp), Some(403));
+    assert_eq!(t.core.stats().denied_peers_total, 1);
+    // Nothing was bound: channel 0x4001 carries nothing and may still be bound to the SFU.
+    let cd = stun::encode_channel_data(0x4001, b"x", false);
+    assert!(t.send(udp(1), &cd).is_empty());
+    let resp = t.call(udp(1), &mut c, |c| c.channel_bind(0x4000, sfu));
+    assert_eq!(code(&resp), None);
+}
+
+#[test]
+fn send_to_another_port_of_the_sfu_ip_is_refused() {
+    let (mut t, mut c, _, sfu) = sfu_only();
+    // The permission for the SFU's IP does not open its other ports: dropped, and counted
+    // as refused by the policy (indications get no answer).
+    let ind = c.send_indication(peer("10.0.0.5:6379"), b"to redis");
+    assert!(t.send(udp(1), &ind).is_empty());
+    assert_eq!(t.core.stats().denied_peers_total, 1);
+    let ind = c.send_indication(sfu, b"to sfu");
+    assert_eq!(to_peer(&t.send(udp(1), &ind)).len(), 1);
+    assert_eq!(t.core.stats().denied_peers_total, 1);
+}
+
+#[test]
+fn ipv6_peers_embedding_ipv4_are_refused_like_their_ipv4() {
+    let mut cfg = config();
+    cfg.relay_ip = "::1".parse().unwrap();
+    cfg.policy = PeerPolicy::default();
+    let mut t = T::new(cfg);
+    let mut c = codec("v6");
+    t.allocate(udp(1), &mut c);
+    for p in [
+        "[::127.0.0.1]:7000",
+        "[::a00:1]:7000",
+        "[::ffff:127.0.0.1]:7000",
+        "[::ffff:0:a00:1]:7000",
+        "[64:ff9b::7f00:1]:7000",
+        "[64:ff9b:1::7f00:1]:7000",
+        "[2002:7f00:1::1]:7000",
+        "[2001:0:cb00:7109::80ff:fffe]:7000",
+        "[2001:0:7f00:1::34ff:8efa]:7000",
+    ] {
+        let resp = t.call(udp(1), &mut c, |c| c.create_permission(peer(p)));
+        assert_eq!(code(&resp), Some(403), "{p}");
+        let resp = t.call(udp(1), &mut c, |c| c.channel_bind(0x4000, peer(p)));
+        assert_eq!(code(&resp), Some(403), "{p}");
+    }
+    for p in [
+        "[64:ff9b::203.0.113.5]:7000",
+        "[2002:cb00:7105::1]:7000",
+        "[2001:db8::1]:7000",
+    ] {
+        let resp = t.call(udp(1), &mut c, |c| c.create_permission(peer(p)));
+        assert_eq!(code(&resp), None, "{p}");
+    }
 }

@@ -498,29 +498,47 @@ fn reliable_messages_keep_the_latest_per_type_with_a_rising_seq() {
         hb["trans_seqs"][0]["trans_seq_array"],
         serde_json::json!([{"trans_type": "q", "trans_seq": 2}, {"trans_type": "score", "trans_seq": 3}])
     );
-    let f = ok(room.request(
-        at(3),
-        3,
-        Request::TransFetch(TransFetchReq {
-            trans_channel: "clt".into(),
-            fetch_array: vec![
-                TransFetchItem {
-                    trans_type: "q".into(),
-                    trans_seq: 0,
-                },
-                TransFetchItem {
-                    trans_type: "score".into(),
-                    trans_seq: 3,
-                },
-            ],
-            trans_type: None,
-            trans_local_seq: None,
-        }),
-    ));
+    let fetch = |room: &mut Room<Rec>, items: &[(&str, u32)], old: Option<(&str, u32)>| {
+        ok(room.request(
+            at(3),
+            3,
+            Request::TransFetch(TransFetchReq {
+                trans_channel: "clt".into(),
+                fetch_array: items
+                    .iter()
+                    .map(|&(t, s)| TransFetchItem {
+                        trans_type: t.into(),
+                        trans_seq: s,
+                    })
+                    .collect(),
+                trans_type: old.map(|(t, _)| t.into()),
+                trans_local_seq: old.map(|(_, s)| s),
+            }),
+        ))["trans_fetch_results"]
+            .clone()
+    };
+    let q = serde_json::json!({"trans_type": "q", "trans_seq": 2, "trans_data": "two", "trans_user_idname": "alice"});
+    let score = serde_json::json!({"trans_type": "score", "trans_seq": 3, "trans_data": "5", "trans_user_idname": "alice"});
+    // The original 1.x client asks with the heartbeat's (the server's) seqs, the ones it lacks.
     assert_eq!(
-        f["trans_fetch_results"],
-        serde_json::json!([{"trans_type": "q", "trans_seq": 2, "trans_data": "two", "trans_user_idname": "alice"}])
+        fetch(&mut room, &[("q", 2), ("score", 3)], None),
+        serde_json::json!([q, score])
     );
+    // Ours asks with the seqs it holds; a type asked twice is answered once; unknown types are left out.
+    assert_eq!(
+        fetch(
+            &mut room,
+            &[("score", 0), ("q", 1), ("q", 1), ("zzz", 0)],
+            None
+        ),
+        serde_json::json!([q, score])
+    );
+    // The 1.0.3 form names the client's own seq: a type still at it is left out.
+    assert_eq!(
+        fetch(&mut room, &[], Some(("q", 1))),
+        serde_json::json!([q])
+    );
+    assert_eq!(fetch(&mut room, &[], Some(("q", 2))), serde_json::json!([]));
     for i in 0..8 {
         ok(room.request(at(4), 1, send(&format!("t{i}"), "")));
     }

@@ -44,22 +44,21 @@ impl Trans {
         }]
     }
 
-    /// The latest message of every asked type whose seq differs from the asker's.
+    /// The latest message of every asked type the asker does not hold, each type once, in order of first use.
+    ///
+    /// The two request forms mean different things by their seq. A `fetch_array` item's `trans_seq` is the seq
+    /// the original 1.3+ client saw in the heartbeat (the one it lacks; it only asks for types whose seq differs
+    /// from its own), while ours sends the seq it holds (and drops an answer at a seq it already has): so every
+    /// asked type gets its latest value. The 1.0.3 form's `trans_local_seq` is the client's own seq: a type still
+    /// at that seq is left out.
     pub fn fetch(&self, req: &TransFetchReq) -> TransFetchRsp {
-        let mut asked: Vec<(&str, u32)> = req
-            .fetch_array
+        let results = self
+            .latest
             .iter()
-            .map(|i| (i.trans_type.as_str(), i.trans_seq))
-            .collect();
-        if let Some(t) = &req.trans_type {
-            asked.push((t.as_str(), req.trans_local_seq.unwrap_or(0)));
-        }
-        let results = asked
-            .into_iter()
-            .filter_map(|(t, seq)| {
-                self.latest
-                    .iter()
-                    .find(|l| l.trans_type == t && l.seq != seq)
+            .filter(|l| {
+                req.fetch_array.iter().any(|i| i.trans_type == l.trans_type)
+                    || (req.trans_type.as_deref() == Some(l.trans_type.as_str())
+                        && req.trans_local_seq.unwrap_or(0) != l.seq)
             })
             .map(|l| TransFetchResult {
                 trans_type: l.trans_type.clone(),

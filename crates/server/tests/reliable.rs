@@ -57,6 +57,20 @@ async fn latest_value_per_type_with_a_rising_seq() {
         json!([{"trans_channel": "clt", "trans_seq_array": [
             {"trans_type": "a", "trans_seq": 4}, {"trans_type": "b", "trans_seq": 2}]}])
     );
+    let latest = json!({"err_code": 0, "err_message": "success", "trans_channel": "clt", "trans_fetch_results": [
+        {"trans_type": "a", "trans_seq": 4, "trans_data": "three", "trans_user_idname": "alice"},
+        {"trans_type": "b", "trans_seq": 2, "trans_data": "x", "trans_user_idname": "bob"}]});
+    // The original 1.x client's request: the heartbeat's channel and entries as they came, that is the
+    // server's seqs (the ones it lacks).
+    let original = json!({"trans_channel": b["trans_seqs"][0]["trans_channel"],
+                          "fetch_array": b["trans_seqs"][0]["trans_seq_array"]});
+    assert_eq!(
+        original,
+        json!({"trans_channel": "clt", "fetch_array": [
+            {"trans_type": "a", "trans_seq": 4}, {"trans_type": "b", "trans_seq": 2}]})
+    );
+    assert_eq!(ok(&mut carol, "trans_fetch", original).await, latest);
+    // Ours asks with the seqs it holds (0: none yet).
     let r = ok(
         &mut carol,
         "trans_fetch",
@@ -64,22 +78,16 @@ async fn latest_value_per_type_with_a_rising_seq() {
             {"trans_type": "a", "trans_seq": 0}, {"trans_type": "b", "trans_seq": 0}]}),
     )
     .await;
-    assert_eq!(
-        r,
-        json!({"err_code": 0, "err_message": "success", "trans_channel": "clt", "trans_fetch_results": [
-            {"trans_type": "a", "trans_seq": 4, "trans_data": "three", "trans_user_idname": "alice"},
-            {"trans_type": "b", "trans_seq": 2, "trans_data": "x", "trans_user_idname": "bob"}]})
-    );
-    // Types already up to date, and unknown types, return nothing.
+    assert_eq!(r, latest);
+    // Unknown types return nothing.
     let r = ok(
         &mut carol,
         "trans_fetch",
-        json!({"trans_channel": "clt", "fetch_array": [
-            {"trans_type": "a", "trans_seq": 4}, {"trans_type": "zzz", "trans_seq": 0}]}),
+        json!({"trans_channel": "clt", "fetch_array": [{"trans_type": "zzz", "trans_seq": 0}]}),
     )
     .await;
     assert_eq!(r["trans_fetch_results"], json!([]));
-    // The 1.0.3 form: one type per request.
+    // The 1.0.3 form: one type per request, with the client's own seq; a type still at it returns nothing.
     let r = ok(
         &mut carol,
         "trans_fetch",
@@ -91,6 +99,13 @@ async fn latest_value_per_type_with_a_rising_seq() {
         r["trans_fetch_results"],
         json!([{"trans_type": "b", "trans_seq": 2, "trans_data": "x", "trans_user_idname": "bob"}])
     );
+    let r = ok(
+        &mut carol,
+        "trans_fetch",
+        json!({"trans_type": "b", "trans_local_seq": 2}),
+    )
+    .await;
+    assert_eq!(r["trans_fetch_results"], json!([]));
 
     // New messages reach the late joiner as pushes.
     ok(&mut bob, "trans", trans("b", "y")).await;

@@ -1,10 +1,10 @@
 //! The room's streams and `stream_seq`, which rises by one per stream changed, so a client
 //! applies a push only when `local_seq + stream_info.len() == stream_seq` (notes §7.7).
 
-use crate::{Outbox, Push, Refusal, Reply, Room, RoomEvent};
+use crate::{Now, Outbox, Push, Refusal, Reply, Room, RoomEvent};
 use liveroom_proto::body::{self, stream_cmd, StreamInfo, StreamMsg, StreamReq};
 use liveroom_proto::limits::{
-    EXTRA_INFO_MAX_BYTES, MAX_ID_BYTES, STREAMS_PER_ROOM, STREAMS_PER_USER,
+    EXTRA_INFO_MAX_BYTES, STREAMS_PER_ROOM, STREAMS_PER_USER,
 };
 use liveroom_proto::ErrCode;
 
@@ -35,15 +35,11 @@ impl Streams {
 }
 
 impl<H: Outbox> Room<H> {
-    pub(crate) fn stream_cmd(&mut self, key: u64, req: StreamReq) -> Reply {
+    pub(crate) fn stream_cmd(&mut self, now: Now, key: u64, req: StreamReq) -> Reply {
         let msg: StreamMsg = serde_json::from_str(&req.stream_msg)
             .map_err(|e| Refusal::new(ErrCode::BAD_BODY, format!("stream_msg: {e}")))?;
-        if msg.stream_id.is_empty() || msg.stream_id.len() > MAX_ID_BYTES {
-            return Err(Refusal::new(
-                ErrCode::BAD_BODY,
-                format!("stream_id must be 1 to {MAX_ID_BYTES} bytes"),
-            ));
-        }
+        liveroom_proto::limits::check_id("stream_id", &msg.stream_id, 1)
+            .map_err(|e| Refusal::new(ErrCode::BAD_BODY, e))?;
         if msg.extra_info.len() > EXTRA_INFO_MAX_BYTES {
             return Err(Refusal::new(
                 ErrCode::CONTENT_TOO_LONG,
@@ -94,7 +90,7 @@ impl<H: Outbox> Room<H> {
                     ..Default::default()
                 };
                 if let Some(u) = &self.settings.live_urls {
-                    u.fill(&mut s);
+                    u.fill(&mut s, now.unix_ms / 1000);
                 }
                 self.streams.list.push(s.clone());
                 self.streams.seq += 1;
@@ -108,6 +104,7 @@ impl<H: Outbox> Room<H> {
             // A repeated liveBegin (the SDK re-sends it from the heartbeat until acknowledged)
             // is idempotent; a changed extra_info in it counts as an update.
             (stream_cmd::LIVE_BEGIN, Some(i)) | (stream_cmd::EXTRA_INFO, Some(i)) => {
+                self.sign_urls(i, now);
                 if self.streams.list[i].extra_info != msg.extra_info {
                     self.streams.list[i].extra_info = msg.extra_info;
                     self.streams.seq += 1;
@@ -154,6 +151,22 @@ impl<H: Outbox> Room<H> {
             self.push_stream_update(stream_cmd::PUSH_UPDATED, s, None, &from);
         }
         true
+    }
+
+    /// The stream list as answered (login reply, `stream_info`): every stream's live URLs
+    /// signed afresh as of `now` (signed URLs expire; a list fetched later carries new ones).
+    pub(crate) fn signed_stream_list(&mut self, now: Now) -> Vec<StreamInfo> {
+        for i in 0..self.streams.list.len() {
+            self.sign_urls(i, now);
+        }
+        self.streams.list()
+    }
+
+    /// Refills stream `i`'s live URLs as of `now` (kept, so later pushes carry them).
+    fn sign_urls(&mut self, i: usize, now: Now) {
+        if let Some(u) = &self.settings.live_urls {
+            u.fill(&mut self.streams.list[i], now.unix_ms / 1000);
+        }
     }
 
     fn stream_reply(&self, s: StreamInfo) -> Vec<u8> {

@@ -1,5 +1,5 @@
 //! The admin REST API under `/admin/v1/` (docs/business-server.md): rooms, their users and
-//! streams; kick, close, system messages, reliable messages; login tokens.
+//! streams; kick, close, system messages, reliable messages; login tokens; signed live URLs.
 //!
 //! Every request needs `Authorization: Bearer <admin.secret>`; the API is off (404) while
 //! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use liveroom_proto::errors::kick_reason;
-use liveroom_proto::limits::{CHAT_CONTENT_MAX_BYTES, MAX_ID_BYTES};
+use liveroom_proto::limits::{check_id, CHAT_CONTENT_MAX_BYTES};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -86,6 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             post(kick_anywhere),
         )
         .route("/admin/v1/tokens", post(mint_token))
+        .route("/admin/v1/apps/{appid}/live_urls", post(mint_live_urls))
         .route("/admin/v1/{*rest}", get(not_found).post(not_found))
         .route_layer(middleware::from_fn_with_state(state, authorize))
 }
@@ -379,11 +380,7 @@ async fn send_trans(
 ) -> ApiResult {
     let key = room_key(&appid, room_id)?;
     let b: TransBody = body(&raw)?;
-    if b.id_name.len() > MAX_ID_BYTES {
-        return Err(ApiError::bad(format!(
-            "id_name is over {MAX_ID_BYTES} bytes"
-        )));
-    }
+    check_id("id_name", &b.id_name, 0).map_err(ApiError::bad)?;
     let trans_type = b.trans_type.clone();
     let seq = ask(&state, &key, |reply| AdminCmd::Trans {
         trans_type: b.trans_type,
@@ -430,16 +427,8 @@ fn yes() -> bool {
 
 async fn mint_token(State(state): State<Arc<AppState>>, raw: Bytes) -> ApiResult {
     let b: TokenBody = body(&raw)?;
-    if b.id_name.is_empty() || b.id_name.len() > MAX_ID_BYTES {
-        return Err(ApiError::bad(format!(
-            "id_name must be 1 to {MAX_ID_BYTES} bytes"
-        )));
-    }
-    if b.room_id.len() > MAX_ID_BYTES {
-        return Err(ApiError::bad(format!(
-            "room_id is over {MAX_ID_BYTES} bytes"
-        )));
-    }
+    check_id("id_name", &b.id_name, 1).map_err(ApiError::bad)?;
+    check_id("room_id", &b.room_id, 0).map_err(ApiError::bad)?;
     let app = state.apps.get(b.appid).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -469,7 +458,7 @@ async fn mint_token(State(state): State<Arc<AppState>>, raw: Bytes) -> ApiResult
                 expired,
             )
         }
-        1 if !state.config.tokens.allow_v1 => {
+        1 if !state.config.tokens.allow_v1() => {
             return Err(ApiError::bad(
                 "v1 tokens are off on this server (tokens.allow_v1 = false)",
             ))
@@ -479,10 +468,64 @@ async fn mint_token(State(state): State<Arc<AppState>>, raw: Bytes) -> ApiResult
                 "v1 tokens carry no room or privilege: use version 2",
             ))
         }
+        1 if ttl > state.config.tokens.v1_max_ttl_secs => {
+            return Err(ApiError::bad(format!(
+                "ttl_secs of a v1 token is at most tokens.v1_max_ttl_secs ({})",
+                state.config.tokens.v1_max_ttl_secs
+            )))
+        }
         1 => token::make_v1(app.appid, &app.app_sign, &b.id_name, expired),
         v => return Err(ApiError::bad(format!("version must be 1 or 2, not {v}"))),
     };
     Ok(Json(
         json!({"token": t, "version": b.version, "expired": expired}),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveUrlsBody {
+    stream_id: String,
+    /// Lifetime; `live.url_ttl_secs` unless given.
+    ttl_secs: Option<u64>,
+}
+
+/// A stream's signed HTTP-FLV and HLS URLs (protocol.md §11), for a business server that hands
+/// out its own.
+async fn mint_live_urls(
+    State(state): State<Arc<AppState>>,
+    Path(appid): Path<String>,
+    raw: Bytes,
+) -> ApiResult {
+    let appid = parse_appid(&appid)?;
+    let b: LiveUrlsBody = body(&raw)?;
+    check_id("stream_id", &b.stream_id, 1).map_err(ApiError::bad)?;
+    let app = state.apps.get(appid).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_app",
+            format!("no app {appid}"),
+        )
+    })?;
+    if !state.outputs.enabled() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "live_off",
+            "live outputs are off on this server (live.enabled, media, or a build without `live`)",
+        ));
+    }
+    let ttl = b.ttl_secs.unwrap_or(state.config.live.url_ttl_secs);
+    if ttl == 0 {
+        return Err(ApiError::bad("ttl_secs must be positive"));
+    }
+    let expires = (state.hub.clock.now().unix_ms / 1000).saturating_add(ttl);
+    let query = crate::live_sign::query(&app.server_secret, appid, &b.stream_id, expires);
+    let u = state.mixes.urls.urls(appid, &b.stream_id, Some(&query));
+    let first = |a: Vec<String>, b: Vec<String>| a.into_iter().chain(b).next();
+    Ok(Json(json!({
+        "flv": first(u.flv, u.https_flv),
+        "m3u8": first(u.m3u8, u.https_m3u8),
+        "expires": expires,
+        "signed": app.signed_live_urls,
+    })))
 }

@@ -85,6 +85,9 @@ impl Default for TurnConfig {
     }
 }
 
+/// The default lifetime of signed live URLs: a day.
+pub const DEFAULT_LIVE_URL_TTL_SECS: u64 = 86_400;
+
 /// Live outputs (GStreamer): mixing, HTTP-FLV, HLS and RTMP relay.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -101,6 +104,9 @@ pub struct LiveConfig {
     /// Mix background images: `preset-id://NAME` in `updateMixStream` picks the file of NAME
     /// (any format GStreamer decodes, e.g. PNG or JPEG), e.g. `{ logo = "/srv/logo.png" }`.
     pub background_images: std::collections::BTreeMap<String, String>,
+    /// How long the signed FLV/HLS URLs the server hands out stay valid (apps with
+    /// `signed_live_urls`); stream lists are signed afresh each time they are answered.
+    pub url_ttl_secs: u64,
 }
 
 impl Default for LiveConfig {
@@ -111,6 +117,7 @@ impl Default for LiveConfig {
             cdn_base_url: String::new(),
             hls_dir: String::new(),
             background_images: Default::default(),
+            url_ttl_secs: DEFAULT_LIVE_URL_TTL_SECS,
         }
     }
 }
@@ -240,14 +247,31 @@ pub struct SessionConfig {
     pub outbound_queue: usize,
     /// A connection that has not logged in within this time is closed.
     pub login_deadline_ms: u64,
+    /// Logins per second one connection may make on average …
+    pub login_rate_per_sec: u32,
+    /// … and in a burst (logins over it get 1002, which clients retry later).
+    pub login_burst: u32,
+    /// Logins per second from one source IP (IPv6: one /64), all its connections together
+    /// (0 = no limit: set it so behind a proxy that hides client addresses) …
+    pub login_rate_per_ip_per_sec: u32,
+    /// … and in a burst.
+    pub login_burst_per_ip: u32,
+    /// Logins per second into one app, all connections together (0 = no limit) …
+    pub login_rate_per_app_per_sec: u32,
+    /// … and in a burst.
+    pub login_burst_per_app: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenConfig {
-    /// Accept the legacy md5 token v1 (the original demos use it). Production should turn
-    /// it off and mint v2 tokens.
-    pub allow_v1: bool,
+    /// Accept the legacy md5 token v1 (the original demos use it). Absent = only in dev
+    /// mode: anyone holding the app sign (it ships inside client apps) can mint v1 tokens.
+    pub allow_v1: Option<bool>,
+    /// The exact nonce length of accepted v1 tokens (letters and digits).
+    pub v1_nonce_len: usize,
+    /// The furthest ahead a v1 token's expiry may lie.
+    pub v1_max_ttl_secs: u64,
     /// Longest lifetime the `/token` endpoint and the CLI give a token.
     pub default_ttl_secs: u64,
 }
@@ -382,6 +406,28 @@ impl Default for SessionConfig {
             rate_limit_burst: 100,
             outbound_queue: 1024,
             login_deadline_ms: 30_000,
+            login_rate_per_sec: 1,
+            login_burst: 5,
+            login_rate_per_ip_per_sec: 50,
+            login_burst_per_ip: 200,
+            login_rate_per_app_per_sec: 500,
+            login_burst_per_app: 2_000,
+        }
+    }
+}
+
+impl TokenConfig {
+    /// Whether v1 tokens are accepted (absent = only in dev mode; `Config::load` fills it).
+    pub fn allow_v1(&self) -> bool {
+        self.allow_v1.unwrap_or(false)
+    }
+
+    /// What `token::verify` needs of v1.
+    pub fn v1_policy(&self) -> crate::token::V1Policy {
+        crate::token::V1Policy {
+            allow: self.allow_v1(),
+            nonce_len: self.v1_nonce_len,
+            max_ttl_secs: self.v1_max_ttl_secs,
         }
     }
 }
@@ -389,7 +435,9 @@ impl Default for SessionConfig {
 impl Default for TokenConfig {
     fn default() -> Self {
         TokenConfig {
-            allow_v1: true,
+            allow_v1: None,
+            v1_nonce_len: crate::token::V1_NONCE_LEN,
+            v1_max_ttl_secs: 7 * 24 * 3600,
             default_ttl_secs: 24 * 3600,
         }
     }
@@ -503,9 +551,10 @@ impl Config {
                 toml::Value::String(metrics.clone()),
             );
         }
-        let config: Config = toml::Value::Table(table)
+        let mut config: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| format!("configuration: {}", e.message()))?;
+        config.tokens.allow_v1.get_or_insert(config.dev);
         config.validate()?;
         Ok(config)
     }
@@ -521,6 +570,16 @@ impl Config {
         }
         if self.session.rate_limit_per_sec == 0 || self.session.rate_limit_burst == 0 {
             return Err("session.rate_limit_per_sec and rate_limit_burst must be positive".into());
+        }
+        let sc = &self.session;
+        if sc.login_rate_per_sec == 0 || sc.login_burst == 0 {
+            return Err("session.login_rate_per_sec and login_burst must be positive".into());
+        }
+        if sc.login_rate_per_ip_per_sec > 0 && sc.login_burst_per_ip == 0 {
+            return Err("session.login_burst_per_ip must be positive (or set login_rate_per_ip_per_sec = 0 for no limit)".into());
+        }
+        if sc.login_rate_per_app_per_sec > 0 && sc.login_burst_per_app == 0 {
+            return Err("session.login_burst_per_app must be positive (or set login_rate_per_app_per_sec = 0 for no limit)".into());
         }
         if self.session.outbound_queue < 16 {
             return Err("session.outbound_queue must be at least 16".into());
@@ -544,6 +603,19 @@ impl Config {
         }
         if self.webhooks.max_attempts == 0 || self.webhooks.queue == 0 {
             return Err("webhooks.max_attempts and webhooks.queue must be positive".into());
+        }
+        if self.live.url_ttl_secs == 0 {
+            return Err("live.url_ttl_secs must be positive".into());
+        }
+        if !(8..=64).contains(&self.tokens.v1_nonce_len) {
+            return Err("tokens.v1_nonce_len must be 8 to 64".into());
+        }
+        if self.tokens.allow_v1() && self.tokens.default_ttl_secs > self.tokens.v1_max_ttl_secs
+        {
+            return Err(
+                "tokens.default_ttl_secs must not exceed tokens.v1_max_ttl_secs while v1 tokens are on"
+                    .into(),
+            );
         }
         if self.third_party_auth.required && self.third_party_auth.url.is_empty() {
             return Err("third_party_auth.required needs third_party_auth.url".into());
@@ -764,6 +836,34 @@ mod tests {
         assert_eq!(c.webhooks.events, ["user_left"]);
         assert_eq!(c.admin.secret, "0123456789abcdef0");
         assert_eq!(c.metrics.listen, "127.0.0.1:9282");
+    }
+
+    #[test]
+    fn login_limit_keys_are_checked() {
+        let e = load(
+            "dev = true\n[session]\nlogin_burst = 0\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("session.login_rate_per_sec"), "{e}");
+        let e = load(
+            "dev = true\n[session]\nlogin_burst_per_ip = 0\n",
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("session.login_burst_per_ip"), "{e}");
+        let c = load(
+            "dev = true\n[session]\nlogin_rate_per_ip_per_sec = 0\nlogin_burst_per_ip = 0\n",
+            &[("LIVEROOM_SESSION__LOGIN_RATE_PER_APP_PER_SEC", "7")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.session.login_rate_per_ip_per_sec, 0);
+        assert_eq!(c.session.login_rate_per_app_per_sec, 7);
+        assert_eq!(c.session.login_burst_per_app, 2_000);
+        assert_eq!(c.session.login_burst, 5);
     }
 
     #[test]

@@ -9,8 +9,10 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod live_http;
+pub mod live_sign;
 pub mod live_urls;
 pub mod log_collector;
+pub mod log_format;
 pub mod media_metrics;
 pub mod media_signal;
 pub mod metrics;
@@ -59,6 +61,8 @@ pub struct AppState {
     pub relay: relay::Relay,
     /// Server-side mixes (`biz_channel` zeus).
     pub mixes: mix::Mixes,
+    /// Login limits shared by every connection: per source IP and per app.
+    pub login_limits: ratelimit::LoginLimits,
 }
 
 /// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
@@ -146,6 +150,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         .await
         .map_err(|e| format!("cannot bind http listener {}: {e}", config.http.listen))?;
     let http_addr = listener.local_addr().map_err(|e| e.to_string())?;
+    http::limit_send_buffer(&listener);
     let tls = if config.http.tls_cert.is_empty() {
         None
     } else {
@@ -203,7 +208,13 @@ pub async fn start(config: Config) -> Result<Server, String> {
     let mut settings = room_settings(&config);
     settings.live_urls = outputs
         .url_prefix(&config, http_addr, tls.is_some())
-        .map(|prefix| liveroom_room::LiveUrls { prefix });
+        .map(|prefix| liveroom_room::LiveUrls {
+            prefix,
+            appid: 0,
+            signer: Some(
+                live_sign::LiveSigner::new(apps.clone(), config.live.url_ttl_secs).room_signer(),
+            ),
+        });
     let hub = Hub::new(settings, config.room.max_rooms, metrics.clone(), hooks);
     let relay = relay::Relay::start(&config, sfu.as_ref(), hub.clone());
     let mixes = mix::Mixes::new(
@@ -228,6 +239,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         draining: AtomicBool::new(false),
         sfu: sfu.clone(),
         turn: turn_service,
+        login_limits: ratelimit::LoginLimits::new(&config.session),
         config,
     });
     if let Some(sfu) = sfu.clone() {

@@ -7,6 +7,8 @@
 //! `XxxReq` get `XxxRsp` with the same seq and `result` (0 = ok); pushes carry the server's
 //! own seq and the client acknowledges them (`XxxAck`), which needs no answer.
 
+use crate::config::PlayScope;
+use crate::hub::{AdminCmd, Claim, RoomCmd, StreamClaimError};
 use crate::outbox::close_code;
 use crate::{token, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -44,6 +46,8 @@ pub mod result {
     pub const NO_PRIVILEGE: u32 = 7;
     pub const TOO_MANY_SESSIONS: u32 = 8;
     pub const MEDIA: u32 = 9;
+    /// A publish of a stream id another user holds (publishes, or is about to).
+    pub const STREAM_TAKEN: u32 = 10;
 }
 
 /// `CloseSessionPush.reason` for a session the server dropped; the SDK retries on it.
@@ -77,6 +81,7 @@ struct Login {
     appid: u64,
     id_name: String,
     can_publish: bool,
+    play_scope: PlayScope,
 }
 
 struct Session {
@@ -119,8 +124,22 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
         user_id: String::new(),
     };
     let mut shutdown = state.shutdown.clone();
+    // As on `/ws`: a connection that never logs in does not get to stay by heartbeating.
+    let login_deadline = tokio::time::sleep(Duration::from_millis(
+        state.config.session.login_deadline_ms,
+    ));
+    tokio::pin!(login_deadline);
+    let mut deadline_done = false;
     loop {
         tokio::select! {
+            _ = &mut login_deadline, if !deadline_done => {
+                deadline_done = true;
+                if c.login.is_none() {
+                    tracing::info!("media-signalling connection did not log in in time; closing");
+                    c.close(close_code::POLICY, "no login in time");
+                    break;
+                }
+            }
             msg = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => match msg {
                 Ok(Some(Ok(Message::Text(t)))) => {
                     if t.len() > MAX_MEDIA_FRAME_BYTES {
@@ -213,7 +232,7 @@ impl Conn {
                     );
                 }
             }
-            "CreateSessionReq" => self.create_session(&h, body),
+            "CreateSessionReq" => self.create_session(&h, body).await,
             "MediaDescReq" => self.media_desc(&h, sid, body).await,
             "CandidateInfoReq" => {
                 // ICE-lite: the server learns the client's addresses from its connectivity checks.
@@ -296,7 +315,7 @@ impl Conn {
             &app.app_sign,
             &app.server_secret,
             &h.user_id,
-            self.state.config.tokens.allow_v1,
+            self.state.config.tokens.v1_policy(),
             now,
         ) {
             Ok(g) => g,
@@ -305,10 +324,31 @@ impl Conn {
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return refuse(self, "token is for another room");
         }
+        // A media session belongs to a live room login of the same user (notes §7.1: the
+        // room's `webrtc_url` dispatch comes first).
+        let Some(claim) = self.state.hub.claim_of(appid, &h.user_id) else {
+            tracing::info!(user = %h.user_id, "media-signalling login without a room login refused");
+            return self.reply(
+                h,
+                "LoginRsp",
+                0,
+                json!({"result": result::NOT_LOGGED_IN, "strError": "log in to a room first"}),
+            );
+        };
+        if !room_id.is_empty() && claim.room.room_id != room_id {
+            tracing::info!(user = %h.user_id, room = %room_id, "media-signalling login for a room the user is not in refused");
+            return self.reply(
+                h,
+                "LoginRsp",
+                0,
+                json!({"result": result::NOT_LOGGED_IN, "strError": "not logged in to that room"}),
+            );
+        }
         self.login = Some(Login {
             appid,
             id_name: h.user_id.clone(),
             can_publish: grant.can_publish,
+            play_scope: app.play_scope,
         });
         self.reply(
             h,
@@ -350,7 +390,7 @@ impl Conn {
         );
     }
 
-    fn create_session(&mut self, h: &Header, body: &Value) {
+    async fn create_session(&mut self, h: &Header, body: &Value) {
         let l = self.login.as_ref().expect("checked");
         let fail = |c: &Self, code: u32, why: &str| {
             tracing::info!(user = %h.user_id, code, why, "CreateSession refused");
@@ -373,12 +413,8 @@ impl Conn {
             }
         };
         let stream_id = body["stream_id"].as_str().unwrap_or("").to_string();
-        if stream_id.is_empty() || stream_id.len() > liveroom_proto::limits::MAX_ID_BYTES {
-            return fail(
-                self,
-                result::BAD_REQUEST,
-                "stream_id must be 1 to 128 bytes",
-            );
+        if let Err(e) = liveroom_proto::limits::check_id("stream_id", &stream_id, 1) {
+            return fail(self, result::BAD_REQUEST, &e);
         }
         if self.sessions.len() >= MAX_SESSIONS_PER_CONNECTION {
             return fail(
@@ -394,6 +430,15 @@ impl Conn {
                 "token does not allow publishing",
             );
         }
+        // The room login this media connection belongs to must still live.
+        let Some(claim) = self.state.hub.claim_of(l.appid, &l.id_name) else {
+            return fail(self, result::NOT_LOGGED_IN, "the room login has ended");
+        };
+        if role == Role::Play && l.play_scope == PlayScope::Room {
+            if let Err(why) = self.in_room(&claim, &stream_id).await {
+                return fail(self, result::NO_PRIVILEGE, &why);
+            }
+        }
         if self.state.config.rtc.stream_auth {
             let Some(app) = self.state.apps.get(l.appid) else {
                 return fail(self, result::STREAM_AUTH, "unknown app");
@@ -406,6 +451,35 @@ impl Conn {
                 return fail(self, result::STREAM_AUTH, &e);
             }
         }
+        if role == Role::Publish {
+            let l = self.login.as_ref().expect("checked");
+            match self
+                .state
+                .hub
+                .claim_stream(l.appid, &stream_id, &l.id_name, &claim)
+            {
+                Ok(()) => {}
+                Err(StreamClaimError::Taken(room)) => {
+                    tracing::warn!(user = %l.id_name, stream = %stream_id, owner_room = %room.room_id, "publish of another user's stream refused");
+                    return fail(
+                        self,
+                        result::STREAM_TAKEN,
+                        "the stream id is published by another user",
+                    );
+                }
+                Err(StreamClaimError::TooMany) => {
+                    return fail(
+                        self,
+                        result::TOO_MANY_SESSIONS,
+                        "too many streams held by this user",
+                    )
+                }
+            }
+            self.state
+                .hub
+                .stream_publishing(l.appid, &stream_id, &l.id_name, true);
+        }
+        let l = self.login.as_ref().expect("checked");
         let sid = loop {
             // Session ids travel as JSON numbers: keep them within 2^53.
             let v = rand::random::<u64>() >> 12;
@@ -470,7 +544,10 @@ impl Conn {
             sfu.close(old).await;
         }
         self.reply(h, "MediaDescRsp", sid, json!({"result": result::OK}));
-        match sfu.open(key, role, sdp, self.events_tx.clone()).await {
+        match sfu
+            .open(key, role, &l.id_name, sdp, self.events_tx.clone())
+            .await
+        {
             Ok(opened) => {
                 if let Some(s) = self.sessions.get_mut(&sid) {
                     s.peer = Some(opened.peer);
@@ -490,12 +567,19 @@ impl Conn {
             }
             Err(e) => {
                 tracing::info!(user = %h.user_id, error = %e, "offer refused");
+                let code = if e == liveroom_media::STREAM_TAKEN {
+                    result::STREAM_TAKEN
+                } else {
+                    result::MEDIA
+                };
                 self.push(
                     "CloseSessionPush",
                     sid,
-                    json!({"reason": 1, "err_info": {"code": result::MEDIA, "message": e}}),
+                    json!({"reason": 1, "err_info": {"code": code, "message": e}}),
                 );
-                self.sessions.remove(&sid);
+                if let Some(s) = self.sessions.remove(&sid) {
+                    self.publish_ended(&s);
+                }
             }
         }
     }
@@ -569,10 +653,30 @@ impl Conn {
         }
     }
 
-    /// A publish session ended: its stream's RTMP relays stop.
+    /// A publish session ended: its stream's RTMP relays stop, and its hold on the stream id
+    /// ends with the last of its user's sessions and room login.
     fn publish_ended(&self, s: &Session) {
         if let (Role::Publish, Some(l)) = (s.role, self.login.as_ref()) {
             self.state.relay.unpublished(l.appid, &s.stream_id);
+            self.state
+                .hub
+                .stream_publishing(l.appid, &s.stream_id, &l.id_name, false);
+        }
+    }
+
+    /// Whether `stream_id` is in the stream list of the room of `claim` (`play_scope = "room"`).
+    async fn in_room(&self, claim: &Claim, stream_id: &str) -> Result<(), String> {
+        let refused = || "this app plays only streams of the player's own room".to_string();
+        let room = self.state.hub.room(&claim.room).ok_or_else(refused)?;
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        room.send(RoomCmd::Admin(AdminCmd::Streams(reply)))
+            .await
+            .map_err(|_| refused())?;
+        let (_, streams) = rx.await.map_err(|_| refused())?;
+        if streams.iter().any(|s| s.stream_id == stream_id) {
+            Ok(())
+        } else {
+            Err(refused())
         }
     }
 }

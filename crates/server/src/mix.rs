@@ -19,7 +19,7 @@
 use crate::biz::{BizCaller, BizError};
 use crate::live_urls::UrlBase;
 use crate::AppState;
-use liveroom_proto::limits::MAX_ID_BYTES;
+use liveroom_proto::limits::check_id;
 use liveroom_proto::ErrCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -170,10 +170,10 @@ fn non_empty(s: Option<String>) -> Option<String> {
 
 fn output_key(stream_id: Option<String>, url: Option<String>) -> Result<OutputKey, BizError> {
     match (non_empty(stream_id), non_empty(url)) {
-        (Some(s), _) if s.len() > MAX_ID_BYTES => Err(bad(format!(
-            "output stream_id is over {MAX_ID_BYTES} bytes"
-        ))),
-        (Some(s), _) => Ok(OutputKey::Stream(s)),
+        (Some(s), _) => match check_id("output stream_id", &s, 1) {
+            Ok(()) => Ok(OutputKey::Stream(s)),
+            Err(e) => Err(bad(e)),
+        },
         (None, Some(u)) => Ok(OutputKey::Url(check_url(&u)?)),
         (None, None) => Err(bad("the output needs a stream_id or a mixurl")),
     }
@@ -268,11 +268,7 @@ pub fn plan(req_body: &str, images: &BTreeMap<String, String>) -> Result<MixPlan
     }
     let mut inputs: Vec<PlannedInput> = Vec::with_capacity(req.inputs.len());
     for (i, inp) in req.inputs.into_iter().enumerate() {
-        if inp.stream_id.is_empty() || inp.stream_id.len() > MAX_ID_BYTES {
-            return Err(bad(format!(
-                "input stream_id must be 1 to {MAX_ID_BYTES} bytes"
-            )));
-        }
+        check_id("input stream_id", &inp.stream_id, 1).map_err(bad)?;
         if inputs.iter().any(|p| p.stream_id == inp.stream_id) {
             return Err(bad(format!("input {} is listed twice", inp.stream_id)));
         }
@@ -332,11 +328,16 @@ pub fn stop_key(req_body: &str) -> Result<OutputKey, BizError> {
 }
 
 /// The success `rsp_body`: the output's URLs (RTMP: the push URL; FLV/HLS: this server's, for
-/// a stream output).
-pub fn play_body(urls: &UrlBase, appid: u64, o: &PlannedOutput) -> String {
+/// a stream output, with `sign` giving a signed URL's query for the stream when the app's are).
+pub fn play_body(
+    urls: &UrlBase,
+    appid: u64,
+    o: &PlannedOutput,
+    sign: impl Fn(&str) -> Option<String>,
+) -> String {
     let (flv, hls) = match &o.stream_id {
         Some(s) => {
-            let u = urls.urls(appid, s);
+            let u = urls.urls(appid, s, sign(s).as_deref());
             let flv = u.flv.into_iter().chain(u.https_flv).next();
             let hls = u.m3u8.into_iter().chain(u.https_m3u8).next();
             (flv, hls)
@@ -453,7 +454,15 @@ mod run {
         tx: mpsc::Sender<MixCmd>,
         room: RoomKey,
         inputs: Vec<String>,
-        body: String,
+    }
+
+    /// The answer to a start or update: the output's URLs, signed afresh for apps with
+    /// `signed_live_urls`.
+    fn answer(state: &AppState, appid: u64, o: &PlannedOutput) -> String {
+        let now = state.hub.clock.now().unix_ms / 1000;
+        play_body(&state.mixes.urls, appid, o, |s| {
+            crate::live_sign::query_for(&state.apps, state.config.live.url_ttl_secs, appid, s, now)
+        })
     }
 
     /// An output's mix (None while one is being started, or after a start failed).
@@ -593,7 +602,7 @@ mod run {
             }
             entry.inputs = ids;
             tracing::info!(appid = caller.appid, room = %caller.room_id, user = %caller.id_name, output = ?plan.key, inputs = ?entry.inputs, "mix updated");
-            return Ok(entry.body.clone());
+            return Ok(answer(state, caller.appid, &plan.output));
         }
         if let Some(s) = &plan.output.stream_id {
             if published.contains(s) {
@@ -602,15 +611,10 @@ mod run {
         }
         let ids: Vec<&str> = plan.inputs.iter().map(|i| i.stream_id.as_str()).collect();
         let tapped = tap_all(state, caller.appid, &ids).await?;
-        let body = play_body(&state.mixes.urls, caller.appid, &plan.output);
+        let body = answer(state, caller.appid, &plan.output);
         let inputs = plan.inputs.iter().map(|i| i.stream_id.clone()).collect();
         let tx = launch(state, caller, &room, plan, tapped).await?;
-        *slot = Some(MixEntry {
-            tx,
-            room,
-            inputs,
-            body: body.clone(),
-        });
+        *slot = Some(MixEntry { tx, room, inputs });
         Ok(body)
     }
 
@@ -1149,10 +1153,24 @@ mod tests {
     fn play_urls_name_the_outputs() {
         let urls = UrlBase("http://h:1".into());
         let p = plan(&body(json!({})), &BTreeMap::new()).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&play_body(&urls, 7, &p.output)).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&play_body(&urls, 7, &p.output, |_| None)).unwrap();
         assert_eq!(v["play"][0]["hdl_url"], "http://h:1/live/7/mix.flv");
         assert_eq!(v["play"][0]["hls_url"], "http://h:1/live/7/mix.m3u8");
         assert!(v["play"][0]["rtmp_url"].is_null());
+        let signed: serde_json::Value =
+            serde_json::from_str(&play_body(&urls, 7, &p.output, |s| {
+                Some(format!("expires=9&sign={s}"))
+            }))
+            .unwrap();
+        assert_eq!(
+            signed["play"][0]["hdl_url"],
+            "http://h:1/live/7/mix.flv?expires=9&sign=mix"
+        );
+        assert_eq!(
+            signed["play"][0]["hls_url"],
+            "http://h:1/live/7/mix.m3u8?expires=9&sign=mix"
+        );
         assert_eq!(
             stop_key(r#"{"mixurl":"rtmp://a/b"}"#).unwrap(),
             OutputKey::Url("rtmp://a/b".into())

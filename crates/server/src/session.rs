@@ -2,9 +2,9 @@
 //! commands to the room actor; a writer task drains the connection's bounded queue and
 //! writes each frame's header (the recipient's own ids) around the shared body.
 
-use crate::hub::{Claim, RoomCmd, RoomKey, CLOSING};
+use crate::hub::{Claim, RoomCmd, RoomKey, StreamClaimError, CLOSING};
 use crate::outbox::{close_code, Conn, Outbound, SessionOutbox};
-use crate::ratelimit::TokenBucket;
+use crate::ratelimit::{LoginScope, Take, TokenBucket};
 use crate::{token, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, StreamExt};
@@ -48,8 +48,12 @@ struct Session {
     conn: Arc<Conn>,
     peer: SocketAddr,
     bucket: TokenBucket,
+    /// This connection's logins (`session.login_rate_per_sec`, `login_burst`).
+    login_bucket: TokenBucket,
     login: Option<LoggedIn>,
     rate_limited: u64,
+    /// Logins this connection had refused by a login limit.
+    logins_limited: u64,
 }
 
 pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, media_url: String) {
@@ -74,6 +78,12 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
             state.config.session.rate_limit_burst,
             now_ms,
         ),
+        login_bucket: TokenBucket::new(
+            state.config.session.login_rate_per_sec,
+            state.config.session.login_burst,
+            now_ms,
+        ),
+        logins_limited: 0,
         state,
         media_url,
         conn: conn.clone(),
@@ -219,8 +229,9 @@ impl Session {
         };
         let h = frame.header;
         self.state.hub.metrics.message(&h.cmd);
-        // Keep-alive and session commands are never rate limited: the 1.x SDK treats an error
-        // on `hb` as a disconnect and on `login` as fatal.
+        // Keep-alive and session commands are not charged to the frame limit: the 1.x SDK
+        // treats an error on `hb` as a disconnect, and on `login` as fatal unless it is 1002 or
+        // 1003. Logins have limits of their own, answered with 1002 (`Session::login`).
         let exempt = matches!(h.cmd.as_str(), "hb" | "login" | "logout");
         if !exempt && !self.bucket.take(self.state.hub.clock.now().mono_ms) {
             self.rate_limited += 1;
@@ -331,6 +342,16 @@ impl Session {
     }
 
     async fn login(&mut self, h: &ReqHeader, body: &str) {
+        // Login limits (docs/protocol.md §3), before any other work: this connection's, then its
+        // source IP's; the app's once the appid is known.
+        let now_ms = self.state.hub.clock.now().mono_ms;
+        if !self.login_bucket.take(now_ms) {
+            let retry_ms = self.login_bucket.wait_ms();
+            return self.login_limited(h, LoginScope::Connection, retry_ms);
+        }
+        if let Take::Limited { retry_ms } = self.state.login_limits.ip(self.peer.ip(), now_ms) {
+            return self.login_limited(h, LoginScope::Ip, retry_ms);
+        }
         let req: LoginReq = match parse_body(body) {
             Ok(r) => r,
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e),
@@ -348,6 +369,9 @@ impl Session {
             tracing::info!(peer = %self.peer, appid = h.appid, "login for unknown appid");
             return self.refuse(h, ErrCode::TOKEN, &format!("unknown appid {}", h.appid));
         };
+        if let Take::Limited { retry_ms } = state.login_limits.app(app.appid, now_ms) {
+            return self.login_limited(h, LoginScope::App, retry_ms);
+        }
         let now = state.hub.clock.now();
         let grant = match token::verify(
             &req.token,
@@ -355,7 +379,7 @@ impl Session {
             &app.app_sign,
             &app.server_secret,
             &req.id_name,
-            state.config.tokens.allow_v1,
+            state.config.tokens.v1_policy(),
             now.unix_ms / 1000,
         ) {
             Ok(g) => g,
@@ -481,6 +505,33 @@ impl Session {
         }
     }
 
+    /// Refuses a login over a login limit with 1002, which the SDKs retry on their schedule
+    /// (notes §1.3); counted per scope, logged at the 1st, 2nd, 4th, 8th… refusal.
+    fn login_limited(&mut self, h: &ReqHeader, scope: LoginScope, retry_ms: u64) {
+        let counter = self.state.hub.metrics.login_limited(scope);
+        counter.inc();
+        let refused = match scope {
+            LoginScope::Connection => {
+                self.logins_limited += 1;
+                self.logins_limited
+            }
+            _ => counter.get(),
+        };
+        if refused.is_power_of_two() {
+            tracing::warn!(peer = %self.peer, appid = h.appid, scope = scope.name(), refused, retry_ms, "login over its rate limit; refused");
+        }
+        let what = match scope {
+            LoginScope::Connection => "too many logins on this connection",
+            LoginScope::Ip => "too many logins from this address",
+            LoginScope::App => "too many logins into this app",
+        };
+        self.refuse(
+            h,
+            ErrCode::LIVEROOM_REQUEST,
+            &format!("{what}; retry in {retry_ms} ms"),
+        );
+    }
+
     /// Forwards a relay message to the business server; the answer comes back as
     /// `relay_result` without holding up this connection or the room.
     fn relay(&mut self, h: &ReqHeader, body: &str) {
@@ -597,12 +648,8 @@ impl Session {
             Ok(r) => r,
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e.to_string()),
         };
-        if req.stream_id.is_empty() || req.stream_id.len() > MAX_ID_BYTES {
-            return self.refuse(
-                h,
-                ErrCode::BAD_BODY,
-                &format!("stream_id must be 1 to {MAX_ID_BYTES} bytes"),
-            );
+        if let Err(e) = check_id("stream_id", &req.stream_id, 1) {
+            return self.refuse(h, ErrCode::BAD_BODY, &e);
         }
         if !matches!(req.ptype.as_str(), "push" | "pull") {
             return self.refuse(h, ErrCode::BAD_BODY, "ptype must be \"push\" or \"pull\"");
@@ -615,6 +662,40 @@ impl Session {
             );
         }
         let l = self.login.as_ref().expect("logged in");
+        if req.ptype == "push" {
+            // Announces the publish: the stream id is this user's from now on, and a stream id
+            // another user publishes (in this room or another) is refused here already.
+            let claim = Claim {
+                key: l.key,
+                room: l.room_key.clone(),
+            };
+            match self.state.hub.claim_stream(
+                l.room_key.appid,
+                &req.stream_id,
+                &l.id_name,
+                &claim,
+            ) {
+                Ok(()) => {}
+                Err(StreamClaimError::Taken(_)) => {
+                    tracing::warn!(peer = %self.peer, user = %l.id_name, stream = %req.stream_id, "publish dispatch for another user's stream refused");
+                    return self.refuse(
+                        h,
+                        ErrCode::STREAM_OWNED_BY_OTHER,
+                        "the stream id is published by another user",
+                    );
+                }
+                Err(StreamClaimError::TooMany) => {
+                    return self.refuse(
+                        h,
+                        ErrCode::TOO_MANY_STREAMS,
+                        &format!(
+                            "at most {} streams per user",
+                            crate::hub::STREAMS_OWNED_PER_USER
+                        ),
+                    )
+                }
+            }
+        }
         // The `cdnUrl` publish option: relay the stream there while it is published.
         let cdn_url = req
             .header_kvs
@@ -674,6 +755,9 @@ fn relay_result(bytes: &[u8]) -> String {
 }
 
 fn check_login_fields(req: &LoginReq, room_id: &str) -> Result<(), String> {
+    check_id("id_name", &req.id_name, 1)?;
+    check_id("nick_name", &req.nick_name, 0)?;
+    check_id("room id", room_id, 1)?;
     let sized = |what: &str, v: &str, min: usize, max: usize| {
         if v.len() < min || v.len() > max {
             Err(format!("{what} must be {min} to {max} bytes"))
@@ -681,9 +765,6 @@ fn check_login_fields(req: &LoginReq, room_id: &str) -> Result<(), String> {
             Ok(())
         }
     };
-    sized("id_name", &req.id_name, 1, MAX_ID_BYTES)?;
-    sized("nick_name", &req.nick_name, 0, MAX_ID_BYTES)?;
-    sized("room id", room_id, 1, MAX_ID_BYTES)?;
     sized("token", &req.token, 1, MAX_TOKEN_BYTES)?;
     sized("third_token", &req.third_token, 0, MAX_TOKEN_BYTES)?;
     if !matches!(req.role, 1 | 2) {

@@ -433,3 +433,23 @@ async fn a_late_player_gets_the_current_group_of_pictures_at_once() {
         assert_eq!(seq, got[0].0 + 5);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_signalling_without_a_login_is_closed_at_the_login_deadline() {
+    let s = TestServer::start(&[("LIVEROOM_SESSION__LOGIN_DEADLINE_MS", "500")]).await;
+    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, "idle")
+        .await
+        .unwrap();
+    // Heartbeats are answered but do not keep an unauthenticated connection open.
+    let started = std::time::Instant::now();
+    let closed = loop {
+        match sig.request("ClientHBReq", 0, json!({"session_ids": []})).await {
+            Err(liveroom_client::ClientError::Server { code: 2, .. }) => {}
+            Err(_) => break started.elapsed(),
+            Ok(r) => panic!("heartbeat before login answered ok: {r}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "still open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(closed >= Duration::from_millis(400), "{closed:?}");
+}

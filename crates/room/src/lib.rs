@@ -52,17 +52,56 @@ pub struct Settings {
 }
 
 /// The URL prefix of a room's live outputs, up to the slash before the stream id, e.g.
-/// `http://host/live/7/`; a stream plays at `{prefix}{percent-encoded id}.flv` and `.m3u8`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `http://host/live/7/`; a stream plays at `{prefix}{percent-encoded id}.flv` and `.m3u8`,
+/// followed by `?{query}` when a signer gives one (signed URLs, expiring).
+#[derive(Clone, Default)]
 pub struct LiveUrls {
     pub prefix: String,
+    /// The room's app, passed to the signer.
+    pub appid: u64,
+    /// None = plain URLs.
+    pub signer: Option<LiveUrlSigner>,
+}
+
+/// Signs a stream's live URLs: `(appid, stream_id, now_unix_secs)` → the query string to
+/// append (without `?`), or None when the app's URLs are not signed. Made by the server (which
+/// holds the secrets); the room only calls it.
+pub type LiveUrlSigner = Arc<dyn Fn(u64, &str, u64) -> Option<String> + Send + Sync>;
+
+impl std::fmt::Debug for LiveUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveUrls")
+            .field("prefix", &self.prefix)
+            .field("appid", &self.appid)
+            .field("signed", &self.signer.is_some())
+            .finish()
+    }
 }
 
 impl LiveUrls {
-    /// Fills a stream's FLV/HLS URL arrays (the `https_` ones for an https prefix).
-    pub fn fill(&self, s: &mut liveroom_proto::body::StreamInfo) {
+    /// The server-wide URLs made into one app's: `{appid}` in the prefix replaced.
+    pub fn for_app(&self, appid: u64) -> LiveUrls {
+        LiveUrls {
+            prefix: self.prefix.replace("{appid}", &appid.to_string()),
+            appid,
+            signer: self.signer.clone(),
+        }
+    }
+
+    /// Fills a stream's FLV/HLS URL arrays (the `https_` ones for an https prefix), signed as
+    /// of `now_unix_secs` when the signer signs this app's URLs; replaces what was there.
+    pub fn fill(&self, s: &mut liveroom_proto::body::StreamInfo, now_unix_secs: u64) {
         let base = format!("{}{}", self.prefix, percent_encode(&s.stream_id));
-        let (flv, m3u8) = (vec![format!("{base}.flv")], vec![format!("{base}.m3u8")]);
+        let query = self
+            .signer
+            .as_ref()
+            .and_then(|sign| sign(self.appid, &s.stream_id, now_unix_secs))
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let (flv, m3u8) = (
+            vec![format!("{base}.flv{query}")],
+            vec![format!("{base}.m3u8{query}")],
+        );
         if self.prefix.starts_with("https:") {
             s.urls_https_flv = flv;
             s.urls_https_m3u8 = m3u8;
@@ -321,7 +360,7 @@ impl<H: Outbox> Room<H> {
             hearbeat_timeout: self.settings.session_timeout_ms,
             server_user_seq: self.members.user_seq,
             stream_seq: self.streams.seq,
-            stream_info: self.streams.list(),
+            stream_info: self.signed_stream_list(now),
             config_info: ConfigInfo {
                 log_level: self.settings.log_level,
                 log_url: self.settings.log_url.clone(),
@@ -351,9 +390,9 @@ impl<H: Outbox> Room<H> {
             Request::Hb => Ok(body::ok_body(self.hb_rsp())),
             Request::StreamInfo => Ok(body::ok_body(body::StreamListRsp {
                 stream_seq: self.streams.seq,
-                stream_info: self.streams.list(),
+                stream_info: self.signed_stream_list(now),
             })),
-            Request::Stream(r) => self.stream_cmd(key, r),
+            Request::Stream(r) => self.stream_cmd(now, key, r),
             Request::UserList(r) => Ok(body::ok_body(self.members.page(r.user_index))),
             Request::CustomMsg(r) => self.custom_msg(key, r),
             Request::ImChat(r) => self.im_chat(now, key, r),

@@ -3,9 +3,7 @@
 
 use crate::{Now, Outbox, Push, Refusal, Reply, Room, RoomEvent};
 use liveroom_proto::body::{self, stream_cmd, StreamInfo, StreamMsg, StreamReq};
-use liveroom_proto::limits::{
-    EXTRA_INFO_MAX_BYTES, STREAMS_PER_ROOM, STREAMS_PER_USER,
-};
+use liveroom_proto::limits::{EXTRA_INFO_MAX_BYTES, STREAMS_PER_ROOM, STREAMS_PER_USER};
 use liveroom_proto::ErrCode;
 
 #[derive(Default)]

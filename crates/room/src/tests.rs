@@ -122,6 +122,7 @@ fn streams_carry_live_urls_and_rtmp_relays_are_announced() {
         Settings {
             live_urls: Some(crate::LiveUrls {
                 prefix: "http://h:1/live/7/".into(),
+                ..Default::default()
             }),
             ..settings()
         },
@@ -151,14 +152,69 @@ fn streams_carry_live_urls_and_rtmp_relays_are_announced() {
     assert!(!room.set_rtmp_urls("nope", vec![]));
     let https = crate::LiveUrls {
         prefix: "https://c/live/7/".into(),
+        ..Default::default()
     };
     let mut s = liveroom_proto::body::StreamInfo {
         stream_id: "x".into(),
         ..Default::default()
     };
-    https.fill(&mut s);
+    https.fill(&mut s, 0);
     assert_eq!(s.urls_https_flv, vec!["https://c/live/7/x.flv"]);
     assert!(s.urls_flv.is_empty());
+}
+
+#[test]
+fn live_urls_are_signed_when_announced_and_afresh_in_each_list() {
+    // The signer gets the room's app, the stream id and the time in seconds.
+    let signer: crate::LiveUrlSigner =
+        Arc::new(|appid, id, now| Some(format!("app={appid}&id={id}&t={now}")));
+    let template = crate::LiveUrls {
+        prefix: "http://h:1/live/{appid}/".into(),
+        signer: Some(signer),
+        ..Default::default()
+    };
+    let settings = Settings {
+        live_urls: Some(template.for_app(7)),
+        ..settings()
+    };
+    let mut room = Room::new("r".into(), settings, false);
+    let (_a, _) = join(&mut room, at(0), 1, "alice", 1);
+    let (b, _) = join(&mut room, at(0), 2, "bob", 2);
+    let v = ok(room.request(at(1000), 1, stream(2001, "s1", "")));
+    let added = "http://h:1/live/7/s1.flv?app=7&id=s1&t=1700000001";
+    assert_eq!(v["stream_info"][0]["urls_flv"][0], added);
+    assert_eq!(
+        v["stream_info"][0]["urls_m3u8"][0],
+        "http://h:1/live/7/s1.m3u8?app=7&id=s1&t=1700000001"
+    );
+    assert_eq!(
+        b.pushes("push_stream_update")[0]["stream_info"][0]["urls_flv"][0],
+        added
+    );
+    // A list answered later carries URLs signed then: stream_info and a login reply.
+    let v = ok(room.request(at(60_000), 2, Request::StreamInfo));
+    assert_eq!(
+        v["stream_info"][0]["urls_flv"][0],
+        "http://h:1/live/7/s1.flv?app=7&id=s1&t=1700000060"
+    );
+    let (_c, rc) = join(&mut room, at(120_000), 3, "carol", 2);
+    assert_eq!(
+        rc.stream_info[0].urls_flv,
+        vec!["http://h:1/live/7/s1.flv?app=7&id=s1&t=1700000120"]
+    );
+    // A signer that declines (an app with plain URLs): no query.
+    let plain = crate::LiveUrls {
+        prefix: "http://h:1/live/{appid}/".into(),
+        signer: Some(Arc::new(|_, _, _| None)),
+        ..Default::default()
+    }
+    .for_app(8);
+    let mut s = liveroom_proto::body::StreamInfo {
+        stream_id: "x".into(),
+        ..Default::default()
+    };
+    plain.fill(&mut s, 5);
+    assert_eq!(s.urls_flv, vec!["http://h:1/live/8/x.flv"]);
 }
 
 #[test]

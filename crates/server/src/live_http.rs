@@ -2,11 +2,12 @@
 //! playlist's segments `/live/{appid}/{stream_id}/segmentNNNNN.ts`. Outputs start on the first
 //! request and stop when unused (see `liveroom_live::flv` and `::hls`). Without the `live`
 //! feature, or with `live.enabled = false` or media off, every such URL answers 404 and
-//! stream lists carry no URLs.
+//! stream lists carry no URLs. Apps with `signed_live_urls` are served only on signed URLs
+//! (`crate::live_sign`; 403 with the reason otherwise).
 
 use crate::config::Config;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -136,10 +137,12 @@ fn text(status: StatusCode, body: String) -> Response {
 }
 
 /// `/live/{appid}/{*rest}`: `rest` is `ID.flv`, `ID.m3u8` or `ID/segmentN.ts` (axum has
-/// percent-decoded it; an id may itself contain `/`).
+/// percent-decoded it; an id may itself contain `/`). For an app with `signed_live_urls` the
+/// query must carry a valid signature (`crate::live_sign`), checked before any output starts.
 pub async fn serve(
     State(state): State<Arc<AppState>>,
     Path((appid, rest)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let Ok(appid) = appid.parse::<u64>() else {
         return text(StatusCode::NOT_FOUND, format!("no app {appid:?}\n"));
@@ -152,11 +155,21 @@ pub async fn serve(
                 "live outputs are off on this server\n".into(),
             );
         };
-        serve_live(inner, appid, &rest).await
+        let Some(target) = Target::parse(&rest) else {
+            return text(
+                StatusCode::NOT_FOUND,
+                format!("{rest:?} is not STREAM.flv, STREAM.m3u8 or STREAM/segmentN.ts\n"),
+            );
+        };
+        let pass_on = match authorize(&state, appid, target.stream_id(), query.as_deref()) {
+            Ok(q) => q,
+            Err((status, why)) => return text(status, why),
+        };
+        serve_live(inner, appid, target, pass_on).await
     }
     #[cfg(not(feature = "live"))]
     {
-        let _ = (state, appid, rest);
+        let _ = (state, appid, rest, query);
         text(
             StatusCode::NOT_FOUND,
             "live outputs are not built into this server\n".into(),
@@ -164,11 +177,93 @@ pub async fn serve(
     }
 }
 
+/// What a `/live/{appid}/…` path asks for.
 #[cfg(feature = "live")]
-async fn serve_live(inner: &Inner, appid: u64, rest: &str) -> Response {
+#[derive(Debug, PartialEq)]
+enum Target<'a> {
+    Flv(&'a str),
+    Playlist(&'a str),
+    Segment(&'a str, &'a str),
+}
+
+#[cfg(feature = "live")]
+impl<'a> Target<'a> {
+    fn parse(rest: &'a str) -> Option<Target<'a>> {
+        use liveroom_proto::limits::MAX_ID_BYTES;
+        let valid = |id: &&str| !id.is_empty() && id.len() <= MAX_ID_BYTES;
+        if let Some(id) = rest.strip_suffix(".flv").filter(valid) {
+            return Some(Target::Flv(id));
+        }
+        if let Some(id) = rest.strip_suffix(".m3u8").filter(valid) {
+            return Some(Target::Playlist(id));
+        }
+        rest.rsplit_once('/')
+            .filter(|(id, _)| valid(id))
+            .map(|(id, seg)| Target::Segment(id, seg))
+    }
+
+    fn stream_id(&self) -> &'a str {
+        match self {
+            Target::Flv(id) | Target::Playlist(id) | Target::Segment(id, _) => id,
+        }
+    }
+}
+
+/// Checks the signature of an app with `signed_live_urls`: `Ok(Some(query))` to pass on to a
+/// playlist's segments, `Ok(None)` for an app with plain URLs, else the 403 (or 404, no such
+/// app) to answer, with its text.
+#[cfg(feature = "live")]
+fn authorize(
+    state: &AppState,
+    appid: u64,
+    stream_id: &str,
+    query: Option<&str>,
+) -> Result<Option<String>, (StatusCode, String)> {
+    let Some(app) = state.apps.get(appid) else {
+        return Err((StatusCode::NOT_FOUND, format!("no app {appid}\n")));
+    };
+    if !app.signed_live_urls {
+        return Ok(None);
+    }
+    let now = state.hub.clock.now().unix_ms / 1000;
+    crate::live_sign::verify(query, &app.server_secret, appid, stream_id, now)
+        .map(Some)
+        .map_err(|e| {
+            tracing::info!(appid, stream = %stream_id, error = %e, "live URL refused");
+            (StatusCode::FORBIDDEN, format!("{e}\n"))
+        })
+}
+
+/// The playlist as served: segment URIs relative to the playlist's folder, each with `query`
+/// (a signed playlist's signature) appended.
+#[cfg(feature = "live")]
+fn served_playlist(playlist: &str, stream_id: &str, query: Option<&str>) -> String {
+    let prefix = format!("{}/", crate::live_urls::percent_encode(stream_id));
+    let text = liveroom_live::hls::rewrite_playlist(playlist, &prefix);
+    let Some(q) = query else {
+        return text;
+    };
+    let mut out = String::with_capacity(text.len() + 80 * 8);
+    for line in text.lines() {
+        out.push_str(line);
+        if !line.is_empty() && !line.starts_with('#') {
+            out.push('?');
+            out.push_str(q);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(feature = "live")]
+async fn serve_live(
+    inner: &Inner,
+    appid: u64,
+    target: Target<'_>,
+    query: Option<String>,
+) -> Response {
     use liveroom_live::LiveError;
     use liveroom_media::StreamKey;
-    use liveroom_proto::limits::MAX_ID_BYTES;
     let fail = |e: LiveError| {
         let status = match &e {
             LiveError::NotPublished(_) | LiveError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -181,9 +276,8 @@ async fn serve_live(inner: &Inner, appid: u64, rest: &str) -> Response {
         appid,
         stream_id: id.to_string(),
     };
-    let valid = |id: &str| !id.is_empty() && id.len() <= MAX_ID_BYTES;
-    if let Some(id) = rest.strip_suffix(".flv").filter(|id| valid(id)) {
-        return match inner.flv.subscribe(key(id)).await {
+    match target {
+        Target::Flv(id) => match inner.flv.subscribe(key(id)).await {
             Ok(rx) => {
                 let body = futures_util::stream::unfold(rx, |mut rx| async move {
                     rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
@@ -198,39 +292,50 @@ async fn serve_live(inner: &Inner, appid: u64, rest: &str) -> Response {
                     .into_response()
             }
             Err(e) => fail(e),
-        };
-    }
-    if let Some(id) = rest.strip_suffix(".m3u8").filter(|id| valid(id)) {
-        return match inner.hls.playlist(&key(id)).await {
+        },
+        Target::Playlist(id) => match inner.hls.playlist(&key(id)).await {
             Ok(p) => (
                 [
                     (header::CONTENT_TYPE, "application/vnd.apple.mpegurl"),
                     (header::CACHE_CONTROL, "no-cache"),
                 ],
-                liveroom_live::hls::rewrite_playlist(
-                    &p,
-                    &format!("{}/", crate::live_urls::percent_encode(id)),
-                ),
+                served_playlist(&p, id, query.as_deref()),
             )
                 .into_response(),
             Err(e) => fail(e),
-        };
-    }
-    if let Some((id, seg)) = rest.rsplit_once('/').filter(|(id, _)| valid(id)) {
-        return match inner.hls.segment(&key(id), seg).await {
+        },
+        Target::Segment(id, seg) => match inner.hls.segment(&key(id), seg).await {
             Ok(b) => ([(header::CONTENT_TYPE, "video/mp2t")], b).into_response(),
             Err(e) => fail(e),
-        };
+        },
     }
-    text(
-        StatusCode::NOT_FOUND,
-        format!("{rest:?} is not STREAM.flv, STREAM.m3u8 or STREAM/segmentN.ts\n"),
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "live")]
+    #[test]
+    fn paths_and_served_playlists() {
+        assert_eq!(Target::parse("a/b.flv"), Some(Target::Flv("a/b")));
+        assert_eq!(Target::parse("s.m3u8"), Some(Target::Playlist("s")));
+        assert_eq!(
+            Target::parse("s/segment00001.ts"),
+            Some(Target::Segment("s", "segment00001.ts"))
+        );
+        assert_eq!(Target::parse(".flv"), None);
+        assert_eq!(Target::parse("nothing"), None);
+        let p = "#EXTM3U\n#EXTINF:2.0,\nsegment00001.ts\n";
+        assert_eq!(
+            served_playlist(p, "s 1", None),
+            "#EXTM3U\n#EXTINF:2.0,\ns%201/segment00001.ts\n"
+        );
+        assert_eq!(
+            served_playlist(p, "s 1", Some("expires=9&sign=ab")),
+            "#EXTM3U\n#EXTINF:2.0,\ns%201/segment00001.ts?expires=9&sign=ab\n"
+        );
+    }
 
     #[test]
     fn stale_hls_folders_of_dead_processes_are_removed() {

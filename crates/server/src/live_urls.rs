@@ -2,7 +2,8 @@
 //! CDN in front of it, `live.cdn_base_url`), as the stream list and mix answers carry them.
 //!
 //! Paths: `/live/{appid}/{stream_id}.flv` and `/live/{appid}/{stream_id}.m3u8` (segments
-//! beside it under `/live/{appid}/{stream_id}/`).
+//! beside it under `/live/{appid}/{stream_id}/`), signed for apps with `signed_live_urls`
+//! (`crate::live_sign`).
 
 /// The URLs of one stream, by the stream list's wire names (notes §8.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,9 +52,11 @@ impl UrlBase {
         format!("/live/{appid}/{}", percent_encode(stream_id))
     }
 
-    pub fn urls(&self, appid: u64, stream_id: &str) -> StreamUrls {
+    /// The stream's URLs, with `?{query}` appended when signed (`crate::live_sign`).
+    pub fn urls(&self, appid: u64, stream_id: &str, query: Option<&str>) -> StreamUrls {
         let p = format!("{}{}", self.0, Self::stream_path(appid, stream_id));
-        let (flv, m3u8) = (vec![format!("{p}.flv")], vec![format!("{p}.m3u8")]);
+        let q = query.map(|q| format!("?{q}")).unwrap_or_default();
+        let (flv, m3u8) = (vec![format!("{p}.flv{q}")], vec![format!("{p}.m3u8{q}")]);
         if self.is_https() {
             StreamUrls {
                 https_flv: flv,
@@ -82,13 +85,20 @@ mod tests {
         let addr = "0.0.0.0:8282".parse().unwrap();
         let own = UrlBase::new("", "", addr, false);
         assert_eq!(own.0, "http://127.0.0.1:8282");
-        let u = own.urls(7, "s 1");
+        let u = own.urls(7, "s 1", None);
         assert_eq!(u.flv, vec!["http://127.0.0.1:8282/live/7/s%201.flv"]);
         assert_eq!(u.m3u8, vec!["http://127.0.0.1:8282/live/7/s%201.m3u8"]);
         assert!(u.https_flv.is_empty());
         let cdn = UrlBase::new("https://cdn.example.com/", "http://x", addr, false);
-        let u = cdn.urls(7, "s");
-        assert_eq!(u.https_flv, vec!["https://cdn.example.com/live/7/s.flv"]);
+        let u = cdn.urls(7, "s", Some("expires=9&sign=ab"));
+        assert_eq!(
+            u.https_flv,
+            vec!["https://cdn.example.com/live/7/s.flv?expires=9&sign=ab"]
+        );
+        assert_eq!(
+            u.https_m3u8,
+            vec!["https://cdn.example.com/live/7/s.m3u8?expires=9&sign=ab"]
+        );
         assert!(u.flv.is_empty());
         assert!(UrlBase::new("", "", addr, true).is_https());
     }

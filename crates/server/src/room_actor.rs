@@ -24,7 +24,7 @@ async fn run(
     let mut settings = hub.settings.clone();
     if let Some(u) = &mut settings.live_urls {
         // The hub's prefix is per server; a room's streams belong to one app.
-        u.prefix = u.prefix.replace("{appid}", &key.appid.to_string());
+        *u = u.for_app(key.appid);
     }
     let mut room: Room<SessionOutbox> =
         Room::new(key.room_id.clone(), settings, user_state_updates);

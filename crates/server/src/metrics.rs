@@ -216,6 +216,10 @@ pub struct Metrics {
     pub auth_allowed: Counter,
     pub auth_refused: Counter,
     pub auth_failed: Counter,
+    /// Logins refused by a login rate limit, by scope (`LoginScope`).
+    pub login_limited_connection: Counter,
+    pub login_limited_ip: Counter,
+    pub login_limited_app: Counter,
 }
 
 impl Default for Metrics {
@@ -261,6 +265,13 @@ impl Metrics {
                 &[("result", result)],
             )
         };
+        let login_limited = |scope| {
+            r.counter(
+                "liveroom_login_rate_limited_total",
+                "Logins refused by a login rate limit (answered 1002), by scope: connection, ip or app.",
+                &[("scope", scope)],
+            )
+        };
         r.gauge(
             "liveroom_build_info",
             "The running version (always 1).",
@@ -300,6 +311,9 @@ impl Metrics {
             auth_allowed: auth("allowed"),
             auth_refused: auth("refused"),
             auth_failed: auth("failed"),
+            login_limited_connection: login_limited("connection"),
+            login_limited_ip: login_limited("ip"),
+            login_limited_app: login_limited("app"),
             registry: r,
         }
     }
@@ -326,6 +340,26 @@ impl Metrics {
                 &[("code", &code.0.to_string())],
             )
             .inc();
+    }
+
+    /// The counter of one scope of `liveroom_login_rate_limited_total`.
+    pub fn login_limited(&self, scope: crate::ratelimit::LoginScope) -> &Counter {
+        use crate::ratelimit::LoginScope;
+        match scope {
+            LoginScope::Connection => &self.login_limited_connection,
+            LoginScope::Ip => &self.login_limited_ip,
+            LoginScope::App => &self.login_limited_app,
+        }
+    }
+
+    /// `liveroom_webhook_dropped_total{appid}`: events of one app dropped because its queue was
+    /// full (`appid="other"` for apps past the queue limit, so the label set stays bounded).
+    pub fn webhook_dropped_for(&self, appid: &str) -> Counter {
+        self.registry.counter(
+            "liveroom_webhook_dropped_total",
+            "Webhook events dropped because their app's queue was full, by appid.",
+            &[("appid", appid)],
+        )
     }
 
     /// Every metric in the Prometheus text format.

@@ -270,3 +270,97 @@ async fn shutdown_flushes_the_queue_within_the_grace() {
     // room_created, user_joined, 3 × stream_added: all sent before shutdown returned.
     assert_eq!(fb.calls().len(), 5);
 }
+
+#[tokio::test]
+async fn one_apps_dead_receiver_does_not_drop_another_apps_events() {
+    const OTHER_APP: u64 = 1_000_042;
+    let fb = FakeBusiness::start(DEV_SERVER_SECRET).await;
+    // App APPID's receiver is down (every attempt fails after 300 ms); OTHER_APP's answers.
+    fb.respond(|c, _| {
+        if c.body["appid"] == APPID {
+            Answer::status(503, json!({})).delayed(Duration::from_millis(300))
+        } else {
+            Answer::ok(json!({}))
+        }
+    });
+    let s = server_with_hooks(
+        &fb,
+        &[
+            ("LIVEROOM_WEBHOOKS__QUEUE", "8"),
+            ("LIVEROOM_WEBHOOKS__MAX_ATTEMPTS", "2"),
+            (
+                "LIVEROOM_WEBHOOKS__EVENTS",
+                "[\"stream_added\", \"stream_removed\"]",
+            ),
+        ],
+    )
+    .await;
+    let mut a = s.join("ra", "alice", anchor("Alice")).await;
+    let mut b = RoomClient::connect(&s.ws_url(), OTHER_APP).await.unwrap();
+    let t = liveroom_server::token::make_v1(
+        OTHER_APP,
+        liveroom_server::config::DEV_APP_SIGN,
+        "bob",
+        now_secs() + 3600,
+    );
+    b.login("rb", "bob", &t, &anchor("Bob")).await.unwrap();
+    // The first app's queue fills up (20 events; a stream added and removed, 10 times)…
+    for i in 0..10 {
+        ok(&mut a, "stream", stream_body(2001, &format!("a{i}"), "")).await;
+        ok(&mut a, "stream", stream_body(2002, &format!("a{i}"), "")).await;
+    }
+    // … and keeps overflowing while the other app sends 30 events, each pair of which arrives
+    // at once (in a shared queue they would be dropped, or wait behind 650 ms events).
+    let theirs = |c: &[Call]| c.iter().filter(|c| c.body["appid"] == OTHER_APP).count();
+    for i in 0..15 {
+        for (c, who) in [(&mut a, "a"), (&mut b, "b")] {
+            let id = format!("{who}{}", i + 10);
+            ok(c, "stream", stream_body(2001, &id, "")).await;
+            ok(c, "stream", stream_body(2002, &id, "")).await;
+        }
+        fb.wait_until(Duration::from_secs(2), |c| theirs(c) == 2 * (i + 1))
+            .await;
+    }
+    // In order.
+    let calls = fb.calls();
+    let theirs: Vec<(String, String)> = calls
+        .iter()
+        .filter(|c| c.body["appid"] == OTHER_APP)
+        .map(|c| {
+            (
+                c.event().to_string(),
+                c.body["stream_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = (10..25)
+        .flat_map(|i| {
+            [
+                ev("stream_added", &format!("b{i}")),
+                ev("stream_removed", &format!("b{i}")),
+            ]
+        })
+        .collect();
+    assert_eq!(theirs, want);
+    // The dead receiver's app (650 ms an event): 50 events, a few sent, 8 queued, the rest
+    // dropped and counted as its own.
+    let m = scrape(&s).await;
+    let dropped_a = metric(
+        &m,
+        &format!("liveroom_webhook_dropped_total{{appid=\"{APPID}\"}}"),
+    )
+    .unwrap_or(0.0);
+    assert!(dropped_a >= 30.0, "{m}");
+    assert_eq!(
+        metric(
+            &m,
+            &format!("liveroom_webhook_dropped_total{{appid=\"{OTHER_APP}\"}}")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        metric(&m, "liveroom_webhook_events_total{result=\"dropped\"}"),
+        Some(dropped_a)
+    );
+}

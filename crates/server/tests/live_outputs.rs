@@ -8,7 +8,7 @@
 
 mod common;
 use common::*;
-use liveroom_client::media::{start_peer, MediaPeer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::media::{start_peer, MediaPeer, PeerCmd, PeerOut};
 use liveroom_media::MediaCodec;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
@@ -24,16 +24,13 @@ fn tmp_dir(tag: &str) -> PathBuf {
 
 /// A publisher: the real media-signalling flow, then RTP from a GStreamer test source.
 struct Publisher {
-    sig: MediaSignal,
+    sig: MediaLogin,
     sid: u64,
     _feed: tokio::task::JoinHandle<()>,
 }
 
 async fn publish(s: &TestServer, user: &str, stream: &str, video: MediaCodec) -> Publisher {
-    let mut sig = MediaSignal::connect(&format!("ws://{}/media", s.addr), APPID, user)
-        .await
-        .unwrap();
-    sig.login(&dev_token(user), "room").await.unwrap();
+    let mut sig = s.media_login("room", user).await;
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
     let codec = if video == MediaCodec::Vp8 {
         Codec::Vp8

@@ -31,6 +31,7 @@ cargo clippy --workspace --all-targets -q -- -D warnings
 
 step "Rust: unit and integration tests"
 cargo build -q -p liveroom-server --bin liveroom
+./scripts/test-second-clone.sh # a second checkout sharing CARGO_TARGET_DIR embeds its own web assets
 cargo test --workspace -q
 
 step "SDK: typecheck and unit tests"

@@ -2,10 +2,14 @@
 //! demo console (every file at the top of `web/`), so `liveroom` runs as a single file. The
 //! console's FLV player, mpegts.js, comes from the SDK's pinned npm devDependency (installed
 //! by `npm --prefix sdk ci`, which both scripts run) rather than a committed copy.
+//! scripts/test-second-clone.sh checks that a second checkout sharing the target dir embeds its own files.
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The folder cargo runs this script for, read now: `env!` would fix the folder this script was compiled in,
+    // and cargo reuses one compiled build script for every checkout built into the same target dir.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../..");
     let sdk = root.join("sdk/dist/zego-client.js");
     let web = root.join("web");
     println!("cargo:rerun-if-changed={}", sdk.display());

@@ -7,7 +7,7 @@
 
 mod common;
 use common::*;
-use liveroom_client::media::{start_peer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::media::{start_peer, MediaSignal, PeerOut};
 use liveroom_server::{live_sign, token};
 use std::path::Path;
 use std::process::Command;
@@ -64,32 +64,7 @@ async fn publish(s: &TestServer, room: &str, user: &str, stream: &str) -> impl D
     .expect("publisher connects");
     let src = liveroom_live::testsrc::start(Some(liveroom_media::MediaCodec::H264), true)
         .expect("GStreamer test source");
-    let feed = tokio::spawn(async move {
-        // The signalling and the whole source (its pipeline too) live as long as the feed.
-        let (_sig, mut src) = (sig, src);
-        let (mut vseq, mut aseq) = (1000u64, 5000u64);
-        while let Some(p) = src.packets.recv().await {
-            let (kind, seq) = if p.video {
-                vseq += 1;
-                (MediaKind::Video, vseq)
-            } else {
-                aseq += 1;
-                (MediaKind::Audio, aseq)
-            };
-            let cmd = PeerCmd::Rtp {
-                kind,
-                seq,
-                time: p.time,
-                marker: p.marker,
-                payload: p.payload,
-            };
-            if peer.cmd.send(cmd).await.is_err() {
-                return;
-            }
-            while peer.out.try_recv().is_ok() {}
-        }
-    });
-    AbortOnDrop(feed)
+    AbortOnDrop(feed_test_source(peer, src, sig))
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);

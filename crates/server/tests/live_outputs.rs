@@ -8,7 +8,7 @@
 
 mod common;
 use common::*;
-use liveroom_client::media::{start_peer, MediaPeer, PeerCmd, PeerOut};
+use liveroom_client::media::{start_peer, MediaPeer, PeerOut};
 use liveroom_media::MediaCodec;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
@@ -57,32 +57,7 @@ async fn publish(s: &TestServer, user: &str, stream: &str, video: MediaCodec) ->
     .await
     .expect("publisher connects");
     let src = liveroom_live::testsrc::start(Some(video), true).expect("GStreamer test source");
-    let feed = tokio::spawn(async move {
-        let (mut vseq, mut aseq) = (1000u64, 5000u64);
-        // The whole source (its pipeline too) lives as long as the feed.
-        let mut src = src;
-        while let Some(p) = src.packets.recv().await {
-            let (kind, seq) = if p.video {
-                vseq += 1;
-                (MediaKind::Video, vseq)
-            } else {
-                aseq += 1;
-                (MediaKind::Audio, aseq)
-            };
-            let cmd = PeerCmd::Rtp {
-                kind,
-                seq,
-                time: p.time,
-                marker: p.marker,
-                payload: p.payload,
-            };
-            if peer.cmd.send(cmd).await.is_err() {
-                return;
-            }
-            // Keep the peer's events drained.
-            while peer.out.try_recv().is_ok() {}
-        }
-    });
+    let feed = feed_test_source(peer, src, ());
     Publisher {
         sig,
         sid,

@@ -34,16 +34,7 @@ async fn signal(s: &TestServer, user: &str) -> MediaLogin {
 }
 
 async fn wait_for(peer: &mut MediaPeer, want: impl Fn(&PeerOut) -> bool) -> PeerOut {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let ev = tokio::time::timeout_at(deadline, peer.out.recv())
-            .await
-            .expect("peer event in time")
-            .expect("peer alive");
-        if want(&ev) {
-            return ev;
-        }
-    }
+    wait_peer(peer, want).await
 }
 
 /// A user publishing a solid colour: a live GStreamer encoder whose RTP goes out through a

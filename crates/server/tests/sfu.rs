@@ -14,16 +14,7 @@ async fn signal(s: &TestServer, user: &str) -> MediaLogin {
 }
 
 async fn wait_for(peer: &mut MediaPeer, want: impl Fn(&PeerOut) -> bool) -> PeerOut {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let ev = tokio::time::timeout_at(deadline, peer.out.recv())
-            .await
-            .expect("peer event in time")
-            .expect("peer alive");
-        if want(&ev) {
-            return ev;
-        }
-    }
+    wait_peer(peer, want).await
 }
 
 async fn publish(
@@ -443,7 +434,10 @@ async fn media_signalling_without_a_login_is_closed_at_the_login_deadline() {
     // Heartbeats are answered but do not keep an unauthenticated connection open.
     let started = std::time::Instant::now();
     let closed = loop {
-        match sig.request("ClientHBReq", 0, json!({"session_ids": []})).await {
+        match sig
+            .request("ClientHBReq", 0, json!({"session_ids": []}))
+            .await
+        {
             Err(liveroom_client::ClientError::Server { code: 2, .. }) => {}
             Err(_) => break started.elapsed(),
             Ok(r) => panic!("heartbeat before login answered ok: {r}"),

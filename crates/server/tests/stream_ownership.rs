@@ -10,25 +10,27 @@ use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind};
 
 async fn connected(peer: &mut MediaPeer) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let ev = tokio::time::timeout_at(deadline, peer.out.recv())
-            .await
-            .expect("peer event in time")
-            .expect("peer alive");
-        if ev == PeerOut::Connected {
-            return;
-        }
-    }
+    wait_peer(peer, |e| *e == PeerOut::Connected).await;
 }
 
 /// `user` (logged in to `room` by the caller) publishes `stream` over a native peer.
-async fn publish_in(s: &TestServer, room: &str, user: &str, stream: &str) -> (MediaLogin, MediaPeer) {
+async fn publish_in(
+    s: &TestServer,
+    room: &str,
+    user: &str,
+    stream: &str,
+) -> (MediaLogin, MediaPeer) {
     let mut sig = s.media_signal_of_logged_in(room, user).await;
     let (sid, _) = sig.create_session(0, stream, "").await.unwrap();
-    let mut p = start_peer(&mut sig, sid, &[MediaKind::Video], Direction::SendOnly, Codec::H264)
-        .await
-        .unwrap();
+    let mut p = start_peer(
+        &mut sig,
+        sid,
+        &[MediaKind::Video],
+        Direction::SendOnly,
+        Codec::H264,
+    )
+    .await
+    .unwrap();
     connected(&mut p).await;
     (sig, p)
 }
@@ -48,10 +50,16 @@ async fn a_media_session_needs_a_room_login_of_its_user() {
     let url = format!("ws://{}/media", s.addr);
     // A valid token alone is not enough.
     let mut sig = MediaSignal::connect(&url, APPID, "mallory").await.unwrap();
-    assert_eq!(err_code(sig.login(&dev_token("mallory"), "room-a").await), 2);
+    assert_eq!(
+        err_code(sig.login(&dev_token("mallory"), "room-a").await),
+        2
+    );
     // Logged in to another room than the one the media login names.
     let _m = s.join("room-m", "mallory", anchor("M")).await;
-    assert_eq!(err_code(sig.login(&dev_token("mallory"), "room-a").await), 2);
+    assert_eq!(
+        err_code(sig.login(&dev_token("mallory"), "room-a").await),
+        2
+    );
     sig.login(&dev_token("mallory"), "room-m").await.unwrap();
     sig.create_session(1, "anything", "").await.unwrap();
 }
@@ -60,7 +68,9 @@ async fn a_media_session_needs_a_room_login_of_its_user() {
 async fn nobody_publishes_over_another_users_stream() {
     let s = TestServer::start(&[]).await;
     let mut alice = s.join("room-a", "alice", anchor("Alice")).await;
-    let r = alice.request("webrtc_url", dispatch_body("alice-cam", "push")).await;
+    let r = alice
+        .request("webrtc_url", dispatch_body("alice-cam", "push"))
+        .await;
     assert!(r.is_ok(), "{r:?}");
     let (_asig, mut apeer) = publish_in(&s, "room-a", "alice", "alice-cam").await;
     assert_eq!(sfu_publishers(&s).await, 1);
@@ -68,16 +78,24 @@ async fn nobody_publishes_over_another_users_stream() {
     // Mallory, logged in to another room with a valid token, cannot take it over: neither by
     // the room's dispatch nor by opening a media session directly.
     let mut mallory = s.join("room-m", "mallory", anchor("M")).await;
-    let e = mallory.request("webrtc_url", dispatch_body("alice-cam", "push")).await;
+    let e = mallory
+        .request("webrtc_url", dispatch_body("alice-cam", "push"))
+        .await;
     assert_eq!(err_code(e), 1_000_000_009);
     let mut msig = s.media_signal_of_logged_in("room-m", "mallory").await;
     assert_eq!(
-        err_code(msig.create_session(0, "alice-cam", "").await.map(|(_, v)| v)),
+        err_code(
+            msig.create_session(0, "alice-cam", "")
+                .await
+                .map(|(_, v)| v)
+        ),
         10
     );
     // Nor can a user in Alice's own room.
     let mut eve = s.join("room-a", "eve", anchor("E")).await;
-    let e = eve.request("webrtc_url", dispatch_body("alice-cam", "push")).await;
+    let e = eve
+        .request("webrtc_url", dispatch_body("alice-cam", "push"))
+        .await;
     assert_eq!(err_code(e), 1_000_000_009);
     // Playing it stays open within the app (cross-room co-hosting).
     msig.create_session(1, "alice-cam", "").await.unwrap();
@@ -99,11 +117,17 @@ async fn nobody_publishes_over_another_users_stream() {
 async fn a_stream_id_is_free_again_when_its_owner_has_gone() {
     let s = TestServer::start(&[]).await;
     let mut alice = s.join("room-a", "alice", anchor("Alice")).await;
-    alice.request("webrtc_url", dispatch_body("cam", "push")).await.unwrap();
+    alice
+        .request("webrtc_url", dispatch_body("cam", "push"))
+        .await
+        .unwrap();
     let (asig, apeer) = publish_in(&s, "room-a", "alice", "cam").await;
     let mut bob = s.join("room-b", "bob", anchor("Bob")).await;
     assert_eq!(
-        err_code(bob.request("webrtc_url", dispatch_body("cam", "push")).await),
+        err_code(
+            bob.request("webrtc_url", dispatch_body("cam", "push"))
+                .await
+        ),
         1_000_000_009
     );
     // Alice stops publishing but stays logged in: the id stays hers.
@@ -111,14 +135,20 @@ async fn a_stream_id_is_free_again_when_its_owner_has_gone() {
     drop(asig);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        err_code(bob.request("webrtc_url", dispatch_body("cam", "push")).await),
+        err_code(
+            bob.request("webrtc_url", dispatch_body("cam", "push"))
+                .await
+        ),
         1_000_000_009
     );
     // She logs out: bob may have it.
     alice.request("logout", json!({})).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        match bob.request("webrtc_url", dispatch_body("cam", "push")).await {
+        match bob
+            .request("webrtc_url", dispatch_body("cam", "push"))
+            .await
+        {
             Ok(_) => break,
             Err(_) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(50)).await
@@ -142,7 +172,10 @@ async fn play_scope_room_limits_play_to_the_logins_room() {
     for (scope, cross_room_ok) in [("app", true), ("room", false)] {
         let s = TestServer::start_with(Some(&app_config(scope)), &[]).await;
         let mut alice = s.join("room-a", "alice", anchor("Alice")).await;
-        alice.request("webrtc_url", dispatch_body("cam", "push")).await.unwrap();
+        alice
+            .request("webrtc_url", dispatch_body("cam", "push"))
+            .await
+            .unwrap();
         let (_asig, _apeer) = publish_in(&s, "room-a", "alice", "cam").await;
         alice
             .request("stream", stream_body(2001, "cam", ""))

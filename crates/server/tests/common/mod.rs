@@ -455,3 +455,57 @@ impl TestServer {
         MediaLogin { sig, _room: None }
     }
 }
+
+/// The next event of `peer` that `want` accepts, within 10 s.
+pub async fn wait_peer(
+    peer: &mut liveroom_client::media::MediaPeer,
+    want: impl Fn(&liveroom_client::media::PeerOut) -> bool,
+) -> liveroom_client::media::PeerOut {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, peer.out.recv())
+            .await
+            .expect("peer event in time")
+            .expect("peer alive");
+        if want(&ev) {
+            return ev;
+        }
+    }
+}
+
+/// Sends a GStreamer test source's RTP out through a publishing `peer` (video and audio
+/// sequence numbers of their own), keeping the peer's events drained; `keep` (the
+/// signalling, say) lives as long as the feed. Abort the task to stop publishing.
+pub fn feed_test_source(
+    peer: liveroom_client::media::MediaPeer,
+    src: liveroom_live::testsrc::TestSource,
+    keep: impl Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    use liveroom_client::media::PeerCmd;
+    use str0m::media::MediaKind;
+    tokio::spawn(async move {
+        // The whole source (its pipeline too) lives as long as the feed.
+        let (_keep, mut src, mut peer) = (keep, src, peer);
+        let (mut vseq, mut aseq) = (1000u64, 5000u64);
+        while let Some(p) = src.packets.recv().await {
+            let (kind, seq) = if p.video {
+                vseq += 1;
+                (MediaKind::Video, vseq)
+            } else {
+                aseq += 1;
+                (MediaKind::Audio, aseq)
+            };
+            let cmd = PeerCmd::Rtp {
+                kind,
+                seq,
+                time: p.time,
+                marker: p.marker,
+                payload: p.payload,
+            };
+            if peer.cmd.send(cmd).await.is_err() {
+                return;
+            }
+            while peer.out.try_recv().is_ok() {}
+        }
+    })
+}

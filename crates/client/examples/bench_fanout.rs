@@ -5,8 +5,8 @@
 //! `cargo run --release -p liveroom-client --example bench_fanout -- \
 //!     --server target/release/liveroom --subscribers 50 --seconds 10 --pps 600`
 
-use liveroom_client::{dev_token, LoginOptions, RoomClient};
 use liveroom_client::media::{start_peer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::{dev_token, LoginOptions, RoomClient};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};

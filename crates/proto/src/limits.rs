@@ -79,17 +79,35 @@ mod tests {
 
     #[test]
     fn ids_refuse_controls_and_bidi_and_keep_the_rest() {
-        for ok in ["alice", "主播-1", "a b", "x@y.z", "😀", &"a".repeat(MAX_ID_BYTES)] {
+        for ok in [
+            "alice",
+            "主播-1",
+            "a b",
+            "x@y.z",
+            "😀",
+            &"a".repeat(MAX_ID_BYTES),
+        ] {
             assert_eq!(check_id("id_name", ok, 1), Ok(()), "{ok:?}");
         }
         for bad in [
-            "a\nb", "a\rb", "a\0b", "a\u{1b}[31m", "a\u{7f}", "a\u{85}", "a\u{202e}b", "a\u{2066}",
-            "a\u{200f}", "a\u{2028}", "\u{feff}a",
+            "a\nb",
+            "a\rb",
+            "a\0b",
+            "a\u{1b}[31m",
+            "a\u{7f}",
+            "a\u{85}",
+            "a\u{202e}b",
+            "a\u{2066}",
+            "a\u{200f}",
+            "a\u{2028}",
+            "\u{feff}a",
         ] {
             let e = check_id("id_name", bad, 1).unwrap_err();
             assert!(e.contains("control character"), "{bad:?}: {e}");
         }
-        assert!(check_id("room id", "", 1).unwrap_err().contains("1 to 128 bytes"));
+        assert!(check_id("room id", "", 1)
+            .unwrap_err()
+            .contains("1 to 128 bytes"));
         assert_eq!(check_id("nick_name", "", 0), Ok(()));
         assert!(check_id("id_name", &"a".repeat(MAX_ID_BYTES + 1), 1).is_err());
     }

@@ -320,7 +320,11 @@ impl Hub {
         if streams.by_user.get(&uk).map_or(0, Vec::len) >= STREAMS_OWNED_PER_USER {
             return Err(StreamClaimError::TooMany);
         }
-        streams.by_user.entry(uk).or_default().push(stream_id.to_string());
+        streams
+            .by_user
+            .entry(uk)
+            .or_default()
+            .push(stream_id.to_string());
         streams.by_stream.insert(
             sk,
             StreamOwner {

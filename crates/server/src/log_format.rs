@@ -90,15 +90,24 @@ mod tests {
         });
         let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert_eq!(out.lines().count(), 2, "{out}");
-        assert!(out.contains(r"user=mallory\n2026-12-06T00:00:00Z  INFO ADMIN login ok"), "{out}");
+        assert!(
+            out.contains(r"user=mallory\n2026-12-06T00:00:00Z  INFO ADMIN login ok"),
+            "{out}"
+        );
         assert!(out.contains(r"\u{1b}[2J\u{202e}"), "{out}");
         assert!(out.contains("login token refused"), "{out}");
-        assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'), "{out}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out}"
+        );
     }
 
     #[test]
     fn plain_text_is_left_alone() {
-        assert!(matches!(escape_controls("主播 alice"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_controls("主播 alice"),
+            std::borrow::Cow::Borrowed(_)
+        ));
         assert_eq!(escape_controls("a\tb\0"), r"a\tb\u{0}");
     }
 }

@@ -344,7 +344,11 @@ mod tests {
     #[test]
     fn v1_round_trip_and_failures() {
         let t = make_v1(42, SIGN, "alice", NOW + 1000);
-        assert!(verify(&t, 42, SIGN, SECRET, "alice", V1, NOW).unwrap().can_publish);
+        assert!(
+            verify(&t, 42, SIGN, SECRET, "alice", V1, NOW)
+                .unwrap()
+                .can_publish
+        );
         assert_eq!(
             verify(&t, 42, SIGN, SECRET, "alice", V1, NOW + 1000),
             Err(TokenError::Expired)

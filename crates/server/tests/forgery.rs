@@ -2,8 +2,8 @@
 //! v1 tokens outside dev mode, and ids carrying control characters (log lines, terminals).
 
 mod common;
-use common::*;
 use base64::Engine;
+use common::*;
 use liveroom_server::config::{DEV_APP_SIGN, DEV_SERVER_SECRET};
 use liveroom_server::token;
 
@@ -74,7 +74,11 @@ async fn a_v1_token_cannot_be_bent_to_another_user_or_a_later_expiry() {
 async fn ids_with_control_characters_are_refused_everywhere() {
     let s = TestServer::start(&[]).await;
     for (room, id_name, nick) in [
-        ("r", "mallory\n2026-12-06T00:00:00Z  INFO ADMIN login ok", "M"),
+        (
+            "r",
+            "mallory\n2026-12-06T00:00:00Z  INFO ADMIN login ok",
+            "M",
+        ),
         ("r", "mallory\u{0}", "M"),
         ("r\u{1b}[2J", "mallory", "M"),
         ("r", "mallory", "M\u{202e}gnp.exe"),

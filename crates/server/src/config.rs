@@ -245,6 +245,9 @@ pub struct SessionConfig {
     pub rate_limit_burst: u32,
     /// Frames queued towards one client before it counts as unable to keep up.
     pub outbound_queue: usize,
+    /// A frame the client's socket does not take within this time (it stopped reading)
+    /// disconnects it.
+    pub write_timeout_ms: u64,
     /// A connection that has not logged in within this time is closed.
     pub login_deadline_ms: u64,
     /// Logins per second one connection may make on average …
@@ -405,6 +408,7 @@ impl Default for SessionConfig {
             rate_limit_per_sec: 50,
             rate_limit_burst: 100,
             outbound_queue: 1024,
+            write_timeout_ms: 5_000,
             login_deadline_ms: 30_000,
             login_rate_per_sec: 1,
             login_burst: 5,
@@ -584,6 +588,9 @@ impl Config {
         if self.session.outbound_queue < 16 {
             return Err("session.outbound_queue must be at least 16".into());
         }
+        if self.session.write_timeout_ms == 0 {
+            return Err("session.write_timeout_ms must be positive".into());
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(format!(
                 "log.format must be \"text\" or \"json\", not {:?}",
@@ -610,8 +617,7 @@ impl Config {
         if !(8..=64).contains(&self.tokens.v1_nonce_len) {
             return Err("tokens.v1_nonce_len must be 8 to 64".into());
         }
-        if self.tokens.allow_v1() && self.tokens.default_ttl_secs > self.tokens.v1_max_ttl_secs
-        {
+        if self.tokens.allow_v1() && self.tokens.default_ttl_secs > self.tokens.v1_max_ttl_secs {
             return Err(
                 "tokens.default_ttl_secs must not exceed tokens.v1_max_ttl_secs while v1 tokens are on"
                     .into(),

@@ -21,10 +21,11 @@ use tower_http::cors::{Any, CorsLayer};
 /// ours are checked against `MAX_FRAME_BYTES` so the client gets a close with a reason.
 pub const WS_TRANSPORT_LIMIT: usize = 1024 * 1024;
 
-/// The WebSocket layer's read buffer per connection (tungstenite's default is 128 KiB, filled
-/// with zeroes up front: ≈ 130 KiB of resident memory per idle connection). Signalling frames
-/// are a few hundred bytes; a larger frame grows the buffer for as long as it needs.
-pub const WS_READ_BUFFER: usize = 4 * 1024;
+/// The WebSocket layer's read buffer per connection, and the most it reads at once
+/// (tungstenite's default is 128 KiB, zero-filled at the first read: ≈ 130 KiB of resident memory
+/// per idle connection). Signalling frames are a few hundred bytes; a larger one grows the
+/// buffer to its length.
+pub const WS_READ_BUFFER: usize = 1024;
 /// Bytes the WebSocket layer gathers before it writes to the socket. Every frame we send is
 /// flushed at once, so nothing is gathered: 0 writes each frame as it comes.
 pub const WS_WRITE_BUFFER: usize = 0;

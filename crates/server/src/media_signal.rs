@@ -102,13 +102,30 @@ struct Conn {
 }
 
 pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
-    let (mut sink, mut stream) = socket.split();
+    let (mut sink, stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(OUT_QUEUE);
+    // A frame the socket does not take within `session.write_timeout_ms` (the client stopped
+    // reading) ends the writer; the reader then sees the end of its stream, so the connection
+    // closes as if the client had gone.
+    let write_timeout = Duration::from_millis(state.config.session.write_timeout_ms);
+    let (writer_alive, writer_gone) = tokio::sync::oneshot::channel::<()>();
+    let mut stream = stream.take_until(writer_gone);
+    let slow = state.hub.metrics.clone();
     let writer = tokio::spawn(async move {
+        let _alive = writer_alive;
         while let Some(m) = out_rx.recv().await {
             let close = matches!(m, Message::Close(_));
-            if sink.send(m).await.is_err() || close {
-                break;
+            match tokio::time::timeout(write_timeout, sink.send(m)).await {
+                Ok(Ok(())) if !close => {}
+                Ok(_) => break,
+                Err(_) => {
+                    slow.outbound_disconnects.inc();
+                    tracing::warn!(
+                        timeout_ms = write_timeout.as_millis() as u64,
+                        "media-signalling client stopped reading: a frame waited longer than session.write_timeout_ms; disconnecting it"
+                    );
+                    break;
+                }
             }
         }
     });

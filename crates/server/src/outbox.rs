@@ -9,6 +9,7 @@ use liveroom_proto::envelope::SessionIds;
 use liveroom_room::{Outbox, Push};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
 /// What the writer task sends; headers are written there, per recipient.
@@ -39,9 +40,23 @@ pub mod close_code {
 /// The share of the queue (1/N) that lossy pushes leave free.
 pub const LOSSY_RESERVE_DIVISOR: usize = 4;
 
+/// The writer's end of a connection's queue.
+///
+/// The queue holds boxes: a tokio channel allocates its first block of 32 slots up front, and
+/// 32 `Outbound`s (72 bytes each) would be 2.3 KiB of every idle connection; 32 boxes are 256
+/// bytes. The box costs one small allocation per frame, next to the frame text the writer
+/// formats for each recipient anyway.
+pub struct OutboundRx(mpsc::Receiver<Box<Outbound>>);
+
+impl OutboundRx {
+    pub async fn recv(&mut self) -> Option<Outbound> {
+        self.0.recv().await.map(|b| *b)
+    }
+}
+
 /// One WebSocket connection's sending side.
 pub struct Conn {
-    tx: mpsc::Sender<Outbound>,
+    tx: mpsc::Sender<Box<Outbound>>,
     kill: Notify,
     dead: AtomicBool,
     close: Mutex<Option<(u16, String)>>,
@@ -50,7 +65,7 @@ pub struct Conn {
 }
 
 impl Conn {
-    pub fn new(queue: usize) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
+    pub fn new(queue: usize) -> (Arc<Conn>, OutboundRx) {
         Self::with_metrics(queue, None)
     }
 
@@ -58,7 +73,7 @@ impl Conn {
     pub fn with_metrics(
         queue: usize,
         metrics: Option<Arc<crate::metrics::Metrics>>,
-    ) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
+    ) -> (Arc<Conn>, OutboundRx) {
         let (tx, rx) = mpsc::channel(queue);
         let conn = Arc::new(Conn {
             tx,
@@ -68,7 +83,7 @@ impl Conn {
             dropped_lossy: AtomicU64::new(0),
             metrics,
         });
-        (conn, rx)
+        (conn, OutboundRx(rx))
     }
 
     /// Closes the connection as soon as the writer sees it (queued frames are not sent).
@@ -99,7 +114,7 @@ impl Conn {
         if self.is_dead() {
             return;
         }
-        if self.tx.try_send(item).is_err() {
+        if self.tx.try_send(Box::new(item)).is_err() {
             if let Some(m) = &self.metrics {
                 m.outbound_disconnects.inc();
             }
@@ -111,6 +126,22 @@ impl Conn {
         }
     }
 
+    /// The writer gave up on a client that stopped reading: one frame could not be written
+    /// within `timeout` (`session.write_timeout_ms`). Counted with the full-queue disconnects.
+    pub fn write_timed_out(&self, timeout: Duration) {
+        if self.is_dead() {
+            return;
+        }
+        if let Some(m) = &self.metrics {
+            m.outbound_disconnects.inc();
+        }
+        tracing::warn!(
+            timeout_ms = timeout.as_millis() as u64,
+            "client stopped reading: a frame waited longer than session.write_timeout_ms; disconnecting it"
+        );
+        self.kill(close_code::TRY_AGAIN, "client too slow: not reading");
+    }
+
     fn send_lossy(&self, item: Outbound) {
         if self.is_dead() {
             return;
@@ -118,7 +149,7 @@ impl Conn {
         // Lossy pushes never take the last quarter of the queue: it stays free for replies
         // and pushes that must arrive, so big-room traffic alone never disconnects a client.
         let reserve = self.tx.max_capacity() / LOSSY_RESERVE_DIVISOR;
-        if self.tx.capacity() <= reserve || self.tx.try_send(item).is_err() {
+        if self.tx.capacity() <= reserve || self.tx.try_send(Box::new(item)).is_err() {
             self.dropped_lossy.fetch_add(1, Ordering::Relaxed);
             if let Some(m) = &self.metrics {
                 m.outbound_dropped_lossy.inc();

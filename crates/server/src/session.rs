@@ -3,7 +3,7 @@
 //! writes each frame's header (the recipient's own ids) around the shared body.
 
 use crate::hub::{Claim, RoomCmd, RoomKey, StreamClaimError, CLOSING};
-use crate::outbox::{close_code, Conn, Outbound, SessionOutbox};
+use crate::outbox::{close_code, Conn, Outbound, OutboundRx, SessionOutbox};
 use crate::ratelimit::{LoginScope, Take, TokenBucket};
 use crate::{token, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -65,7 +65,8 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
     metrics.connections.inc();
     metrics.connections_total.inc();
     let (sink, mut stream) = socket.split();
-    let mut writer = tokio::spawn(write_loop(sink, rx, conn.clone()));
+    let write_timeout = Duration::from_millis(state.config.session.write_timeout_ms);
+    let mut writer = tokio::spawn(write_loop(sink, rx, conn.clone(), write_timeout));
     let mut shutdown = state.shutdown.clone();
     let login_deadline = tokio::time::sleep(Duration::from_millis(
         state.config.session.login_deadline_ms,
@@ -98,7 +99,9 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
         tokio::select! {
             msg = stream.next() => match msg {
                 Some(Ok(Message::Text(t))) => {
-                    if !s.on_text(t.as_str()).await {
+                    // Boxed: the handling of one frame (a login's is the largest) lives on the
+                    // heap while it runs, not in every idle connection's task (docs/benchmarks.md).
+                    if !Box::pin(s.on_text(t.as_str())).await {
                         break;
                     }
                 }
@@ -138,10 +141,13 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
     tracing::debug!(%peer, "room connection closed");
 }
 
+/// Writes the queue out; a frame the socket does not take within `write_timeout` (the client
+/// stopped reading and the kernel buffers are full) disconnects the client.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Outbound>,
+    mut rx: OutboundRx,
     conn: Arc<Conn>,
+    write_timeout: Duration,
 ) {
     let mut push_seq: u64 = 0;
     loop {
@@ -175,10 +181,18 @@ async fn write_loop(
             }
         };
         // A client that stops reading blocks this write once its socket is full; a kill
-        // (its queue overflowed, a timeout) must still end the connection.
+        // (its queue overflowed, a timeout) must still end the connection, and so must a
+        // write that makes no progress for `write_timeout`.
         let sent = tokio::select! {
             biased;
-            r = sink.send(Message::Text(text.into())) => r.is_ok(),
+            r = tokio::time::timeout(write_timeout, sink.send(Message::Text(text.into()))) => match r {
+                Ok(r) => r.is_ok(),
+                Err(_) => {
+                    // No close frame: the socket it would go through is full.
+                    conn.write_timed_out(write_timeout);
+                    return;
+                }
+            },
             (code, reason) = conn.killed() => return close(&mut sink, code, reason).await,
         };
         if !sent {
@@ -669,12 +683,11 @@ impl Session {
                 key: l.key,
                 room: l.room_key.clone(),
             };
-            match self.state.hub.claim_stream(
-                l.room_key.appid,
-                &req.stream_id,
-                &l.id_name,
-                &claim,
-            ) {
+            match self
+                .state
+                .hub
+                .claim_stream(l.room_key.appid, &req.stream_id, &l.id_name, &claim)
+            {
                 Ok(()) => {}
                 Err(StreamClaimError::Taken(_)) => {
                     tracing::warn!(peer = %self.peer, user = %l.id_name, stream = %req.stream_id, "publish dispatch for another user's stream refused");

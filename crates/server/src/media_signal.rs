@@ -97,6 +97,8 @@ struct Conn {
     sessions: HashMap<u64, Session>,
     events_tx: mpsc::Sender<PeerEvent>,
     push_seq: u64,
+    /// Frames dropped for a full queue (logged at powers of two).
+    dropped: std::sync::atomic::AtomicU64,
     appid_str: String,
     user_id: String,
 }
@@ -137,6 +139,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
         sessions: HashMap::new(),
         events_tx,
         push_seq: 0,
+        dropped: std::sync::atomic::AtomicU64::new(0),
         appid_str: String::new(),
         user_id: String::new(),
     };
@@ -203,7 +206,13 @@ impl Conn {
             .try_send(Message::Text(frame.to_string().into()))
             .is_err()
         {
-            tracing::warn!(user = %self.user_id, cmd, "media-signalling client too slow; frame dropped");
+            let n = self
+                .dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            if n.is_power_of_two() {
+                tracing::warn!(user = %self.user_id, cmd, dropped = n, "media-signalling client too slow; frame dropped");
+            }
         }
     }
 

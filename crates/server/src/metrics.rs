@@ -247,7 +247,7 @@ impl Metrics {
         let drops = |kind| {
             r.counter(
                 "liveroom_outbound_dropped_total",
-                "Frames not delivered to a client whose queue was full: lossy pushes dropped, or clients disconnected.",
+                "Frames not delivered to a client whose queue was full: lossy pushes dropped, or clients disconnected (a full queue, or a socket that took no frame within session.write_timeout_ms).",
                 &[("kind", kind)],
             )
         };

@@ -6,12 +6,13 @@
 use crate::metrics::Metrics;
 use crate::outbox::SessionOutbox;
 use crate::room_actor;
+use crate::sync::lock;
 use crate::webhooks::Webhooks;
 use liveroom_proto::body::{LoginRsp, StreamInfo};
 use liveroom_proto::ErrCode;
 use liveroom_room::{LoginInput, MemberSummary, Now, Refusal, Request, Settings};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
@@ -192,11 +193,6 @@ pub struct Hub {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub webhooks: Webhooks,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding these small locks would be a bug; keep serving regardless.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Hub {

@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod relay;
 pub mod room_actor;
 pub mod session;
+pub mod sync;
 pub mod third_party;
 pub mod tls;
 pub mod token;

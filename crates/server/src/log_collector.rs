@@ -47,7 +47,7 @@ impl LogCollector {
     /// Stores every line that is a JSON object; others are counted as rejected.
     pub fn store_batch(&self, batch: &str) -> Stored {
         let mut out = Stored::default();
-        let mut sizes = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sizes = crate::sync::lock(&self.lock);
         for line in batch.split('\n').map(str::trim).filter(|l| !l.is_empty()) {
             let line = if line.len() > MAX_LINE_BYTES {
                 cut(line)

@@ -118,7 +118,7 @@ impl Registry {
             name.ends_with("_total"),
             "only counters end in _total: {name}"
         );
-        let mut f = self.families.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = crate::sync::lock(&self.families);
         let fam = f.entry(name).or_insert_with(|| Family {
             help,
             is_counter,
@@ -159,7 +159,7 @@ impl Registry {
 
     /// Every family in the Prometheus text format (version 0.0.4).
     pub fn render(&self) -> String {
-        let f = self.families.lock().unwrap_or_else(|e| e.into_inner());
+        let f = crate::sync::lock(&self.families);
         let mut out = String::new();
         for (name, fam) in f.iter() {
             let kind = if fam.is_counter { "counter" } else { "gauge" };

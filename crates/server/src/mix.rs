@@ -478,11 +478,7 @@ mod run {
     ) -> Result<Option<SlotGuard>, BizError> {
         loop {
             let slot = {
-                let mut map = state
-                    .mixes
-                    .running
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
+                let mut map = crate::sync::lock(&state.mixes.running);
                 // Forget ended mixes and failed starts (a slot in use is kept).
                 map.retain(|_, s| match s.try_lock() {
                     Ok(e) => e.as_ref().is_some_and(|e| !e.tx.is_closed()),
@@ -507,11 +503,7 @@ mod run {
                 }
             };
             let guard = slot.clone().lock_owned().await;
-            let map = state
-                .mixes
-                .running
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let map = crate::sync::lock(&state.mixes.running);
             // The slot may have been forgotten while this request waited for it.
             if map.get(key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
                 return Ok(Some(guard));

@@ -134,7 +134,7 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
             return Take::Allowed;
         }
         let i = (self.hasher.hash_one(key) as usize) % self.shards.len();
-        let mut shard = self.shards[i].lock().unwrap_or_else(|e| e.into_inner());
+        let mut shard = crate::sync::lock(&self.shards[i]);
         let shard = &mut *shard;
         if now_ms.saturating_sub(shard.last_sweep_ms) >= SWEEP_MS {
             shard.buckets.retain(|_, b| !b.idle_at(now_ms));
@@ -171,7 +171,7 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     pub fn tracked(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).buckets.len())
+            .map(|s| crate::sync::lock(s).buckets.len())
             .sum()
     }
 

@@ -168,10 +168,11 @@ mod imp {
     use super::*;
     use crate::hub::{AdminCmd, Hub, RoomCmd, RoomKey};
     use crate::metrics::{Counter, Gauge};
+    use crate::sync::lock;
     use liveroom_live::rtmp_push::{self, PushEvent, PushHandle};
     use liveroom_media::{SfuHandle, StreamKey};
     use std::collections::{BTreeMap, HashMap};
-    use std::sync::{Arc, Mutex, MutexGuard};
+    use std::sync::{Arc, Mutex};
     use tokio::sync::oneshot;
 
     /// The relay, unless live outputs are off.
@@ -205,10 +206,6 @@ mod imp {
     struct Push {
         _handle: PushHandle,
         running: bool,
-    }
-
-    fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-        m.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     impl Relay {

@@ -92,7 +92,7 @@ impl Reloading {
     /// Reads the files again if they changed (checked at most every `RELOAD_CHECK` unless
     /// `now`); a broken new pair is logged and the old certificate kept.
     fn refresh(&self, now: bool) -> Arc<CertifiedKey> {
-        let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cur = crate::sync::lock(&self.current);
         if now || cur.checked.elapsed() >= RELOAD_CHECK {
             cur.checked = Instant::now();
             let s = stamp(&self.cert, &self.key);

@@ -80,7 +80,7 @@ struct Inner {
 impl Inner {
     /// The queue of `appid`, made (with its worker) on first use.
     fn queue(&self, appid: u64) -> AppQueue {
-        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        let mut queues = crate::sync::lock(&self.queues);
         if let Some(q) = queues.get(&QueueKey::App(appid)) {
             return q.clone();
         }
@@ -121,7 +121,7 @@ impl Inner {
     }
 
     fn all(&self) -> Vec<AppQueue> {
-        let queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        let queues = crate::sync::lock(&self.queues);
         queues.values().cloned().collect()
     }
 }

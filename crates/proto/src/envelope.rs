@@ -11,17 +11,24 @@ use serde_json::value::RawValue;
 /// Request header (client → server). Note the capital `Protocol`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct ReqHeader {
+    /// The frame kind, `"req"` for requests (the wire capitalises the key).
     #[serde(rename = "Protocol", default)]
     pub protocol: String,
+    /// The command, e.g. `login`, `hb`, `stream`.
     pub cmd: String,
+    /// The application id the client was configured with.
     #[serde(default)]
     pub appid: u64,
+    /// The client's request number, echoed in the reply so the client can match it.
     #[serde(default)]
     pub seq: u64,
+    /// The user id from the login reply (empty before login; some clients send a number).
     #[serde(default, deserialize_with = "string_or_number")]
     pub user_id: String,
+    /// The session id from the login reply (empty before login; some clients send a number).
     #[serde(default, deserialize_with = "string_or_number")]
     pub session_id: String,
+    /// The room the request is for.
     #[serde(default)]
     pub room_id: String,
 }
@@ -29,7 +36,9 @@ pub struct ReqHeader {
 /// A parsed request: its header and the still-unparsed body.
 #[derive(Debug)]
 pub struct Frame<'a> {
+    /// The request header.
     pub header: ReqHeader,
+    /// The body, parsed later by the command's handler.
     pub body: &'a RawValue,
 }
 
@@ -67,9 +76,13 @@ pub fn parse_frame(text: &str) -> Result<Frame<'_>, FrameError> {
 /// The identity a session echoes in every header it sends.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionIds {
+    /// The application id.
     pub appid: u64,
+    /// The user id the server assigned at login.
     pub user_id: String,
+    /// The session id the server assigned at login.
     pub session_id: String,
+    /// The room the session is in.
     pub room_id: String,
 }
 

@@ -7,6 +7,7 @@
 pub struct ErrCode(pub u32);
 
 impl ErrCode {
+    /// Success.
     pub const OK: ErrCode = ErrCode(0);
     /// The frame is not JSON, or has no usable header.
     pub const PARSE_JSON: ErrCode = ErrCode(1);
@@ -111,6 +112,7 @@ impl ErrCode {
         }
     }
 
+    /// Whether this is [`ErrCode::OK`].
     pub fn is_ok(self) -> bool {
         self.0 == 0
     }
@@ -127,6 +129,7 @@ pub mod kick_reason {
     /// The session stopped heartbeating for longer than the session timeout.
     pub const HEARTBEAT_TIMEOUT: u32 = 4;
 
+    /// A short human-readable text for a kick-out reason, sent as the push's `err_message`.
     pub fn text(reason: u32) -> &'static str {
         match reason {
             DUPLICATE_LOGIN => "logged in elsewhere",

@@ -4,6 +4,8 @@
 //! `push_userlist_update`). Every body type derives `TS`, so the SDK's TypeScript types are
 //! generated from these definitions (`scripts/gen-wire-types.sh`) and cannot drift.
 
+#![warn(missing_docs)]
+
 pub mod body;
 pub mod envelope;
 pub mod errors;

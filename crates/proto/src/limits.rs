@@ -20,8 +20,9 @@ pub const TRANS_TYPE_MAX_BYTES: usize = 128;
 pub const TRANS_DATA_MAX_BYTES: usize = 4096;
 /// Distinct reliable-message types per room (API reference 1.28).
 pub const TRANS_TYPES_PER_ROOM: usize = 10;
-/// Relay message type and data.
+/// Relay message type.
 pub const RELAY_TYPE_MAX_BYTES: usize = 128;
+/// Relay message data.
 pub const RELAY_DATA_MAX_BYTES: usize = 4096;
 /// Big-room messages per `bigim_chat` request (the SDK batches at most 20).
 pub const BIGIM_MSGS_PER_REQUEST: usize = 20;
@@ -35,8 +36,9 @@ pub const EXTRA_INFO_MAX_BYTES: usize = 4096;
 pub const SIGNAL_MSG_MAX_BYTES: usize = 4096;
 /// Users per page of `user_list`.
 pub const USER_LIST_PAGE: usize = 100;
-/// Streams one user may publish in a room, and streams per room.
+/// Streams one user may publish in a room.
 pub const STREAMS_PER_USER: usize = 16;
+/// Streams per room.
 pub const STREAMS_PER_ROOM: usize = 256;
 
 /// Checks an identifier (room id, id_name, stream id, nick name): `min` to [`MAX_ID_BYTES`]

@@ -3,4 +3,16 @@
 /**
  * `biz_channel` (notes §8): a business command for a server module, its body a JSON string.
  */
-export type BizChannelReq = { channel: string, cmd: string, req_body: string, };
+export type BizChannelReq = { 
+/**
+ * The module: `zeus` (mixing) or `media` (CDN relay).
+ */
+channel: string, 
+/**
+ * The module's command, e.g. `start_mix`.
+ */
+cmd: string, 
+/**
+ * The command's body, a JSON string.
+ */
+req_body: string, };

@@ -4,4 +4,12 @@
  * `biz_channel` answer: the module's answer as a JSON string (also on errors, where the
  * module has details such as missing mix inputs).
  */
-export type BizChannelRsp = { cmd: string, rsp_body: string, };
+export type BizChannelRsp = { 
+/**
+ * The command answered.
+ */
+cmd: string, 
+/**
+ * The module's answer, a JSON string.
+ */
+rsp_body: string, };

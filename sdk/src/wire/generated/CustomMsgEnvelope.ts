@@ -3,8 +3,24 @@
 /**
  * What the SDK puts inside `custom_msg` (notes §2).
  */
-export type CustomMsgEnvelope = { from_userid: string, from_username: string, request_id: string, 
+export type CustomMsgEnvelope = { 
+/**
+ * Sender's `id_name`.
+ */
+from_userid: string, 
+/**
+ * Sender's nick name.
+ */
+from_username: string, 
+/**
+ * `"<idName>-<n>"`, chosen by the sender.
+ */
+request_id: string, 
 /**
  * A string, or an object (its JSON counts against the limit).
  */
-custom_content: string | Record<string, unknown>, room_id: string, };
+custom_content: string | Record<string, unknown>, 
+/**
+ * The room id.
+ */
+room_id: string, };

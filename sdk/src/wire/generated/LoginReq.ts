@@ -3,4 +3,44 @@
 /**
  * `login` request (plain and `loginWithAuthor`, which fills `third_token`).
  */
-export type LoginReq = { id_name: string, nick_name: string, role: number, token: string, version: string, room_name: string, user_state_flag: number, room_create_flag: number, client_type: number, third_token: string, };
+export type LoginReq = { 
+/**
+ * The app's user id (distinct from the server-assigned `user_id`).
+ */
+id_name: string, 
+/**
+ * Display name.
+ */
+nick_name: string, 
+/**
+ * 1 anchor, 2 audience.
+ */
+role: number, 
+/**
+ * The login token the app's server issued.
+ */
+token: string, 
+/**
+ * SDK version string, e.g. `"1.3.0"`.
+ */
+version: string, 
+/**
+ * The room id.
+ */
+room_name: string, 
+/**
+ * 1 if the client asked for user-state updates (`setUserStateUpdate(true)`) before login.
+ */
+user_state_flag: number, 
+/**
+ * 0 if this login must not create the room (`audienceCreateRoom: false`), else 1.
+ */
+room_create_flag: number, 
+/**
+ * 3 WebRTC, 1 H5, 2 mini-program.
+ */
+client_type: number, 
+/**
+ * Third-party token of `loginWithAuthor`; empty for a plain login.
+ */
+third_token: string, };

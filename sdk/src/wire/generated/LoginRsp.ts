@@ -6,8 +6,72 @@ import type { StreamInfo } from "./StreamInfo";
 /**
  * `login` reply body (without `err_code`/`err_message`, which `Reply` adds).
  */
-export type LoginRsp = { user_id: string, session_id: string, hearbeat_interval: number, hearbeat_timeout: number, server_user_seq: number, stream_seq: number, stream_info: Array<StreamInfo>, config_info: ConfigInfo, online_count: number, 
+export type LoginRsp = { 
+/**
+ * Server-assigned user id (decimal string of a 64-bit number).
+ */
+user_id: string, 
+/**
+ * Server-assigned session id (decimal string of a 64-bit number).
+ */
+session_id: string, 
+/**
+ * Heartbeat interval in ms (the wire's spelling).
+ */
+hearbeat_interval: number, 
+/**
+ * Server-side session timeout in ms: a session silent this long is dropped.
+ */
+hearbeat_timeout: number, 
+/**
+ * Sequence of the room's user list.
+ */
+server_user_seq: number, 
+/**
+ * Sequence of the room's stream list.
+ */
+stream_seq: number, 
+/**
+ * The streams being published in the room.
+ */
+stream_info: Array<StreamInfo>, 
+/**
+ * Remote logging settings.
+ */
+config_info: ConfigInfo, 
+/**
+ * Users in the room.
+ */
+online_count: number, 
 /**
  * Server time in ms, as a string.
  */
-ret_timestamp: string, bigim_time_window: number, dati_time_window: number, anchor_info: AnchorInfo, cluster_name: string, cluster_env: number, userlist_interval: number, userlist_merge_timeout: number, };
+ret_timestamp: string, 
+/**
+ * Big-room message batching window in ms (0 = no batching).
+ */
+bigim_time_window: number, 
+/**
+ * Relay message batching window in ms (0 = no batching).
+ */
+dati_time_window: number, 
+/**
+ * The room's anchor.
+ */
+anchor_info: AnchorInfo, 
+/**
+ * Opaque cluster name.
+ */
+cluster_name: string, 
+/**
+ * 1 for a test environment.
+ */
+cluster_env: number, 
+/**
+ * Minimum ms between two full user-list fetches.
+ */
+userlist_interval: number, 
+/**
+ * How long (ms) the client buffers out-of-order user-list pushes.
+ */
+userlist_merge_timeout: number, };

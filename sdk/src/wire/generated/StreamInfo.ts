@@ -3,4 +3,44 @@
 /**
  * A stream as listed in the room (notes §8.3).
  */
-export type StreamInfo = { stream_id: string, anchor_id_name: string, anchor_nick_name: string, extra_info: string, stream_gid: string, urls_flv: Array<string>, urls_m3u8: Array<string>, urls_https_flv: Array<string>, urls_https_m3u8: Array<string>, urls_rtmp: Array<string>, };
+export type StreamInfo = { 
+/**
+ * The stream id.
+ */
+stream_id: string, 
+/**
+ * `id_name` of the publisher.
+ */
+anchor_id_name: string, 
+/**
+ * Nick name of the publisher.
+ */
+anchor_nick_name: string, 
+/**
+ * The publisher's extra info (free-form string).
+ */
+extra_info: string, 
+/**
+ * Opaque group id; clients store it.
+ */
+stream_gid: string, 
+/**
+ * HTTP-FLV playback URLs.
+ */
+urls_flv: Array<string>, 
+/**
+ * HLS playback URLs.
+ */
+urls_m3u8: Array<string>, 
+/**
+ * HTTPS-FLV playback URLs.
+ */
+urls_https_flv: Array<string>, 
+/**
+ * HTTPS HLS playback URLs.
+ */
+urls_https_m3u8: Array<string>, 
+/**
+ * RTMP playback URLs.
+ */
+urls_rtmp: Array<string>, };

@@ -4,4 +4,12 @@ import type { StreamInfo } from "./StreamInfo";
 /**
  * Reply to `stream` and to `stream_info`.
  */
-export type StreamListRsp = { stream_seq: number, stream_info: Array<StreamInfo>, };
+export type StreamListRsp = { 
+/**
+ * Sequence of the room's stream list after the change.
+ */
+stream_seq: number, 
+/**
+ * The streams being published in the room.
+ */
+stream_info: Array<StreamInfo>, };

@@ -4,4 +4,20 @@ import type { TransFetchItem } from "./TransFetchItem";
 /**
  * `trans_fetch`: the 1.3+ form sends `fetch_array`; 1.0.3 sent one type per request.
  */
-export type TransFetchReq = { trans_channel: string, fetch_array: Array<TransFetchItem>, trans_type?: string, trans_local_seq?: number, };
+export type TransFetchReq = { 
+/**
+ * The channel.
+ */
+trans_channel: string, 
+/**
+ * The types to fetch (1.3+).
+ */
+fetch_array: Array<TransFetchItem>, 
+/**
+ * The one type to fetch (1.0.3).
+ */
+trans_type?: string, 
+/**
+ * The sequence the client knows of that type (1.0.3).
+ */
+trans_local_seq?: number, };

@@ -7,7 +7,19 @@ export type UserAction = {
 /**
  * 1 joined, 2 left.
  */
-Action: number, IdName: string, NickName: string, Role: number, 
+Action: number, 
+/**
+ * The user's `id_name`.
+ */
+IdName: string, 
+/**
+ * The user's nick name.
+ */
+NickName: string, 
+/**
+ * 1 anchor, 2 audience.
+ */
+Role: number, 
 /**
  * Login time, unix milliseconds as a string.
  */

@@ -5,4 +5,20 @@ import type { UserBaseInfo } from "./UserBaseInfo";
  * Paging is 1-based: `ret_user_index` is the position of the last user returned,
  * `server_user_index` the room's user count; the next page starts at `ret_user_index + 1`.
  */
-export type UserListRsp = { ret_user_index: number, server_user_index: number, server_user_seq: number, user_baseinfos: Array<UserBaseInfo>, };
+export type UserListRsp = { 
+/**
+ * Position of the last user returned.
+ */
+ret_user_index: number, 
+/**
+ * The room's user count.
+ */
+server_user_index: number, 
+/**
+ * Sequence of the room's user list.
+ */
+server_user_seq: number, 
+/**
+ * The users of this page.
+ */
+user_baseinfos: Array<UserBaseInfo>, };

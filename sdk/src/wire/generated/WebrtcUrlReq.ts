@@ -4,4 +4,20 @@ import type { KeyValue } from "./KeyValue";
 /**
  * `webrtc_url`: where to signal a publish (`ptype: "push"`) or a play (`"pull"`).
  */
-export type WebrtcUrlReq = { stream_id: string, ptype: string, signals: Array<string>, header_kvs: Array<KeyValue>, };
+export type WebrtcUrlReq = { 
+/**
+ * The stream id.
+ */
+stream_id: string, 
+/**
+ * `"push"` or `"pull"`.
+ */
+ptype: string, 
+/**
+ * Media-signalling URLs the client is already connected to.
+ */
+signals: Array<string>, 
+/**
+ * Extra headers; `grpc-metadata-push` carries the publish option `cdnUrl`.
+ */
+header_kvs: Array<KeyValue>, };

@@ -5,7 +5,7 @@
 //! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
 //! Room queries go to the room's actor and come back through a oneshot.
 
-use crate::hub::{AdminCmd, RoomCmd, RoomInfo, RoomKey};
+use crate::hub::{AdminCmd, RoomInfo, RoomKey};
 use crate::{token, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -162,12 +162,11 @@ async fn ask<T>(
     key: &RoomKey,
     make: impl FnOnce(oneshot::Sender<T>) -> AdminCmd,
 ) -> Result<T, ApiError> {
-    let tx = state.hub.room(key).ok_or_else(|| ApiError::no_room(key))?;
-    let (reply, rx) = oneshot::channel();
-    tx.send(RoomCmd::Admin(make(reply)))
+    state
+        .hub
+        .ask(key, make)
         .await
-        .map_err(|_| ApiError::no_room(key))?;
-    rx.await.map_err(|_| ApiError::no_room(key))
+        .ok_or_else(|| ApiError::no_room(key))
 }
 
 async fn rooms_of(state: &AppState, appid: Option<u64>) -> Vec<RoomInfo> {

@@ -220,6 +220,19 @@ impl Hub {
         lock(&self.rooms).get(key).cloned()
     }
 
+    /// Asks a live room something (`make` wraps the reply channel in the command) and waits
+    /// for the answer; None when there is no such room or it retired meanwhile.
+    pub async fn ask<T>(
+        &self,
+        key: &RoomKey,
+        make: impl FnOnce(oneshot::Sender<T>) -> AdminCmd,
+    ) -> Option<T> {
+        let tx = self.room(key)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(RoomCmd::Admin(make(reply))).await.ok()?;
+        rx.await.ok()
+    }
+
     /// The room's handle, creating the room (with the creator's user-state setting).
     pub fn room_or_create(
         self: &Arc<Self>,

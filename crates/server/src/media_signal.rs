@@ -8,7 +8,7 @@
 //! own seq and the client acknowledges them (`XxxAck`), which needs no answer.
 
 use crate::config::PlayScope;
-use crate::hub::{AdminCmd, Claim, RoomCmd, StreamClaimError};
+use crate::hub::{AdminCmd, Claim, StreamClaimError};
 use crate::outbox::close_code;
 use crate::{token, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -693,12 +693,12 @@ impl Conn {
     /// Whether `stream_id` is in the stream list of the room of `claim` (`play_scope = "room"`).
     async fn in_room(&self, claim: &Claim, stream_id: &str) -> Result<(), String> {
         let refused = || "this app plays only streams of the player's own room".to_string();
-        let room = self.state.hub.room(&claim.room).ok_or_else(refused)?;
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        room.send(RoomCmd::Admin(AdminCmd::Streams(reply)))
+        let (_, streams) = self
+            .state
+            .hub
+            .ask(&claim.room, AdminCmd::Streams)
             .await
-            .map_err(|_| refused())?;
-        let (_, streams) = rx.await.map_err(|_| refused())?;
+            .ok_or_else(refused)?;
         if streams.iter().any(|s| s.stream_id == stream_id) {
             Ok(())
         } else {

@@ -456,24 +456,18 @@ mod imp {
 
     /// Whether `caller` publishes `stream_id` in its room.
     async fn publishes(state: &AppState, caller: &BizCaller, stream_id: &str) -> bool {
-        let Some(room) = state.hub.room(&RoomKey {
+        let key = RoomKey {
             appid: caller.appid,
             room_id: caller.room_id.clone(),
-        }) else {
-            return false;
         };
-        let (reply, rx) = oneshot::channel();
-        if room
-            .send(RoomCmd::Admin(AdminCmd::Streams(reply)))
+        state
+            .hub
+            .ask(&key, AdminCmd::Streams)
             .await
-            .is_err()
-        {
-            return false;
-        }
-        rx.await.is_ok_and(|(_, list)| {
-            list.iter()
-                .any(|s| s.stream_id == stream_id && s.anchor_id_name == caller.id_name)
-        })
+            .is_some_and(|(_, list)| {
+                list.iter()
+                    .any(|s| s.stream_id == stream_id && s.anchor_id_name == caller.id_name)
+            })
     }
 
     pub async fn command(

@@ -5,6 +5,8 @@
 //! block); things the owner must act on (a member gone, so its login claim can be released)
 //! come out of [`Room::drain_events`]. The async actor in the server is a thin shell around it.
 
+#![warn(missing_docs)]
+
 mod members;
 mod messages;
 mod outbox;
@@ -21,30 +23,39 @@ use std::sync::Arc;
 /// The time, both monotonic (for timeouts) and wall clock (for timestamps on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Now {
+    /// Monotonic milliseconds (any origin).
     pub mono_ms: u64,
+    /// Wall-clock unix milliseconds.
     pub unix_ms: u64,
 }
 
 /// How often members are checked for heartbeat and reconnect timeouts.
 pub const SWEEP_INTERVAL_MS: u64 = 1000;
-/// Sent to clients as `userlist_interval` / `userlist_merge_timeout` (1.9.x user-list logic).
+/// Sent to clients as `userlist_interval` (1.9.x user-list logic).
 pub const USERLIST_INTERVAL_MS: u32 = 30_000;
+/// Sent to clients as `userlist_merge_timeout` (1.9.x user-list logic).
 pub const USERLIST_MERGE_TIMEOUT_MS: u32 = 5_000;
 
 /// Room behaviour that comes from the server's configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Heartbeat interval sent to clients (`hearbeat_interval`).
     pub heartbeat_interval_ms: u32,
     /// A connected member silent for this long is removed.
     pub session_timeout_ms: u32,
     /// A member whose connection dropped keeps its place and streams this long.
     pub reconnect_grace_ms: u32,
+    /// Big-room message batching window sent to clients (`bigim_time_window`).
     pub bigim_time_window_ms: u32,
+    /// Relay message batching window sent to clients (`dati_time_window`).
     pub dati_time_window_ms: u32,
+    /// Members a room admits; further logins are refused with `ROOM_FULL`.
     pub max_users: usize,
-    /// `config_info` of the login reply: the remote log collector the SDK should use.
+    /// `config_info.log_level` of the login reply: the level of the SDK's remote logging.
     pub log_level: i32,
+    /// `config_info.log_url`; empty for none.
     pub log_url: String,
+    /// `cluster_name` of the login reply.
     pub cluster_name: String,
     /// Where streams play outside WebRTC (HTTP-FLV / HLS), for the stream list's `urls_*`;
     /// None = no such outputs (lists carry empty arrays).
@@ -56,6 +67,7 @@ pub struct Settings {
 /// followed by `?{query}` when a signer gives one (signed URLs, expiring).
 #[derive(Clone, Default)]
 pub struct LiveUrls {
+    /// Everything up to the stream id, e.g. `http://host/live/7/`.
     pub prefix: String,
     /// The room's app, passed to the signer.
     pub appid: u64,
@@ -147,23 +159,36 @@ impl Default for Settings {
 pub enum RoomEvent {
     /// A new member joined (not a reconnect of a member already in the room).
     MemberAdded {
+        /// The member's `id_name`.
         id_name: String,
+        /// The member's nick name.
         nick_name: String,
+        /// The member's role (1 anchor, 2 audience).
         role: u8,
+        /// The member's key (session id).
         key: u64,
     },
     /// A member left for good (logout, timeout, kick, end of its reconnect grace).
     MemberRemoved {
+        /// The member's `id_name`.
         id_name: String,
+        /// The member's key (session id) when it left.
         key: u64,
+        /// Why it left.
         reason: LeaveReason,
     },
+    /// A member registered a stream (`stream` liveBegin).
     StreamAdded {
+        /// The stream id.
         stream_id: String,
+        /// `id_name` of the publisher.
         id_name: String,
     },
+    /// A stream ended (liveEnd, or its publisher left).
     StreamRemoved {
+        /// The stream id.
         stream_id: String,
+        /// `id_name` of the publisher.
         id_name: String,
     },
 }
@@ -188,6 +213,7 @@ pub enum LeaveReason {
 }
 
 impl LeaveReason {
+    /// The reason's name in logs and webhooks, e.g. `"duplicate_login"`.
     pub fn as_str(self) -> &'static str {
         match self {
             LeaveReason::Logout => "logout",
@@ -212,10 +238,15 @@ impl LeaveReason {
 /// A member as listed to administrators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSummary {
+    /// The member's `id_name`.
     pub id_name: String,
+    /// The member's nick name.
     pub nick_name: String,
+    /// The member's role (1 anchor, 2 audience).
     pub role: u8,
+    /// The member's server-assigned user id.
     pub user_id: u64,
+    /// When the member logged in, unix milliseconds.
     pub login_unix_ms: u64,
     /// False while the member's connection is down (within its reconnect grace).
     pub connected: bool,
@@ -226,28 +257,44 @@ pub struct MemberSummary {
 pub struct LoginInput<H> {
     /// The member's key in this room: its session id.
     pub key: u64,
+    /// The server-assigned user id.
     pub user_id: u64,
+    /// The app's user id.
     pub id_name: String,
+    /// The member's nick name.
     pub nick_name: String,
+    /// The member's role (1 anchor, 2 audience).
     pub role: u8,
     /// Whether the login token allows publishing.
     pub can_publish: bool,
+    /// Where the room sends the member's pushes.
     pub handle: H,
 }
 
 /// Room commands other than login, with their bodies already parsed by the session.
 #[derive(Debug, Clone)]
 pub enum Request {
+    /// `hb`: a heartbeat.
     Hb,
+    /// `stream_info`: the full stream list.
     StreamInfo,
+    /// `stream`: register, update or end a stream.
     Stream(body::StreamReq),
+    /// `user_list`: one page of the user list.
     UserList(body::UserListReq),
+    /// `custommsg`: a custom command to some members.
     CustomMsg(body::CustomMsgReq),
+    /// `im_chat`: a room chat message.
     ImChat(body::ImChatReq),
+    /// `signal`: a join-live signal to some members.
     Signal(body::SignalReq),
+    /// `trans`: a reliable message.
     Trans(body::TransReq),
+    /// `trans_fetch`: the latest reliable messages of some types.
     TransFetch(body::TransFetchReq),
+    /// `bigim_chat`: a batch of big-room messages.
     BigIm(body::BigImReq),
+    /// `logout`: the member leaves.
     Logout,
 }
 
@@ -273,11 +320,14 @@ impl Request {
 /// A refused request: the code and a detail for `err_message`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
+    /// The `err_code` to reply with.
     pub code: ErrCode,
+    /// Appended to the code's message in `err_message`; may be empty.
     pub detail: String,
 }
 
 impl Refusal {
+    /// A refusal with `code` and `detail`.
     pub fn new(code: ErrCode, detail: impl Into<String>) -> Self {
         Refusal {
             code,
@@ -286,10 +336,12 @@ impl Refusal {
     }
 }
 
+/// A reply body (serialized, `err_code` 0 included) or a refusal.
 pub type Reply = Result<Vec<u8>, Refusal>;
 
 /// One room.
 pub struct Room<H: Outbox> {
+    /// The room id.
     pub id: String,
     settings: Settings,
     /// Taken from the login that created the room (notes §13).
@@ -303,6 +355,7 @@ pub struct Room<H: Outbox> {
 }
 
 impl<H: Outbox> Room<H> {
+    /// An empty room; `user_state_updates` comes from the login creating it.
     pub fn new(id: String, settings: Settings, user_state_updates: bool) -> Self {
         Room {
             id,
@@ -317,10 +370,12 @@ impl<H: Outbox> Room<H> {
         }
     }
 
+    /// The room's settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
+    /// Whether members get `push_userlist_update`s (taken from the creating login).
     pub fn user_state_updates(&self) -> bool {
         self.user_state_updates
     }
@@ -330,10 +385,12 @@ impl<H: Outbox> Room<H> {
         self.members.is_empty()
     }
 
+    /// Members in the room, including those waiting to reconnect.
     pub fn online_count(&self) -> usize {
         self.members.len()
     }
 
+    /// Takes the events that happened since the last call.
     pub fn drain_events(&mut self) -> Vec<RoomEvent> {
         std::mem::take(&mut self.events)
     }

@@ -8,12 +8,16 @@ use std::sync::Arc;
 /// only its own small header around it.
 #[derive(Debug)]
 pub struct Push {
+    /// The push's `cmd`, e.g. `push_im_chat`.
     pub cmd: &'static str,
+    /// `from_user_id` of the push header: the user id of the member who caused it (empty for the server).
     pub from_user_id: String,
+    /// The serialized body.
     pub body: Bytes,
 }
 
 impl Push {
+    /// Serializes `body` once into a shareable push.
     pub fn new<T: serde::Serialize>(
         cmd: &'static str,
         from_user_id: String,

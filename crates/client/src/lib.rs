@@ -4,6 +4,8 @@
 //! It keeps the header rules of the protocol (capital `Protocol`, per-connection `seq`,
 //! the ids from the login reply) and buffers frames that arrive while it waits for another.
 
+#![warn(missing_docs)]
+
 pub mod media;
 
 use futures_util::{SinkExt, StreamExt};
@@ -21,15 +23,22 @@ pub const WAIT: Duration = Duration::from_secs(5);
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// Why a client call failed.
 #[derive(Debug)]
 pub enum ClientError {
+    /// The WebSocket could not connect, send or receive, or a frame was not JSON.
     Io(String),
+    /// The server closed the connection, with its close code and reason if it gave one.
     Closed(Option<(u16, String)>),
+    /// Nothing arrived in time; says what was awaited.
     Timeout(String),
     /// A reply with a non-zero `err_code`.
     Server {
+        /// The reply's `err_code`.
         code: u64,
+        /// The reply's `err_message`.
         message: String,
+        /// The whole reply body.
         body: Value,
     },
 }
@@ -42,19 +51,24 @@ impl std::fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
+/// The result of a client call.
 pub type Result<T> = std::result::Result<T, ClientError>;
 
 /// One received frame.
 #[derive(Debug, Clone)]
 pub struct Frame {
+    /// The frame's header.
     pub header: Value,
+    /// The frame's body.
     pub body: Value,
 }
 
 impl Frame {
+    /// The header's `cmd` (empty if missing).
     pub fn cmd(&self) -> &str {
         self.header["cmd"].as_str().unwrap_or("")
     }
+    /// The header's `protocol`: `rsp` or `push` (empty if missing).
     pub fn protocol(&self) -> &str {
         self.header["protocol"].as_str().unwrap_or("")
     }
@@ -63,10 +77,15 @@ impl Frame {
 /// Login options beyond room, user and token.
 #[derive(Debug, Clone)]
 pub struct LoginOptions {
+    /// Display name.
     pub nick_name: String,
+    /// 1 anchor, 2 audience (default 2).
     pub role: u8,
+    /// 1 to ask for user-state updates.
     pub user_state_flag: u8,
+    /// 0 if the login must not create the room (default 1).
     pub room_create_flag: u8,
+    /// Third-party token (`loginWithAuthor`); empty for a plain login.
     pub third_token: String,
 }
 
@@ -82,13 +101,19 @@ impl Default for LoginOptions {
     }
 }
 
+/// One room-protocol connection, logged in or not.
 pub struct RoomClient {
     ws: Ws,
     seq: u64,
+    /// The application id sent in every header.
     pub appid: u64,
+    /// The room logged in to (empty before login).
     pub room_id: String,
+    /// The app user id logged in as (empty before login).
     pub id_name: String,
+    /// The server-assigned user id from the login reply.
     pub user_id: String,
+    /// The server-assigned session id from the login reply.
     pub session_id: String,
     buffered: VecDeque<Frame>,
     closed: Option<Option<(u16, String)>>,
@@ -123,6 +148,7 @@ impl RoomClient {
         }))
     }
 
+    /// Opens a WebSocket to `url` (not logged in yet).
     pub async fn connect(url: &str, appid: u64) -> Result<RoomClient> {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
@@ -210,6 +236,7 @@ impl RoomClient {
         self.push_within(cmd, WAIT).await
     }
 
+    /// The next push of `cmd` within `wait`.
     pub async fn push_within(&mut self, cmd: &str, wait: Duration) -> Result<Frame> {
         let cmd = cmd.to_string();
         self.wait_for(move |f| f.protocol() == "push" && f.cmd() == cmd, wait)
@@ -304,6 +331,7 @@ impl RoomClient {
             .map_err(|e| ClientError::Io(e.to_string()))
     }
 
+    /// Closes the connection with a close handshake.
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }

@@ -31,6 +31,7 @@ pub struct MediaSignal {
 }
 
 impl MediaSignal {
+    /// Opens a media-signalling WebSocket to `url` as `id_name` (not logged in yet).
     pub async fn connect(url: &str, appid: u64, id_name: &str) -> Result<MediaSignal> {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
@@ -96,6 +97,7 @@ impl MediaSignal {
         Ok(rsp)
     }
 
+    /// `LoginReq` with a room login token; returns the whole `LoginRsp`.
     pub async fn login(&mut self, token: &str, room_id: &str) -> Result<Value> {
         self.request(
             "LoginReq",
@@ -156,15 +158,24 @@ impl MediaSignal {
 /// What a media peer task reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PeerOut {
+    /// ICE and DTLS are up.
     Connected,
+    /// An RTP packet was received.
     Rtp {
+        /// Audio or video.
         kind: MediaKind,
+        /// The codec of its payload type.
         codec: Codec,
+        /// The sequence number, extended to 64 bits.
         seq: u64,
+        /// The RTP timestamp.
         time: u32,
+        /// The RTP marker bit.
         marker: bool,
+        /// The RTP payload.
         payload: Vec<u8>,
     },
+    /// The SFU asked for a keyframe (PLI or FIR).
     KeyframeRequest,
 }
 
@@ -173,16 +184,24 @@ pub enum PeerOut {
 pub enum PeerCmd {
     /// Writes one RTP packet on the track of `kind` with the codec given at creation.
     Rtp {
+        /// Audio or video.
         kind: MediaKind,
+        /// The sequence number (extended).
         seq: u64,
+        /// The RTP timestamp.
         time: u32,
+        /// The RTP marker bit.
         marker: bool,
+        /// The RTP payload.
         payload: Vec<u8>,
     },
 }
 
+/// A running media peer: commands in, reports out.
 pub struct MediaPeer {
+    /// Commands to the peer.
     pub cmd: mpsc::Sender<PeerCmd>,
+    /// What the peer reports.
     pub out: mpsc::Receiver<PeerOut>,
 }
 

@@ -103,23 +103,53 @@ impl LiveUrls {
     /// Fills a stream's FLV/HLS URL arrays (the `https_` ones for an https prefix), signed as
     /// of `now_unix_secs` when the signer signs this app's URLs; replaces what was there.
     pub fn fill(&self, s: &mut liveroom_proto::body::StreamInfo, now_unix_secs: u64) {
-        let base = format!("{}{}", self.prefix, percent_encode(&s.stream_id));
         let query = self
             .signer
             .as_ref()
-            .and_then(|sign| sign(self.appid, &s.stream_id, now_unix_secs))
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
+            .and_then(|sign| sign(self.appid, &s.stream_id, now_unix_secs));
+        let u = StreamUrls::build(&self.prefix, &s.stream_id, query.as_deref());
+        s.urls_flv = u.flv;
+        s.urls_m3u8 = u.m3u8;
+        s.urls_https_flv = u.https_flv;
+        s.urls_https_m3u8 = u.https_m3u8;
+    }
+}
+
+/// The URLs of one stream, by the stream list's wire names (notes §8.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamUrls {
+    /// `urls_flv`.
+    pub flv: Vec<String>,
+    /// `urls_m3u8`.
+    pub m3u8: Vec<String>,
+    /// `urls_https_flv`.
+    pub https_flv: Vec<String>,
+    /// `urls_https_m3u8`.
+    pub https_m3u8: Vec<String>,
+}
+
+impl StreamUrls {
+    /// The one place a stream's live URLs are made: `{prefix}{percent-encoded id}.flv` and
+    /// `.m3u8`, with `?{query}` when signed, in the `https_` arrays for an https prefix.
+    pub fn build(prefix: &str, stream_id: &str, query: Option<&str>) -> StreamUrls {
+        let base = format!("{prefix}{}", percent_encode(stream_id));
+        let q = query.map(|q| format!("?{q}")).unwrap_or_default();
         let (flv, m3u8) = (
-            vec![format!("{base}.flv{query}")],
-            vec![format!("{base}.m3u8{query}")],
+            vec![format!("{base}.flv{q}")],
+            vec![format!("{base}.m3u8{q}")],
         );
-        if self.prefix.starts_with("https:") {
-            s.urls_https_flv = flv;
-            s.urls_https_m3u8 = m3u8;
+        if prefix.starts_with("https:") {
+            StreamUrls {
+                https_flv: flv,
+                https_m3u8: m3u8,
+                ..Default::default()
+            }
         } else {
-            s.urls_flv = flv;
-            s.urls_m3u8 = m3u8;
+            StreamUrls {
+                flv,
+                m3u8,
+                ..Default::default()
+            }
         }
     }
 }

@@ -87,7 +87,7 @@ impl Outputs {
                 http_addr,
                 tls,
             );
-            format!("{}/live/{{appid}}/", base.0)
+            base.prefix("{appid}")
         })
     }
 }

@@ -5,14 +5,7 @@
 //! beside it under `/live/{appid}/{stream_id}/`), signed for apps with `signed_live_urls`
 //! (`crate::live_sign`).
 
-/// The URLs of one stream, by the stream list's wire names (notes §8.3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StreamUrls {
-    pub flv: Vec<String>,
-    pub m3u8: Vec<String>,
-    pub https_flv: Vec<String>,
-    pub https_m3u8: Vec<String>,
-}
+pub use liveroom_room::StreamUrls;
 
 /// The base URL the outputs are announced under (no trailing slash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,29 +40,15 @@ impl UrlBase {
         self.0.starts_with("https:")
     }
 
-    /// The path of a stream's outputs under the base, without extension.
-    pub fn stream_path(appid: u64, stream_id: &str) -> String {
-        format!("/live/{appid}/{}", percent_encode(stream_id))
+    /// The URL prefix of an app's streams (up to the slash before the stream id); `appid` may
+    /// be the `{appid}` placeholder the room settings fill per room.
+    pub fn prefix(&self, appid: &str) -> String {
+        format!("{}/live/{appid}/", self.0)
     }
 
     /// The stream's URLs, with `?{query}` appended when signed (`crate::live_sign`).
     pub fn urls(&self, appid: u64, stream_id: &str, query: Option<&str>) -> StreamUrls {
-        let p = format!("{}{}", self.0, Self::stream_path(appid, stream_id));
-        let q = query.map(|q| format!("?{q}")).unwrap_or_default();
-        let (flv, m3u8) = (vec![format!("{p}.flv{q}")], vec![format!("{p}.m3u8{q}")]);
-        if self.is_https() {
-            StreamUrls {
-                https_flv: flv,
-                https_m3u8: m3u8,
-                ..Default::default()
-            }
-        } else {
-            StreamUrls {
-                flv,
-                m3u8,
-                ..Default::default()
-            }
-        }
+        StreamUrls::build(&self.prefix(&appid.to_string()), stream_id, query)
     }
 }
 

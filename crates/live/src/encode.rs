@@ -16,6 +16,7 @@ pub const AAC_BPS: u32 = 128_000;
 
 /// Names of the appsrc elements the fragments create.
 pub const VIDEO_SRC: &str = "vsrc";
+/// Name of the audio appsrc element.
 pub const AUDIO_SRC: &str = "asrc";
 
 /// What the muxer wants of H.264.

@@ -38,23 +38,33 @@ const TAG_AUDIO: u8 = 8;
 const TAG_VIDEO: u8 = 9;
 const TAG_SCRIPT: u8 = 18;
 
+/// What an FLV tag is, as far as caching for joiners goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagKind {
     /// The 9-byte file header with PreviousTagSize0.
     Header,
+    /// The `onMetaData` script tag.
     Meta,
+    /// The AVC decoder configuration.
     VideoSeqHeader,
+    /// The AAC audio specific config.
     AudioSeqHeader,
+    /// A video key frame.
     VideoKey,
+    /// Any other video tag.
     Video,
+    /// Any other audio tag.
     Audio,
+    /// Any other tag type.
     Other,
 }
 
 /// One tag with its trailing PreviousTagSize, as sent.
 #[derive(Debug, Clone)]
 pub struct Tag {
+    /// What the tag is.
     pub kind: TagKind,
+    /// The tag's bytes with its PreviousTagSize.
     pub bytes: Bytes,
 }
 
@@ -69,6 +79,7 @@ pub struct FlvSplitter {
 const MAX_TAG_BYTES: usize = 16 * 1024 * 1024;
 
 impl FlvSplitter {
+    /// Adds `data` and returns the complete tags it finished; an error if the stream is not FLV.
     pub fn push(&mut self, data: &[u8]) -> Result<Vec<Tag>, String> {
         self.buf.extend_from_slice(data);
         let mut out = Vec::new();
@@ -161,6 +172,7 @@ pub struct Fanout {
 }
 
 impl Fanout {
+    /// An empty fanout; `label` names it in logs, `has_video` makes joiners start on a key frame.
     pub fn new(label: String, has_video: bool) -> Fanout {
         Fanout {
             label,
@@ -237,6 +249,7 @@ impl Fanout {
         self.gop.push(tag.bytes.clone());
     }
 
+    /// How many viewers it has.
     pub fn viewers(&self) -> usize {
         self.viewers.len()
     }
@@ -246,6 +259,7 @@ impl Fanout {
         self.viewers.retain(|v| !v.tx.is_closed());
     }
 
+    /// Caches `tag` if joiners need it and sends it to the viewers that can take it.
     pub fn on_tag(&mut self, tag: Tag) {
         self.last_tag = Instant::now();
         let cache = match tag.kind {
@@ -320,6 +334,7 @@ pub struct FlvOutputs {
 }
 
 impl FlvOutputs {
+    /// No outputs yet; taps come from `sfu`.
     pub fn new(sfu: SfuHandle) -> Arc<FlvOutputs> {
         Arc::new(FlvOutputs {
             sfu,

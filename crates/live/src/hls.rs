@@ -40,6 +40,7 @@ struct Output {
     started: Mutex<Option<Result<(), String>>>,
 }
 
+/// Every stream's HLS output, started on demand; segments on disk.
 pub struct HlsOutputs {
     sfu: SfuHandle,
     root: PathBuf,
@@ -56,6 +57,7 @@ impl HlsOutputs {
         })
     }
 
+    /// How many outputs are running.
     pub fn running(&self) -> usize {
         lock(&self.outputs).len()
     }

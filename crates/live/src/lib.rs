@@ -4,6 +4,8 @@
 //! events when a pipeline dies), so a pipeline that fails is reported and torn down and never
 //! takes the server with it.
 
+#![warn(missing_docs)]
+
 pub mod encode;
 pub mod flv;
 pub mod hls;
@@ -19,17 +21,27 @@ pub use pipeline::{Pipeline, PipelineEvent};
 /// Why a live output could not start or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
+    /// GStreamer could not be initialised, or a part the output needs is not running.
     #[error("GStreamer is not usable: {0}")]
     Init(String),
+    /// A pipeline failed to build, start or run.
     #[error("pipeline {name}: {reason}")]
-    Pipeline { name: String, reason: String },
+    Pipeline {
+        /// The pipeline's name.
+        name: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// A GStreamer element the output needs is not installed.
     #[error("GStreamer element missing: {0} (install the GStreamer plugin that has it)")]
     MissingElement(String),
     /// Nothing arrived from the stream: it is not being published.
     #[error("stream {0:?} is not being published")]
     NotPublished(String),
+    /// A configured limit was reached.
     #[error("limit reached: {0}")]
     Limit(String),
+    /// The thing asked for does not exist (e.g. an HLS segment).
     #[error("{0}")]
     NotFound(String),
 }

@@ -28,14 +28,19 @@ use tokio::sync::mpsc;
 pub const MAX_INPUTS: usize = 9;
 /// Output width and height limits, in pixels (x264 and I420 need even sizes).
 pub const MIN_DIMENSION: u32 = 16;
+/// Largest output width and height, in pixels.
 pub const MAX_DIMENSION: u32 = 1920;
+/// Highest output frame rate.
 pub const MAX_FPS: u32 = 60;
 /// Video bit rate limits, bits per second.
 pub const MIN_BITRATE: u32 = 10_000;
+/// Highest video bit rate, bits per second.
 pub const MAX_BITRATE: u32 = 20_000_000;
 /// Audio bit rate limits, bits per second (default when not given: 48 kbit/s).
 pub const MIN_AUDIO_BITRATE: u32 = 8_000;
+/// Highest audio bit rate, bits per second.
 pub const MAX_AUDIO_BITRATE: u32 = 320_000;
+/// Audio bit rate when none is given, bits per second.
 pub const DEFAULT_AUDIO_BITRATE: u32 = 48_000;
 /// RTP packet size of the output (fits any path MTU with SRTP and TURN overhead).
 pub const RTP_MTU: u32 = 1200;
@@ -53,11 +58,14 @@ const ZORDER_INPUTS: u32 = 2;
 /// H.264 (FLV has no VP8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoCodec {
+    /// H.264.
     H264,
+    /// VP8.
     Vp8,
 }
 
 impl VideoCodec {
+    /// The SFU's name for the codec.
     pub fn media_codec(self) -> MediaCodec {
         match self {
             VideoCodec::H264 => MediaCodec::H264,
@@ -71,6 +79,7 @@ impl VideoCodec {
 pub enum FlvAudio {
     /// AAC-LC (libav's encoder; Debian ships no HE-AAC encoder).
     Aac,
+    /// MP3.
     Mp3,
 }
 
@@ -79,10 +88,15 @@ pub enum FlvAudio {
 pub struct MixOutput {
     /// None: an audio-only mix.
     pub video: Option<VideoCodec>,
+    /// Output width in pixels (even).
     pub width: u32,
+    /// Output height in pixels (even).
     pub height: u32,
+    /// Output frame rate.
     pub fps: u32,
+    /// Video bit rate, bits per second.
     pub bitrate: u32,
+    /// Audio bit rate, bits per second.
     pub audio_bitrate: u32,
     /// 1 or 2.
     pub audio_channels: u32,
@@ -100,13 +114,18 @@ pub struct MixOutput {
 /// still contributes its audio).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rect {
+    /// Left edge, in output pixels.
     pub left: i32,
+    /// Top edge, in output pixels.
     pub top: i32,
+    /// Width, in output pixels.
     pub width: i32,
+    /// Height, in output pixels.
     pub height: i32,
 }
 
 impl Rect {
+    /// Whether the rectangle has no area (the input is not drawn).
     pub fn is_empty(&self) -> bool {
         self.width <= 0 || self.height <= 0
     }
@@ -115,13 +134,19 @@ impl Rect {
 /// One RTP packet of the output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutRtp {
+    /// A video packet (else audio).
     pub video: bool,
+    /// The RTP sequence number.
     pub seq: u16,
+    /// The RTP timestamp.
     pub time: u32,
+    /// The RTP marker bit.
     pub marker: bool,
+    /// The RTP payload.
     pub payload: Vec<u8>,
 }
 
+/// Called with each RTP packet of a mix's output.
 pub type RtpCallback = Arc<dyn Fn(OutRtp) + Send + Sync>;
 
 /// Elements every mix needs, and those of each option.
@@ -398,14 +423,17 @@ impl Mixer {
         ))
     }
 
+    /// Where the mix goes and how it is encoded.
     pub fn output(&self) -> &MixOutput {
         &self.output
     }
 
+    /// Whether an input with this id is in the mix.
     pub fn has_input(&self, id: &str) -> bool {
         self.inputs.contains_key(id)
     }
 
+    /// The ids of the mix's inputs.
     pub fn input_ids(&self) -> Vec<String> {
         self.inputs.keys().cloned().collect()
     }
@@ -532,6 +560,7 @@ impl Mixer {
         pad.set_property("repeat-after-eos", true);
     }
 
+    /// Takes an input out of the mix; nothing if there is no such input.
     pub fn remove_input(&mut self, id: &str) {
         let Some(input) = self.inputs.remove(id) else {
             return;

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 /// How often the bus thread looks whether its pipeline was dropped.
 const BUS_POLL: Duration = Duration::from_millis(100);
 
+/// What a pipeline's bus reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PipelineEvent {
     /// An element failed; the pipeline is dead and should be dropped.
@@ -20,6 +21,7 @@ pub enum PipelineEvent {
     Eos,
 }
 
+/// A GStreamer pipeline with a thread watching its bus; dropping it stops the pipeline and the thread.
 pub struct Pipeline {
     name: String,
     pipeline: gst::Pipeline,
@@ -62,10 +64,12 @@ impl Pipeline {
         ))
     }
 
+    /// The name given at launch (for logs).
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The underlying GStreamer pipeline.
     pub fn gst(&self) -> &gst::Pipeline {
         &self.pipeline
     }
@@ -81,6 +85,7 @@ impl Pipeline {
             })
     }
 
+    /// Sets the pipeline playing.
     pub fn play(&self) -> Result<(), LiveError> {
         self.pipeline
             .set_state(gst::State::Playing)

@@ -29,8 +29,11 @@ pub enum PushEvent {
     Started,
     /// An attempt failed; the next one comes after `retry_in`.
     Failed {
+        /// Which attempt failed (1-based).
         attempt: u32,
+        /// Why it failed.
         reason: String,
+        /// The wait before the next attempt.
         retry_in: Duration,
     },
 }
@@ -72,6 +75,7 @@ impl Drop for PushHandle {
     }
 }
 
+/// Called with each [`PushEvent`] of a push.
 pub type OnPushEvent = Arc<dyn Fn(PushEvent) + Send + Sync>;
 
 /// Starts pushing `key` to `url` (checked with [`check_url`] first) until the handle drops.

@@ -12,8 +12,11 @@ use tokio::sync::mpsc;
 /// What a tap carries, learnt from its first packets, and those packets.
 #[derive(Debug, Default)]
 pub struct Probe {
+    /// The video codec and payload type, if the tap carries video.
     pub video: Option<(MediaCodec, u8)>,
+    /// The audio codec and payload type, if the tap carries audio.
     pub audio: Option<(MediaCodec, u8)>,
+    /// The packets read while probing, to be fed first.
     pub buffered: Vec<TapPacket>,
 }
 

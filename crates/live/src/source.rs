@@ -9,10 +9,15 @@ use liveroom_media::{SfuHandle, StreamKey, TapId};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// A running output; dropping it stops the pipeline, the feed and the tap.
 pub struct Running {
+    /// The pipeline.
     pub pipeline: Pipeline,
+    /// The pipeline's events.
     pub events: mpsc::UnboundedReceiver<PipelineEvent>,
+    /// Whether the tap carries video.
     pub has_video: bool,
+    /// Whether the tap carries audio.
     pub has_audio: bool,
     feed: tokio::task::JoinHandle<()>,
     sfu: SfuHandle,

@@ -12,10 +12,15 @@ use tokio::sync::mpsc;
 /// One RTP packet's fields.
 #[derive(Debug, Clone)]
 pub struct RtpOut {
+    /// A video packet (else audio).
     pub video: bool,
+    /// The RTP sequence number.
     pub seq: u16,
+    /// The RTP timestamp.
     pub time: u32,
+    /// The RTP marker bit.
     pub marker: bool,
+    /// The RTP payload.
     pub payload: Vec<u8>,
 }
 
@@ -45,7 +50,9 @@ pub fn parse_rtp(b: &[u8], video: bool) -> Option<RtpOut> {
 
 /// A running test source; drop to stop.
 pub struct TestSource {
+    /// The source's RTP packets.
     pub packets: mpsc::Receiver<RtpOut>,
+    /// The pipeline's events.
     pub events: mpsc::UnboundedReceiver<PipelineEvent>,
     pipeline: Pipeline,
 }

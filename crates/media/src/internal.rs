@@ -12,22 +12,29 @@ use tokio::sync::mpsc;
 /// next key frame, which is asked for).
 pub const TAP_QUEUE: usize = 1024;
 
+/// The worker's id of a tap.
 pub type TapId = u64;
+/// The worker's id of an injected source.
 pub type InjectId = u64;
 
 /// The codecs a stream's tracks can carry (what the SFU negotiates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MediaCodec {
+    /// Opus audio.
     Opus,
+    /// H.264 video.
     H264,
+    /// VP8 video.
     Vp8,
 }
 
 impl MediaCodec {
+    /// Whether this is a video codec.
     pub fn is_video(self) -> bool {
         !matches!(self, MediaCodec::Opus)
     }
 
+    /// RTP clock rate in Hz.
     pub fn clock_rate(self) -> u32 {
         match self {
             MediaCodec::Opus => 48_000,
@@ -56,33 +63,45 @@ impl MediaCodec {
 /// One RTP packet of a stream, as a tap gets it.
 #[derive(Debug, Clone)]
 pub struct TapPacket {
+    /// The packet's codec.
     pub codec: MediaCodec,
+    /// Its payload type in the source's negotiation.
     pub pt: u8,
     /// The source's SSRC: it changes when the publisher reconnects.
     pub ssrc: u32,
     /// Extended sequence number (no wrap).
     pub seq: u64,
+    /// RTP timestamp.
     pub time: u32,
+    /// RTP marker bit.
     pub marker: bool,
     /// First packet of a video key frame.
     pub keyframe: bool,
+    /// The RTP payload.
     pub payload: Arc<[u8]>,
 }
 
 /// A packet an injected source publishes (its RTP header fields and payload).
 #[derive(Debug, Clone)]
 pub struct InjectPacket {
+    /// A video packet (else audio).
     pub video: bool,
+    /// RTP sequence number.
     pub seq: u16,
+    /// RTP timestamp.
     pub time: u32,
+    /// RTP marker bit.
     pub marker: bool,
+    /// The RTP payload.
     pub payload: Arc<[u8]>,
 }
 
 /// What an injected source publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InjectTracks {
+    /// The audio codec, if it has audio.
     pub audio: Option<MediaCodec>,
+    /// The video codec, if it has video.
     pub video: Option<MediaCodec>,
 }
 
@@ -90,7 +109,9 @@ pub struct InjectTracks {
 /// consumer waits for either).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceKinds {
+    /// Whether it has audio.
     pub audio: bool,
+    /// Whether it has video.
     pub video: bool,
 }
 

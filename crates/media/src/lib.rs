@@ -6,6 +6,8 @@
 //! code talks to it through an [`SfuHandle`] (commands in) and a per-peer channel of
 //! [`PeerEvent`]s (events out).
 
+#![warn(missing_docs)]
+
 mod codecs;
 mod forward;
 mod internal;
@@ -32,22 +34,30 @@ pub const PEER_EVENTS: usize = 256;
 /// A stream of an app: what publishers and players meet on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StreamKey {
+    /// The app the stream belongs to.
     pub appid: u64,
+    /// The stream id.
     pub stream_id: String,
 }
 
+/// What a peer does with its stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Sends the stream.
     Publish,
+    /// Receives the stream.
     Play,
 }
 
+/// The worker's id of a peer.
 pub type PeerId = u64;
 
 /// Camera and microphone status of a published stream (0 on, 2 off, as on the wire).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AvStatus {
+    /// Camera status: 0 on, 2 off.
     pub camera: u32,
+    /// Microphone status: 0 on, 2 off.
     pub mic: u32,
 }
 
@@ -67,7 +77,9 @@ pub enum PeerEvent {
 /// A peer created from an offer.
 #[derive(Debug, Clone)]
 pub struct Opened {
+    /// The new peer's id.
     pub peer: PeerId,
+    /// The SDP answer for the client.
     pub answer: String,
     /// `candidate:...` lines of the server (also in the answer).
     pub candidates: Vec<String>,
@@ -76,17 +88,27 @@ pub struct Opened {
 /// Counters for benchmarks and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SfuStats {
+    /// Peers the worker has.
     pub peers: usize,
+    /// Of which publishers.
     pub publishers: usize,
+    /// Of which players.
     pub players: usize,
+    /// UDP datagrams received.
     pub rx_packets: u64,
+    /// UDP bytes received.
     pub rx_bytes: u64,
+    /// UDP datagrams sent.
     pub tx_packets: u64,
+    /// UDP bytes sent.
     pub tx_bytes: u64,
+    /// RTP packets written to players.
     pub forwarded_rtp: u64,
+    /// Key-frame requests sent to sources (after rate limiting).
     pub keyframe_requests: u64,
     /// Players that got a cached group of pictures when they connected.
     pub gop_replays: u64,
+    /// Datagrams dropped: unknown sender, unparsable or refused by the peer.
     pub dropped_datagrams: u64,
     /// Internal consumers of streams (live outputs, mix inputs).
     pub taps: usize,
@@ -94,59 +116,90 @@ pub struct SfuStats {
     pub injected: usize,
 }
 
+/// Commands to the worker (what [`SfuHandle`]'s methods send).
 pub enum SfuCmd {
+    /// Creates a peer from an offer; see [`SfuHandle::open`].
     Open {
+        /// The stream.
         key: StreamKey,
+        /// Publish or play.
         role: Role,
         /// The user (id_name) the peer belongs to.
         owner: String,
+        /// The client's SDP offer.
         offer: String,
+        /// Where the peer's events go.
         events: mpsc::Sender<PeerEvent>,
+        /// The answer, or why the peer could not be made.
         reply: oneshot::Sender<Result<Opened, String>>,
     },
+    /// Drops a peer.
     Close {
+        /// The peer.
         peer: PeerId,
     },
     /// A publisher's camera/mic status changed.
     SetStatus {
+        /// The publisher's peer.
         peer: PeerId,
+        /// Its new status.
         status: AvStatus,
     },
+    /// Reads the counters.
     Stats {
+        /// Where they go.
         reply: oneshot::Sender<SfuStats>,
     },
     /// Starts copying a stream's packets to `tx` (from its cached key frame on).
     Tap {
+        /// The stream.
         key: StreamKey,
+        /// Where its packets go.
         tx: mpsc::Sender<TapPacket>,
+        /// The tap's id and the kinds of track the source negotiated.
         reply: oneshot::Sender<(TapId, SourceKinds)>,
     },
+    /// Stops a tap.
     Untap {
+        /// The stream tapped.
         key: StreamKey,
+        /// The tap's id.
         id: TapId,
     },
     /// Publishes a stream from inside the server; key-frame requests of its players and taps
     /// arrive on `keyframes`.
     Inject {
+        /// The stream to publish.
         key: StreamKey,
+        /// The tracks it has.
         tracks: InjectTracks,
+        /// Where key-frame requests go.
         keyframes: mpsc::Sender<()>,
+        /// The source's id, or why it cannot publish.
         reply: oneshot::Sender<Result<InjectId, String>>,
     },
+    /// One packet of an injected source.
     InjectRtp {
+        /// The source's id.
         id: InjectId,
+        /// The packet.
         pkt: InjectPacket,
     },
+    /// Stops an injected source.
     Uninject {
+        /// The source's id.
         id: InjectId,
     },
     /// Asks a stream's source for a key frame (outputs that cut segments at key frames).
     RequestKeyframe {
+        /// The stream.
         key: StreamKey,
     },
     /// Whether a stream has a source now (a publishing peer or an injected source).
     Published {
+        /// The stream.
         key: StreamKey,
+        /// The answer.
         reply: oneshot::Sender<bool>,
     },
 }
@@ -154,6 +207,7 @@ pub enum SfuCmd {
 /// Where the SFU listens and what it tells peers.
 #[derive(Debug, Clone)]
 pub struct SfuConfig {
+    /// UDP address to bind.
     pub listen: SocketAddr,
     /// Addresses put in ICE candidates; empty = the bound address (which must then be a
     /// specific IP, not 0.0.0.0).
@@ -162,9 +216,11 @@ pub struct SfuConfig {
     pub connect_timeout: std::time::Duration,
 }
 
+/// Talks to the worker; cheap to clone.
 #[derive(Clone)]
 pub struct SfuHandle {
     tx: mpsc::Sender<SfuCmd>,
+    /// The bound UDP address.
     pub addr: SocketAddr,
 }
 
@@ -194,10 +250,12 @@ impl SfuHandle {
         rx.await.map_err(|_| "media worker stopped".to_string())?
     }
 
+    /// Drops a peer.
     pub async fn close(&self, peer: PeerId) {
         let _ = self.tx.send(SfuCmd::Close { peer }).await;
     }
 
+    /// Sets a publisher's camera/mic status (passed on to its players).
     pub async fn set_status(&self, peer: PeerId, status: AvStatus) {
         let _ = self.tx.send(SfuCmd::SetStatus { peer, status }).await;
     }
@@ -215,6 +273,7 @@ impl SfuHandle {
         Some((id, rx, kinds))
     }
 
+    /// Stops a tap.
     pub async fn untap(&self, key: StreamKey, id: TapId) {
         let _ = self.tx.send(SfuCmd::Untap { key, id }).await;
     }
@@ -245,6 +304,7 @@ impl SfuHandle {
         self.tx.try_send(SfuCmd::InjectRtp { id, pkt }).is_ok()
     }
 
+    /// Stops an injected source.
     pub async fn uninject(&self, id: InjectId) {
         let _ = self.tx.send(SfuCmd::Uninject { id }).await;
     }
@@ -269,6 +329,7 @@ impl SfuHandle {
         rx.await.unwrap_or(false)
     }
 
+    /// The worker's counters (None if the worker is gone).
     pub async fn stats(&self) -> Option<SfuStats> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(SfuCmd::Stats { reply }).await.ok()?;

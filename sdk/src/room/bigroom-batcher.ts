@@ -7,10 +7,9 @@
 import { timeoutError, TimeoutMessage, type ZegoError } from '../errors';
 import type { BigimChatReq, BigimMsg } from '../wire/types';
 import type { CallUser, Request } from './requester';
+import { phase, WindowedQueue } from './windowed-queue';
 
 export const BIGIM_MAX_BATCH = 20;
-/** While reconnecting, a due batch is re-checked no more often than this. */
-export const OFFLINE_RECHECK_MS = 1000;
 
 export interface BigRoomMessage {
   clientId: string;
@@ -32,24 +31,43 @@ export interface BigRoomDeps {
 }
 
 export class BigRoomBatcher {
-  private windowMs = 0;
+  /** The window index the last send went in (one immediate send per window). */
   private lastIdx = -1;
-  private queue: BigRoomMessage[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
   private clientSeq = 0;
+  private readonly q: WindowedQueue<BigRoomMessage>;
 
-  constructor(private readonly deps: BigRoomDeps) {}
+  constructor(private readonly deps: BigRoomDeps) {
+    this.q = new WindowedQueue<BigRoomMessage>({
+      now: () => deps.now(),
+      random: () => deps.random(),
+      canSend: () => deps.canSend(),
+      batch: BIGIM_MAX_BATCH,
+      immediate: (w, now) => {
+        if (w <= 0) return true;
+        const idx = Math.floor(now / w);
+        if (this.lastIdx >= idx) return false;
+        this.lastIdx = idx;
+        return true;
+      },
+      // A random point of the next window.
+      delay: (w, now, random) => w - phase(now, w) + Math.floor(random * w),
+      onTick: (w, now) => {
+        if (w > 0) this.lastIdx = Math.floor(now / w);
+      },
+      send: (batch) => this.sendBatch(batch),
+    });
+  }
 
   get window(): number {
-    return this.windowMs;
+    return this.q.window;
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.q.queued;
   }
 
   setWindow(ms: unknown): void {
-    if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) this.windowMs = ms;
+    this.q.setWindow(ms);
   }
 
   nextClientId(): string {
@@ -58,62 +76,17 @@ export class BigRoomBatcher {
   }
 
   enqueue(msg: Omit<BigRoomMessage, 'clientId'>): void {
-    const item: BigRoomMessage = { ...msg, clientId: this.nextClientId() };
-    const w = this.windowMs;
-    if (w <= 0 && this.queue.length === 0) {
-      this.sendBatch([item]);
-      return;
-    }
-    if (w > 0) {
-      const idx = Math.floor(this.deps.now() / w);
-      if (this.lastIdx < idx && this.queue.length === 0) {
-        this.lastIdx = idx;
-        this.sendBatch([item]);
-        return;
-      }
-    }
-    this.queue.push(item);
-    if (this.queue.length === 1) this.arm();
+    this.q.enqueue({ ...msg, clientId: this.nextClientId() });
   }
 
   /** Drops the queue; returns a function failing the dropped messages' callbacks (call after state settles). */
   reset(): () => void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    const dropped = this.queue;
-    this.queue = [];
+    const dropped = this.q.reset();
     this.lastIdx = -1;
-    this.windowMs = 0;
     return () => {
       const e = timeoutError(TimeoutMessage.reset);
       for (const m of dropped) this.deps.call('sendBigRoomMessage.error', m.err, e, -1);
     };
-  }
-
-  /** Delay until a random point of the next window. */
-  private delay(): number {
-    const w = this.windowMs;
-    if (w <= 0) return 0;
-    const now = this.deps.now();
-    return w - (((now % w) + w) % w) + Math.floor(this.deps.random() * w);
-  }
-
-  private arm(minDelayMs = 0): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(), Math.max(minDelayMs, this.delay()));
-  }
-
-  private fire(): void {
-    this.timer = null;
-    if (this.queue.length === 0) return;
-    if (!this.deps.canSend()) {
-      this.arm(OFFLINE_RECHECK_MS);
-      return;
-    }
-    if (this.windowMs > 0) this.lastIdx = Math.floor(this.deps.now() / this.windowMs);
-    const batch = this.queue.splice(0, BIGIM_MAX_BATCH);
-    this.sendBatch(batch);
-    if (this.queue.length > 0) this.arm();
   }
 
   private sendBatch(batch: BigRoomMessage[]): void {

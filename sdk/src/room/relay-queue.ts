@@ -6,9 +6,8 @@
 import { timeoutError, TimeoutMessage } from '../errors';
 import type { RelayReq } from '../wire/types';
 import type { CallUser, Request } from './requester';
+import { phase, WindowedQueue } from './windowed-queue';
 
-/** While reconnecting, a due message is re-checked no more often than this. */
-export const OFFLINE_RECHECK_MS = 1000;
 
 export interface RelayMessage {
   type: string;
@@ -26,67 +25,43 @@ export interface RelayDeps {
 }
 
 export class RelayQueue {
-  private windowMs = 0;
-  private queue: RelayMessage[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly q: WindowedQueue<RelayMessage>;
 
-  constructor(private readonly deps: RelayDeps) {}
+  constructor(private readonly deps: RelayDeps) {
+    this.q = new WindowedQueue<RelayMessage>({
+      now: () => deps.now(),
+      random: () => deps.random(),
+      canSend: () => deps.canSend(),
+      batch: 1,
+      immediate: (w) => w <= 0,
+      // Spread over up to two windows: [0, 2W − now mod W).
+      delay: (w, now, random) => Math.floor(random * (2 * w - phase(now, w))),
+      send: (items) => items.forEach((m) => this.send(m)),
+    });
+  }
 
   get window(): number {
-    return this.windowMs;
+    return this.q.window;
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.q.queued;
   }
 
   setWindow(ms: unknown): void {
-    if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) this.windowMs = ms;
+    this.q.setWindow(ms);
   }
 
   enqueue(msg: RelayMessage): void {
-    if (this.windowMs <= 0 && this.queue.length === 0) {
-      this.send(msg);
-      return;
-    }
-    this.queue.push(msg);
-    if (this.queue.length === 1) this.arm();
+    this.q.enqueue(msg);
   }
 
   reset(): () => void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    const dropped = this.queue;
-    this.queue = [];
-    this.windowMs = 0;
+    const dropped = this.q.reset();
     return () => {
       const e = timeoutError(TimeoutMessage.reset);
       for (const m of dropped) this.deps.call('sendRelayMessage.error', m.err, e, -1);
     };
-  }
-
-  private delay(): number {
-    const w = this.windowMs;
-    if (w <= 0) return 0;
-    const now = this.deps.now();
-    return Math.floor(this.deps.random() * (2 * w - (((now % w) + w) % w)));
-  }
-
-  private arm(minDelayMs = 0): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(), Math.max(minDelayMs, this.delay()));
-  }
-
-  private fire(): void {
-    this.timer = null;
-    if (this.queue.length === 0) return;
-    if (!this.deps.canSend()) {
-      this.arm(OFFLINE_RECHECK_MS);
-      return;
-    }
-    const head = this.queue.shift() as RelayMessage;
-    this.send(head);
-    if (this.queue.length > 0) this.arm();
   }
 
   private send(m: RelayMessage): void {

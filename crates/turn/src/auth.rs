@@ -72,8 +72,10 @@ pub struct Nonces {
     key: [u8; 16],
 }
 
+/// The outcome of checking a client's NONCE.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NonceCheck {
+    /// Ours, fresh, and made for this client IP.
     Valid,
     /// Ours, but older than [`NONCE_LIFETIME_SECS`].
     Stale,
@@ -82,6 +84,7 @@ pub enum NonceCheck {
 }
 
 impl Nonces {
+    /// Nonces keyed with `key`.
     pub fn new(key: [u8; 16]) -> Nonces {
         Nonces { key }
     }
@@ -97,11 +100,13 @@ impl Nonces {
         out[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// A fresh nonce for a client at `ip`: issue time and an HMAC tag of it and the IP.
     pub fn make(&self, now_secs: u64, ip: IpAddr) -> String {
         let issued = now_secs as u32;
         format!("{issued:08x}{}", self.tag(issued, ip))
     }
 
+    /// Whether `nonce` is one of ours for `ip`, and whether it is still fresh.
     pub fn check(&self, nonce: &str, now_secs: u64, ip: IpAddr) -> NonceCheck {
         if nonce.len() != 24 || !nonce.is_ascii() {
             return NonceCheck::Invalid;

@@ -5,8 +5,11 @@ use crate::auth;
 use crate::stun::{self, Class, Message, MessageBuilder};
 use std::net::SocketAddr;
 
+/// Builds TURN/STUN requests for one user and keeps what the server told it (realm, nonce).
 pub struct ClientCodec {
+    /// The TURN username (REST: `expiry:user`).
     pub username: String,
+    /// The TURN password.
     pub password: String,
     realm: Option<String>,
     nonce: Option<String>,
@@ -17,6 +20,7 @@ pub struct ClientCodec {
 }
 
 impl ClientCodec {
+    /// A codec for these credentials; nothing learnt yet.
     pub fn new(username: &str, password: &str) -> ClientCodec {
         let salt = username.bytes().fold(0x811C_9DC5u32, |h, b| {
             (h ^ b as u32).wrapping_mul(0x0100_0193)
@@ -32,6 +36,7 @@ impl ClientCodec {
         }
     }
 
+    /// A new transaction id, unique per codec.
     pub fn txid(&mut self) -> [u8; 12] {
         self.counter += 1;
         let mut t = [0u8; 12];
@@ -63,6 +68,7 @@ impl ClientCodec {
         (txid, b.finish(self.key.as_ref().map(|k| &k[..]), true))
     }
 
+    /// An Allocate request for a UDP relay; returns its transaction id and bytes.
     pub fn allocate(&mut self) -> ([u8; 12], Vec<u8>) {
         self.request(stun::ALLOCATE, |b| {
             b.attr(
@@ -72,16 +78,19 @@ impl ClientCodec {
         })
     }
 
+    /// A Refresh request with `lifetime` seconds (0 releases the allocation).
     pub fn refresh(&mut self, lifetime: u32) -> ([u8; 12], Vec<u8>) {
         self.request(stun::REFRESH, |b| b.u32(stun::ATTR_LIFETIME, lifetime))
     }
 
+    /// A CreatePermission request for `peer`'s IP.
     pub fn create_permission(&mut self, peer: SocketAddr) -> ([u8; 12], Vec<u8>) {
         self.request(stun::CREATE_PERMISSION, |b| {
             b.xor_addr(stun::ATTR_XOR_PEER_ADDRESS, peer)
         })
     }
 
+    /// A ChannelBind request binding `channel` to `peer`.
     pub fn channel_bind(&mut self, channel: u16, peer: SocketAddr) -> ([u8; 12], Vec<u8>) {
         self.request(stun::CHANNEL_BIND, |b| {
             b.u32(stun::ATTR_CHANNEL_NUMBER, (channel as u32) << 16)
@@ -89,6 +98,7 @@ impl ClientCodec {
         })
     }
 
+    /// A Send indication carrying `data` to `peer`.
     pub fn send_indication(&mut self, peer: SocketAddr, data: &[u8]) -> Vec<u8> {
         let txid = self.txid();
         MessageBuilder::new(stun::SEND, Class::Indication, txid)
@@ -97,6 +107,7 @@ impl ClientCodec {
             .finish(None, false)
     }
 
+    /// A plain STUN Binding request.
     pub fn binding(&mut self) -> ([u8; 12], Vec<u8>) {
         let txid = self.txid();
         (

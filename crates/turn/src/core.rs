@@ -17,19 +17,23 @@ pub const MAX_LIFETIME_SECS: u32 = 3600;
 pub const PERMISSION_LIFETIME: Duration = Duration::from_secs(300);
 /// A channel binding lasts 600 s unless refreshed (RFC 8656 §12).
 pub const CHANNEL_LIFETIME: Duration = Duration::from_secs(600);
-/// Defaults of the configurable quotas.
+/// Default of [`CoreConfig::max_allocations`].
 pub const DEFAULT_MAX_ALLOCATIONS: usize = 10_000;
+/// Default of [`CoreConfig::max_allocations_per_user`].
 pub const DEFAULT_MAX_ALLOCATIONS_PER_USER: usize = 64;
-/// Peers one allocation may have permissions for, and channels it may bind.
+/// Peers one allocation may have permissions for.
 pub const MAX_PERMISSIONS_PER_ALLOCATION: usize = 64;
+/// Channels one allocation may bind.
 pub const MAX_CHANNELS_PER_ALLOCATION: usize = 64;
 /// Peer datagrams larger than this are dropped (they would not fit a Data indication).
 pub const MAX_RELAY_PAYLOAD: usize = 0xFFFF - 64;
 /// The SOFTWARE attribute of every response.
 pub const SOFTWARE: &str = "liveroom";
 
+/// What the allocation state machine needs to know.
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
+    /// The REALM of the long-term credentials.
     pub realm: String,
     /// The REST shared secret that passwords are derived from.
     pub secret: String,
@@ -38,8 +42,11 @@ pub struct CoreConfig {
     /// Put in XOR-RELAYED-ADDRESS instead of the relay socket's own IP (needed when
     /// `relay_ip` is a wildcard address).
     pub advertised_relay_ip: Option<IpAddr>,
+    /// Which peer addresses may be relayed to.
     pub policy: PeerPolicy,
+    /// Allocations on the whole server.
     pub max_allocations: usize,
+    /// Allocations of one username.
     pub max_allocations_per_user: usize,
     /// Keys the nonces (random per process).
     pub nonce_key: [u8; 16],
@@ -48,35 +55,54 @@ pub struct CoreConfig {
 /// How a client reaches the server: UDP, or one TCP connection (by the shell's id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Conn {
+    /// UDP from the listener socket.
     Udp,
+    /// A TCP connection, by the shell's id for it.
     Tcp(u64),
 }
 
 /// A client's 5-tuple as far as this server is concerned (the local side is fixed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Client {
+    /// The client's address.
     pub remote: SocketAddr,
+    /// How it reaches the server.
     pub conn: Conn,
 }
 
 /// Binds a relay socket for a new allocation (on an even port when asked: EVEN-PORT);
 /// returns its address and the shell's handle.
 pub trait RelayBinder<R> {
+    /// Binds a relay socket on `ip` (even port if `even_port`): its address and the handle.
     fn bind(&mut self, ip: IpAddr, even_port: bool) -> std::io::Result<(SocketAddr, R)>;
 }
 
+/// What the core asks its shell to do.
 #[derive(Debug)]
 pub enum Output<R> {
     /// Send to the client (over UDP from the listener socket, or on its TCP connection).
-    ToClient { client: Client, data: Vec<u8> },
+    ToClient {
+        /// The client.
+        client: Client,
+        /// The bytes to send.
+        data: Vec<u8>,
+    },
     /// Send from the allocation's relay socket to a peer.
     ToPeer {
+        /// The allocation's relay socket.
         relay: R,
+        /// The peer.
         peer: SocketAddr,
+        /// The datagram.
         data: Vec<u8>,
     },
     /// The allocation is gone: close its relay socket.
-    Released { client: Client, relay: R },
+    Released {
+        /// The allocation's client.
+        client: Client,
+        /// Its relay socket.
+        relay: R,
+    },
 }
 
 struct Channel {
@@ -112,12 +138,17 @@ struct Auth {
 /// Counters for logs and metrics.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
+    /// Allocations made.
     pub allocations_total: u64,
+    /// Requests refused for bad or stale credentials.
     pub auth_failures_total: u64,
+    /// Datagrams that were neither STUN nor ChannelData, or did not parse.
     pub malformed_total: u64,
+    /// Permissions or sends refused by the peer policy.
     pub denied_peers_total: u64,
 }
 
+/// The TURN allocation state machine, sans I/O: bytes and time in, [`Output`]s out.
 pub struct Core<R> {
     cfg: CoreConfig,
     nonces: Nonces,
@@ -153,22 +184,27 @@ impl<R: Clone> Core<R> {
         }
     }
 
+    /// The configuration.
     pub fn config(&self) -> &CoreConfig {
         &self.cfg
     }
 
+    /// The peer policy, to change it at run time.
     pub fn policy_mut(&mut self) -> &mut PeerPolicy {
         &mut self.cfg.policy
     }
 
+    /// Allocations alive.
     pub fn allocation_count(&self) -> usize {
         self.allocs.len()
     }
 
+    /// Whether `client` has an allocation.
     pub fn has_allocation(&self, client: &Client) -> bool {
         self.allocs.contains_key(client)
     }
 
+    /// The counters.
     pub fn stats(&self) -> Stats {
         self.stats
     }

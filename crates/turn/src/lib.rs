@@ -9,6 +9,8 @@
 //! * [`server`]: the tokio shell ([`TurnServer`]).
 //! * [`client`]: a small client codec for tests and native test clients.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod client;
 pub mod core;

@@ -13,6 +13,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+/// Which peer addresses the relay may reach: public ones, loopback and private ones when allowed, and listed exceptions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerPolicy {
     /// 127.0.0.0/8 and ::1.

@@ -39,6 +39,7 @@ const SAME_PORT_ATTEMPTS: usize = 16;
 /// Relay sockets bound while looking for an even port (EVEN-PORT).
 const EVEN_PORT_ATTEMPTS: usize = 16;
 
+/// How to run the relay.
 #[derive(Debug, Clone)]
 pub struct TurnServerConfig {
     /// UDP and TCP listen address (the same port for both); port 0 picks a free port.
@@ -47,12 +48,17 @@ pub struct TurnServerConfig {
     pub relay_ip: Option<IpAddr>,
     /// Put in XOR-RELAYED-ADDRESS instead of the relay socket's IP (when that is a wildcard).
     pub advertised_relay_ip: Option<IpAddr>,
+    /// The REALM of the long-term credentials.
     pub realm: String,
     /// REST shared secret (coturn `static-auth-secret`).
     pub secret: String,
+    /// Which peer addresses may be relayed to.
     pub policy: PeerPolicy,
+    /// Allocations on the whole server.
     pub max_allocations: usize,
+    /// Allocations of one username.
     pub max_allocations_per_user: usize,
+    /// TCP client connections open at once.
     pub max_tcp_connections: usize,
 }
 
@@ -390,12 +396,14 @@ impl TurnHandle {
         }
     }
 
+    /// Allocations alive (0 once the relay is shut down).
     pub fn allocation_count(&self) -> usize {
         self.shared
             .upgrade()
             .map_or(0, |s| s.core().allocation_count())
     }
 
+    /// The counters (zero once the relay is shut down).
     pub fn stats(&self) -> Stats {
         self.shared
             .upgrade()
@@ -469,6 +477,7 @@ impl TurnServer {
         self.addr
     }
 
+    /// A handle that does not keep the relay alive.
     pub fn handle(&self) -> TurnHandle {
         TurnHandle {
             shared: Arc::downgrade(&self.shared),

@@ -7,7 +7,9 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+/// The fixed value in every STUN header since RFC 5389.
 pub const MAGIC_COOKIE: u32 = 0x2112_A442;
+/// Length of the STUN header.
 pub const HEADER_LEN: usize = 20;
 /// XORed into the CRC-32 of the FINGERPRINT attribute.
 pub const FINGERPRINT_XOR: u32 = 0x5354_554e;
@@ -18,46 +20,80 @@ pub const CHANNEL_DATA_HEADER_LEN: usize = 4;
 /// Channel numbers a client may bind (RFC 8656 §12; RFC 5766 allowed up to 0x7FFF, which the
 /// ChannelData framing still tells apart, so older clients are accepted too).
 pub const MIN_CHANNEL: u16 = 0x4000;
+/// The highest channel number.
 pub const MAX_CHANNEL: u16 = 0x7FFF;
 
 // Methods.
+/// The Binding method.
 pub const BINDING: u16 = 0x001;
+/// The Allocate method.
 pub const ALLOCATE: u16 = 0x003;
+/// The Refresh method.
 pub const REFRESH: u16 = 0x004;
+/// The Send (indication) method.
 pub const SEND: u16 = 0x006;
+/// The Data (indication) method.
 pub const DATA: u16 = 0x007;
+/// The CreatePermission method.
 pub const CREATE_PERMISSION: u16 = 0x008;
+/// The ChannelBind method.
 pub const CHANNEL_BIND: u16 = 0x009;
 
 // Attributes.
+/// The MAPPED-ADDRESS attribute.
 pub const ATTR_MAPPED_ADDRESS: u16 = 0x0001;
+/// The USERNAME attribute.
 pub const ATTR_USERNAME: u16 = 0x0006;
+/// The MESSAGE-INTEGRITY attribute.
 pub const ATTR_MESSAGE_INTEGRITY: u16 = 0x0008;
+/// The ERROR-CODE attribute.
 pub const ATTR_ERROR_CODE: u16 = 0x0009;
+/// The UNKNOWN-ATTRIBUTES attribute.
 pub const ATTR_UNKNOWN_ATTRIBUTES: u16 = 0x000A;
+/// The CHANNEL-NUMBER attribute.
 pub const ATTR_CHANNEL_NUMBER: u16 = 0x000C;
+/// The LIFETIME attribute.
 pub const ATTR_LIFETIME: u16 = 0x000D;
+/// The XOR-PEER-ADDRESS attribute.
 pub const ATTR_XOR_PEER_ADDRESS: u16 = 0x0012;
+/// The DATA attribute.
 pub const ATTR_DATA: u16 = 0x0013;
+/// The REALM attribute.
 pub const ATTR_REALM: u16 = 0x0014;
+/// The NONCE attribute.
 pub const ATTR_NONCE: u16 = 0x0015;
+/// The XOR-RELAYED-ADDRESS attribute.
 pub const ATTR_XOR_RELAYED_ADDRESS: u16 = 0x0016;
+/// The REQUESTED-ADDRESS-FAMILY attribute.
 pub const ATTR_REQUESTED_ADDRESS_FAMILY: u16 = 0x0017;
+/// The EVEN-PORT attribute.
 pub const ATTR_EVEN_PORT: u16 = 0x0018;
+/// The REQUESTED-TRANSPORT attribute.
 pub const ATTR_REQUESTED_TRANSPORT: u16 = 0x0019;
+/// The DONT-FRAGMENT attribute.
 pub const ATTR_DONT_FRAGMENT: u16 = 0x001A;
+/// The XOR-MAPPED-ADDRESS attribute.
 pub const ATTR_XOR_MAPPED_ADDRESS: u16 = 0x0020;
+/// The RESERVATION-TOKEN attribute.
 pub const ATTR_RESERVATION_TOKEN: u16 = 0x0022;
+/// The PRIORITY attribute.
 pub const ATTR_PRIORITY: u16 = 0x0024;
+/// The USE-CANDIDATE attribute.
 pub const ATTR_USE_CANDIDATE: u16 = 0x0025;
+/// The SOFTWARE attribute.
 pub const ATTR_SOFTWARE: u16 = 0x8022;
+/// The FINGERPRINT attribute.
 pub const ATTR_FINGERPRINT: u16 = 0x8028;
+/// The ICE-CONTROLLED attribute.
 pub const ATTR_ICE_CONTROLLED: u16 = 0x8029;
+/// The ICE-CONTROLLING attribute.
 pub const ATTR_ICE_CONTROLLING: u16 = 0x802A;
 
 /// `REQUESTED-TRANSPORT` protocol number of UDP.
 pub const TRANSPORT_UDP: u8 = 17;
+/// ADDRESS family value of IPv4.
 pub const FAMILY_IPV4: u8 = 0x01;
+/// ADDRESS family value of IPv6.
 pub const FAMILY_IPV6: u8 = 0x02;
 
 /// The comprehension-required attributes this server understands. A request carrying any other
@@ -85,11 +121,16 @@ pub const KNOWN_REQUIRED: &[u16] = &[
     ATTR_USE_CANDIDATE,
 ];
 
+/// The class of a STUN message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
+    /// A request, answered with a success or error response.
     Request,
+    /// An indication, not answered.
     Indication,
+    /// A success response.
     Success,
+    /// An error response.
     Error,
 }
 
@@ -125,19 +166,27 @@ fn split_type(t: u16) -> (u16, Class) {
     (method, class)
 }
 
+/// Why bytes are not a valid STUN message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
+    /// Shorter than a header.
     TooShort,
+    /// Not STUN: wrong leading bits or magic cookie.
     NotStun,
+    /// The header's length does not match the bytes (or is not a multiple of 4).
     BadLength,
+    /// An attribute runs past the end, or is malformed or misplaced.
     BadAttribute,
+    /// The FINGERPRINT does not match.
     BadFingerprint,
 }
 
 /// One attribute as it appears in the message.
 #[derive(Debug, Clone, Copy)]
 pub struct Attr<'a> {
+    /// The attribute type.
     pub typ: u16,
+    /// The attribute value, without padding.
     pub value: &'a [u8],
     /// Offset of the attribute's header in the message.
     offset: usize,
@@ -146,8 +195,11 @@ pub struct Attr<'a> {
 /// A parsed STUN message borrowing its bytes.
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
+    /// The method, e.g. [`ALLOCATE`].
     pub method: u16,
+    /// Request, indication, success or error.
     pub class: Class,
+    /// The transaction id.
     pub transaction_id: [u8; 12],
     raw: &'a [u8],
     attrs: Vec<Attr<'a>>,
@@ -243,6 +295,7 @@ impl<'a> Message<'a> {
         Ok(msg)
     }
 
+    /// The whole message as received.
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
@@ -260,22 +313,27 @@ impl<'a> Message<'a> {
             .map(|a| a.value)
     }
 
+    /// Every attribute before MESSAGE-INTEGRITY, in order.
     pub fn attributes(&self) -> impl Iterator<Item = Attr<'a>> + '_ {
         self.attrs.iter().copied()
     }
 
+    /// Whether it carries MESSAGE-INTEGRITY.
     pub fn has_integrity(&self) -> bool {
         self.integrity.is_some()
     }
 
+    /// Whether it carries a (checked) FINGERPRINT.
     pub fn has_fingerprint(&self) -> bool {
         self.has_fingerprint
     }
 
+    /// The first attribute of this type as UTF-8.
     pub fn get_str(&self, typ: u16) -> Option<&'a str> {
         self.get(typ).and_then(|v| std::str::from_utf8(v).ok())
     }
 
+    /// The first attribute of this type as a 32-bit number (None unless 4 bytes long).
     pub fn get_u32(&self, typ: u16) -> Option<u32> {
         let v = self.get(typ)?;
         (v.len() == 4).then(|| u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
@@ -419,6 +477,7 @@ pub struct MessageBuilder {
 }
 
 impl MessageBuilder {
+    /// Starts a message of this method, class and transaction id.
     pub fn new(method: u16, class: Class, txid: [u8; 12]) -> MessageBuilder {
         let mut buf = Vec::with_capacity(128);
         buf.extend_from_slice(&message_type(method, class).to_be_bytes());
@@ -428,11 +487,13 @@ impl MessageBuilder {
         MessageBuilder { buf, txid }
     }
 
+    /// Appends an attribute (padded to 4 bytes).
     pub fn attr(mut self, typ: u16, value: &[u8]) -> Self {
         self.push(typ, value);
         self
     }
 
+    /// Appends an attribute in place (padded to 4 bytes).
     pub fn push(&mut self, typ: u16, value: &[u8]) {
         debug_assert!(value.len() <= 0xFFFF);
         self.buf.extend_from_slice(&typ.to_be_bytes());
@@ -443,16 +504,19 @@ impl MessageBuilder {
         self.buf.extend_from_slice(&[0u8; 3][..pad]);
     }
 
+    /// Appends an XOR-*-ADDRESS attribute of `addr`.
     pub fn xor_addr(mut self, typ: u16, addr: SocketAddr) -> Self {
         let v = encode_xor_addr(addr, &self.txid);
         self.push(typ, &v);
         self
     }
 
+    /// Appends a 32-bit attribute.
     pub fn u32(self, typ: u16, v: u32) -> Self {
         self.attr(typ, &v.to_be_bytes())
     }
 
+    /// Appends ERROR-CODE with `code` and its standard reason phrase.
     pub fn error(self, code: u16) -> Self {
         let r = reason(code);
         let mut v = vec![0, 0, (code / 100) as u8, (code % 100) as u8];
@@ -460,6 +524,7 @@ impl MessageBuilder {
         self.attr(ATTR_ERROR_CODE, &v)
     }
 
+    /// Appends UNKNOWN-ATTRIBUTES listing `types`.
     pub fn unknown_attributes(self, types: &[u16]) -> Self {
         let v: Vec<u8> = types.iter().flat_map(|t| t.to_be_bytes()).collect();
         self.attr(ATTR_UNKNOWN_ATTRIBUTES, &v)

@@ -29,6 +29,13 @@ pub enum RoomCmd {
         req: Request,
         out: SessionOutbox,
     },
+    /// A request made inside the server on behalf of member `key` (the mixer registering its
+    /// output stream as its starter's), answered on the oneshot rather than to a connection.
+    RequestAs {
+        key: u64,
+        req: Request,
+        reply: oneshot::Sender<liveroom_room::Reply>,
+    },
     Disconnected {
         key: u64,
     },

@@ -429,7 +429,6 @@ pub async fn stop_mix(
 mod run {
     use super::*;
     use crate::hub::{AdminCmd, RoomCmd, RoomKey};
-    use crate::outbox::{Conn, Outbound, SessionOutbox};
     use liveroom_live::mix::{FlvAudio, MixOutput, Mixer, Rect, RtpCallback, VideoCodec};
     use liveroom_live::rtp_in::{probe, Probe};
     use liveroom_live::PipelineEvent;
@@ -437,7 +436,6 @@ mod run {
         InjectId, InjectPacket, InjectTracks, MediaCodec, SfuHandle, StreamKey, TapId, TapPacket,
     };
     use liveroom_proto::body::{stream_cmd, StreamReq};
-    use liveroom_proto::envelope::SessionIds;
     use liveroom_room::Request;
     use std::collections::{HashMap, HashSet};
     use std::time::Duration;
@@ -856,8 +854,8 @@ mod run {
         Ok(tx)
     }
 
-    /// A `stream` request (liveBegin/liveEnd) in the room on behalf of `owner`, answered to
-    /// an internal outbox.
+    /// A `stream` request (liveBegin/liveEnd) in the room on behalf of `owner`
+    /// (`RoomCmd::RequestAs`).
     async fn stream_cmd_as(
         state: &AppState,
         room: &RoomKey,
@@ -872,44 +870,26 @@ mod run {
             .filter(|c| c.room == *room)
             .ok_or_else(gone)?;
         let tx = state.hub.room(room).ok_or_else(gone)?;
-        let (conn, mut replies) = Conn::new(4);
-        let out = SessionOutbox {
-            conn,
-            ids: Arc::new(SessionIds {
-                appid: room.appid,
-                user_id: String::new(),
-                session_id: String::new(),
-                room_id: room.room_id.clone(),
-            }),
-        };
         let req = Request::Stream(StreamReq {
             sub_cmd,
             stream_msg: json!({"stream_id": stream_id, "extra_info": ""}).to_string(),
         });
-        tx.send(RoomCmd::Request {
+        let (reply, answer) = oneshot::channel();
+        tx.send(RoomCmd::RequestAs {
             key: claim.key,
-            seq: 0,
             req,
-            out,
+            reply,
         })
         .await
         .map_err(|_| gone())?;
-        let body = match tokio::time::timeout(ROOM_TIMEOUT, replies.recv()).await {
-            Ok(Some(Outbound::Reply { body, .. })) => body,
-            _ => return Err(failed("the room did not answer the stream registration")),
-        };
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let code = v["err_code"].as_u64().unwrap_or(0) as u32;
-        if code != 0 {
-            return Err(BizError::new(
-                ErrCode(code),
-                format!(
-                    "output stream not registered: {}",
-                    v["err_message"].as_str().unwrap_or("")
-                ),
-            ));
+        match tokio::time::timeout(ROOM_TIMEOUT, answer).await {
+            Ok(Ok(Ok(_))) => Ok(()),
+            Ok(Ok(Err(r))) => Err(BizError::new(
+                r.code,
+                format!("output stream not registered: {}", r.detail),
+            )),
+            _ => Err(failed("the room did not answer the stream registration")),
         }
-        Ok(())
     }
 
     struct MixTask {

@@ -66,7 +66,8 @@ async fn run(
                 );
             }
             // Admin commands' oneshots drop: "no such room".
-            RoomCmd::Disconnected { .. }
+            RoomCmd::RequestAs { .. }
+            | RoomCmd::Disconnected { .. }
             | RoomCmd::Leave { .. }
             | RoomCmd::Kick { .. }
             | RoomCmd::Admin(_) => {}
@@ -113,6 +114,13 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: 
                     out.reply(cmd, seq, error_body(r.code, &r.detail));
                 }
             }
+        }
+        RoomCmd::RequestAs {
+            key: member,
+            req,
+            reply,
+        } => {
+            let _ = reply.send(room.request(now, member, req));
         }
         RoomCmd::Disconnected { key: member } => room.disconnected(now, member),
         RoomCmd::Leave { key: member } => room.leave(member),

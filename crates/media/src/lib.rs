@@ -24,7 +24,40 @@ pub use internal::{
     InjectId, InjectPacket, InjectTracks, MediaCodec, SourceKinds, TapId, TapPacket, TAP_QUEUE,
 };
 pub use keyframe::is_keyframe_start;
-pub use worker::STREAM_TAKEN;
+
+/// Why the SFU refused a peer or an injected source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// The worker task is gone (the server is shutting down).
+    #[error("media worker stopped")]
+    WorkerStopped,
+    /// A publisher for a stream that is published from inside the server (a mix output).
+    #[error("the stream is published inside the server")]
+    PublishedInside,
+    /// A publisher for a stream another user publishes.
+    #[error("the stream is published by another user")]
+    StreamTaken,
+    /// An injected source for a stream that already has a source.
+    #[error("stream {0} is already published")]
+    AlreadyPublished(String),
+    /// The client's SDP offer does not parse.
+    #[error("bad offer: {0}")]
+    BadOffer(String),
+    /// An advertised address cannot be made an ICE candidate.
+    #[error("candidate {addr}: {reason}")]
+    Candidate {
+        /// The address.
+        addr: SocketAddr,
+        /// What str0m said.
+        reason: String,
+    },
+    /// The offer parses but cannot be answered (e.g. no codec in common).
+    #[error("cannot answer offer: {0}")]
+    Answer(String),
+    /// An injected source's codec is not among the SFU's codecs.
+    #[error("codec {0:?} is not negotiated")]
+    CodecNotNegotiated(MediaCodec),
+}
 
 /// Commands queued to the worker before senders wait.
 pub const SFU_INBOX: usize = 4096;
@@ -131,7 +164,7 @@ pub enum SfuCmd {
         /// Where the peer's events go.
         events: mpsc::Sender<PeerEvent>,
         /// The answer, or why the peer could not be made.
-        reply: oneshot::Sender<Result<Opened, String>>,
+        reply: oneshot::Sender<Result<Opened, MediaError>>,
     },
     /// Drops a peer.
     Close {
@@ -176,7 +209,7 @@ pub enum SfuCmd {
         /// Where key-frame requests go.
         keyframes: mpsc::Sender<()>,
         /// The source's id, or why it cannot publish.
-        reply: oneshot::Sender<Result<InjectId, String>>,
+        reply: oneshot::Sender<Result<InjectId, MediaError>>,
     },
     /// One packet of an injected source.
     InjectRtp {
@@ -234,7 +267,7 @@ impl SfuHandle {
         owner: &str,
         offer: String,
         events: mpsc::Sender<PeerEvent>,
-    ) -> Result<Opened, String> {
+    ) -> Result<Opened, MediaError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(SfuCmd::Open {
@@ -246,8 +279,8 @@ impl SfuHandle {
                 reply,
             })
             .await
-            .map_err(|_| "media worker stopped".to_string())?;
-        rx.await.map_err(|_| "media worker stopped".to_string())?
+            .map_err(|_| MediaError::WorkerStopped)?;
+        rx.await.map_err(|_| MediaError::WorkerStopped)?
     }
 
     /// Drops a peer.
@@ -283,7 +316,7 @@ impl SfuHandle {
         &self,
         key: StreamKey,
         tracks: InjectTracks,
-    ) -> Result<(InjectId, mpsc::Receiver<()>), String> {
+    ) -> Result<(InjectId, mpsc::Receiver<()>), MediaError> {
         let (keyframes, krx) = mpsc::channel(1);
         let (reply, r) = oneshot::channel();
         self.tx
@@ -294,8 +327,8 @@ impl SfuHandle {
                 reply,
             })
             .await
-            .map_err(|_| "media worker stopped".to_string())?;
-        let id = r.await.map_err(|_| "media worker stopped".to_string())??;
+            .map_err(|_| MediaError::WorkerStopped)?;
+        let id = r.await.map_err(|_| MediaError::WorkerStopped)??;
         Ok((id, krx))
     }
 

@@ -14,7 +14,7 @@ use crate::keyframe::is_keyframe_start;
 use crate::nominate;
 use crate::offer;
 use crate::peer::{OutTrack, Peer};
-use crate::{AvStatus, Opened, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};
+use crate::{AvStatus, MediaError, Opened, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,8 +37,6 @@ const READ_BATCH: usize = 64;
 /// A publisher is asked for a key frame at most this often.
 const KEYFRAME_REQUEST_MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// How often the worker looks for peers that never connected.
-/// The refusal of a publisher for a stream another user publishes.
-pub const STREAM_TAKEN: &str = "the stream is published by another user";
 const HOUSEKEEPING: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
@@ -208,17 +206,17 @@ impl Worker {
         owner: String,
         offer: &str,
         events: mpsc::Sender<PeerEvent>,
-    ) -> Result<Opened, String> {
+    ) -> Result<Opened, MediaError> {
         let now = Instant::now();
         if role == Role::Publish {
             if let Some(s) = self.streams.get(&key) {
                 if s.injected.is_some() {
-                    return Err("the stream is published inside the server".into());
+                    return Err(MediaError::PublishedInside);
                 }
                 // A publisher is replaced only by its own user (a reconnect), never taken over.
                 if s.publisher.is_some() && s.publisher_owner != owner {
                     tracing::warn!(appid = key.appid, stream = %key.stream_id, owner = %s.publisher_owner, refused = %owner, "second publisher of a live stream refused");
-                    return Err(STREAM_TAKEN.into());
+                    return Err(MediaError::StreamTaken);
                 }
             }
         }
@@ -228,7 +226,7 @@ impl Worker {
             }
             Role::Publish => SdpOffer::from_sdp_string(offer),
         }
-        .map_err(|e| format!("bad offer: {e}"))?;
+        .map_err(|e| MediaError::BadOffer(e.to_string()))?;
         let creds = IceCreds::new();
         let (ufrag, pwd) = (creds.ufrag.clone(), creds.pass.clone());
         let mut config = codecs::rtc_config().set_local_ice_credentials(creds);
@@ -240,14 +238,17 @@ impl Worker {
         let mut rtc = config.build(now);
         let mut candidates = Vec::new();
         for addr in &self.candidates {
-            let c = Candidate::host(*addr, "udp").map_err(|e| format!("candidate {addr}: {e}"))?;
+            let c = Candidate::host(*addr, "udp").map_err(|e| MediaError::Candidate {
+                addr: *addr,
+                reason: e.to_string(),
+            })?;
             candidates.push(candidate_line(&c.to_sdp_string()));
             rtc.add_local_candidate(c);
         }
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
-            .map_err(|e| format!("cannot answer offer: {e}"))?;
+            .map_err(|e| MediaError::Answer(e.to_string()))?;
         let id = self.next_id;
         self.next_id += 1;
         let peer = Peer::new(id, key.clone(), role, rtc, ufrag.clone(), pwd, events, now);
@@ -658,20 +659,20 @@ impl Worker {
         key: StreamKey,
         tracks: InjectTracks,
         keyframes: mpsc::Sender<()>,
-    ) -> Result<InjectId, String> {
+    ) -> Result<InjectId, MediaError> {
         let stream = self.streams.entry(key.clone()).or_default();
         if stream.publisher.is_some() || stream.injected.is_some() {
-            return Err(format!("stream {} is already published", key.stream_id));
+            return Err(MediaError::AlreadyPublished(key.stream_id.clone()));
         }
         let params = codecs::rtc_config().codec_config().params().to_vec();
-        let find = |c: Option<MediaCodec>| -> Result<Option<PayloadParams>, String> {
+        let find = |c: Option<MediaCodec>| -> Result<Option<PayloadParams>, MediaError> {
             let Some(c) = c else { return Ok(None) };
             params
                 .iter()
                 .find(|p| p.spec().codec == c.to_str0m())
                 .copied()
                 .map(Some)
-                .ok_or_else(|| format!("codec {c:?} is not negotiated"))
+                .ok_or(MediaError::CodecNotNegotiated(c))
         };
         let (audio, video) = (find(tracks.audio)?, find(tracks.video)?);
         let id = self.next_id;

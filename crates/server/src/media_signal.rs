@@ -460,10 +460,15 @@ impl Conn {
         let Some(claim) = self.state.hub.claim_of(l.appid, &l.id_name) else {
             return fail(self, result::NOT_LOGGED_IN, "the room login has ended");
         };
-        if role == Role::Play && l.play_scope == PlayScope::Room {
-            if let Err(why) = self.in_room(&claim, &stream_id).await {
-                return fail(self, result::NO_PRIVILEGE, &why);
-            }
+        if role == Role::Play
+            && l.play_scope == PlayScope::Room
+            && !self.in_room(&claim, &stream_id).await
+        {
+            return fail(
+                self,
+                result::NO_PRIVILEGE,
+                "this app plays only streams of the player's own room",
+            );
         }
         if self.state.config.rtc.stream_auth {
             let Some(app) = self.state.apps.get(l.appid) else {
@@ -474,7 +479,7 @@ impl Conn {
             if let Err(e) =
                 token::verify_stream_params(params, l.appid, &app.server_secret, &stream_id, now)
             {
-                return fail(self, result::STREAM_AUTH, &e);
+                return fail(self, result::STREAM_AUTH, &e.to_string());
             }
         }
         if role == Role::Publish {
@@ -593,7 +598,7 @@ impl Conn {
             }
             Err(e) => {
                 tracing::info!(user = %h.user_id, error = %e, "offer refused");
-                let code = if e == liveroom_media::STREAM_TAKEN {
+                let code = if e == liveroom_media::MediaError::StreamTaken {
                     result::STREAM_TAKEN
                 } else {
                     result::MEDIA
@@ -601,7 +606,7 @@ impl Conn {
                 self.push(
                     "CloseSessionPush",
                     sid,
-                    json!({"reason": 1, "err_info": {"code": code, "message": e}}),
+                    json!({"reason": 1, "err_info": {"code": code, "message": e.to_string()}}),
                 );
                 if let Some(s) = self.sessions.remove(&sid) {
                     self.publish_ended(&s);
@@ -691,18 +696,11 @@ impl Conn {
     }
 
     /// Whether `stream_id` is in the stream list of the room of `claim` (`play_scope = "room"`).
-    async fn in_room(&self, claim: &Claim, stream_id: &str) -> Result<(), String> {
-        let refused = || "this app plays only streams of the player's own room".to_string();
-        let (_, streams) = self
-            .state
-            .hub
-            .ask(&claim.room, AdminCmd::Streams)
-            .await
-            .ok_or_else(refused)?;
-        if streams.iter().any(|s| s.stream_id == stream_id) {
-            Ok(())
-        } else {
-            Err(refused())
+    /// False also when the room cannot be asked (it has just closed).
+    async fn in_room(&self, claim: &Claim, stream_id: &str) -> bool {
+        match self.state.hub.ask(&claim.room, AdminCmd::Streams).await {
+            Some((_, streams)) => streams.iter().any(|s| s.stream_id == stream_id),
+            None => false,
         }
     }
 }

@@ -758,7 +758,7 @@ mod run {
                 Ok(i) => inject = Some(i),
                 Err(e) => {
                     untap_all(taps).await;
-                    return Err(BizError::new(ErrCode::STREAM_OWNED_BY_OTHER, e));
+                    return Err(BizError::new(ErrCode::STREAM_OWNED_BY_OTHER, e.to_string()));
                 }
             }
         }

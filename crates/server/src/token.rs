@@ -290,6 +290,19 @@ fn stream_payload(appid: u64, stream_id: &str, nonce: &str, expired: u64) -> Str
     format!("stream\n{appid}\n{stream_id}\n{nonce}\n{expired}")
 }
 
+/// Why `streamParams` (a stream token) were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamParamsError {
+    #[error("streamParams need zg_expired, zg_nonce and zg_token")]
+    Missing,
+    #[error("zg_expired is not a number")]
+    BadExpiry,
+    #[error("zg_token does not match")]
+    BadToken,
+    #[error("stream token expired")]
+    Expired,
+}
+
 /// Checks `streamParams`; the error says what is wrong.
 pub fn verify_stream_params(
     params: &str,
@@ -297,7 +310,7 @@ pub fn verify_stream_params(
     server_secret: &str,
     stream_id: &str,
     now_secs: u64,
-) -> Result<(), String> {
+) -> Result<(), StreamParamsError> {
     let get = |k: &str| {
         params
             .trim_start_matches('?')
@@ -309,20 +322,18 @@ pub fn verify_stream_params(
     let (Some(expired), Some(nonce), Some(tok)) =
         (get("zg_expired"), get("zg_nonce"), get("zg_token"))
     else {
-        return Err("streamParams need zg_expired, zg_nonce and zg_token".into());
+        return Err(StreamParamsError::Missing);
     };
-    let expired: u64 = expired
-        .parse()
-        .map_err(|_| "zg_expired is not a number".to_string())?;
+    let expired: u64 = expired.parse().map_err(|_| StreamParamsError::BadExpiry)?;
     let want = hmac_hex(
         server_secret,
         &stream_payload(appid, stream_id, &nonce, expired),
     );
     if !constant_time_eq(&want, &tok.to_ascii_lowercase()) {
-        return Err("zg_token does not match".into());
+        return Err(StreamParamsError::BadToken);
     }
     if expired <= now_secs {
-        return Err("stream token expired".into());
+        return Err(StreamParamsError::Expired);
     }
     Ok(())
 }

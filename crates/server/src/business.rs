@@ -3,6 +3,7 @@
 //! Bodies are JSON, signed with the app's server secret:
 //! `X-Liveroom-Signature: sha256=<hex HMAC-SHA256(server_secret, body)>`.
 
+use crate::StartError;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
@@ -12,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use sha2::Sha256;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,14 +49,39 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// Why a CA file gave no certificates.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    /// The file cannot be read or is not PEM.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The file holds no certificate.
+    #[error("{}: no PEM certificates in it", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
 /// The CA certificates of a PEM file.
-fn read_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+fn read_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, CaError> {
+    let read = |source| CaError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
+        .map_err(read)?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(read)?;
     if certs.is_empty() {
-        return Err(format!("{}: no PEM certificates in it", path.display()));
+        return Err(CaError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(certs)
 }
@@ -64,15 +90,17 @@ impl BusinessClient {
     /// A client trusting the CA certificates of `ca_file`, or of the system's bundle when it is
     /// empty. A `ca_file` that cannot be read is an error; a missing system bundle is not (plain
     /// `http://` still works, and `https://` calls fail with a message that says why).
-    pub fn new(ca_file: &str) -> Result<Self, String> {
+    pub fn new(ca_file: &str) -> Result<Self, StartError> {
         let (certs, roots_from) = if ca_file.is_empty() {
             match SYSTEM_CA_BUNDLES.iter().map(Path::new).find(|p| p.exists()) {
-                Some(p) => (read_roots(p)?, Some(p.display().to_string())),
+                Some(p) => (
+                    read_roots(p).map_err(StartError::SystemCa)?,
+                    Some(p.display().to_string()),
+                ),
                 None => (Vec::new(), None),
             }
         } else {
-            let certs =
-                read_roots(Path::new(ca_file)).map_err(|e| format!("business.ca_file {e}"))?;
+            let certs = read_roots(Path::new(ca_file)).map_err(StartError::CaFile)?;
             (certs, Some(ca_file.to_string()))
         };
         let mut roots = rustls::RootCertStore::empty();
@@ -81,7 +109,7 @@ impl BusinessClient {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("tls: {e}"))?
+            .map_err(StartError::TlsVersions)?
             .with_root_certificates(roots)
             .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
@@ -158,14 +186,20 @@ mod tests {
 
     #[test]
     fn a_ca_file_must_hold_certificates() {
-        let missing = BusinessClient::new("/nonexistent/ca.pem").err().unwrap();
+        let missing = BusinessClient::new("/nonexistent/ca.pem")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             missing.starts_with("business.ca_file /nonexistent/ca.pem"),
             "{missing}"
         );
         let path = std::env::temp_dir().join(format!("liveroom-ca-{}.pem", rand::random::<u64>()));
         std::fs::write(&path, "not a certificate\n").unwrap();
-        let empty = BusinessClient::new(path.to_str().unwrap()).err().unwrap();
+        let empty = BusinessClient::new(path.to_str().unwrap())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(empty.contains("no PEM certificates"), "{empty}");
         std::fs::remove_file(&path).unwrap();
     }

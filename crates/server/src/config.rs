@@ -1,6 +1,7 @@
 //! Configuration: defaults < TOML file (`--config`) < `LIVEROOM_*` environment < flags.
 //! Unknown keys are errors that name the key. Every key is listed in docs/configuration.md.
 
+use crate::StartError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -497,13 +498,19 @@ impl Config {
         file: Option<&PathBuf>,
         env: impl Iterator<Item = (String, String)>,
         flags: &Overrides,
-    ) -> Result<Config, String> {
+    ) -> Result<Config, StartError> {
         let mut table = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| StartError::ConfigRead {
+                        path: path.clone(),
+                        source,
+                    })?;
                 text.parse::<toml::Table>()
-                    .map_err(|e| format!("config file {}: {e}", path.display()))?
+                    .map_err(|source| StartError::ConfigSyntax {
+                        path: path.clone(),
+                        source,
+                    })?
             }
             None => toml::Table::new(),
         };
@@ -518,9 +525,7 @@ impl Config {
             let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
             if path.len() == 1 && path[0] != "dev" {
                 // Top-level flags only; sections need LIVEROOM_SECTION__KEY.
-                return Err(format!(
-                    "unknown environment variable {name} (sections take LIVEROOM_SECTION__KEY, e.g. LIVEROOM_HTTP__LISTEN)"
-                ));
+                return Err(StartError::UnknownEnv(name));
             }
             set_path(&mut table, &path, parse_env_value(&value));
         }
@@ -557,121 +562,145 @@ impl Config {
         }
         let mut config: Config = toml::Value::Table(table)
             .try_into()
-            .map_err(|e: toml::de::Error| format!("configuration: {}", e.message()))?;
+            .map_err(|e: toml::de::Error| StartError::ConfigShape(e.message().to_string()))?;
         config.tokens.allow_v1.get_or_insert(config.dev);
         config.validate()?;
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), StartError> {
         if self.room.heartbeat_interval_ms < 1000 {
-            return Err("room.heartbeat_interval_ms must be at least 1000".into());
+            return Err(StartError::Invalid(
+                "room.heartbeat_interval_ms must be at least 1000".into(),
+            ));
         }
         if self.room.session_timeout_ms < self.room.heartbeat_interval_ms {
-            return Err(
+            return Err(StartError::Invalid(
                 "room.session_timeout_ms must be at least room.heartbeat_interval_ms".into(),
-            );
+            ));
         }
         if self.session.rate_limit_per_sec == 0 || self.session.rate_limit_burst == 0 {
-            return Err("session.rate_limit_per_sec and rate_limit_burst must be positive".into());
+            return Err(StartError::Invalid(
+                "session.rate_limit_per_sec and rate_limit_burst must be positive".into(),
+            ));
         }
         let sc = &self.session;
         if sc.login_rate_per_sec == 0 || sc.login_burst == 0 {
-            return Err("session.login_rate_per_sec and login_burst must be positive".into());
-        }
-        if sc.login_rate_per_ip_per_sec > 0 && sc.login_burst_per_ip == 0 {
-            return Err("session.login_burst_per_ip must be positive (or set login_rate_per_ip_per_sec = 0 for no limit)".into());
-        }
-        if sc.login_rate_per_app_per_sec > 0 && sc.login_burst_per_app == 0 {
-            return Err("session.login_burst_per_app must be positive (or set login_rate_per_app_per_sec = 0 for no limit)".into());
-        }
-        if self.session.outbound_queue < 16 {
-            return Err("session.outbound_queue must be at least 16".into());
-        }
-        if self.session.write_timeout_ms == 0 {
-            return Err("session.write_timeout_ms must be positive".into());
-        }
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(format!(
-                "log.format must be \"text\" or \"json\", not {:?}",
-                self.log.format
+            return Err(StartError::Invalid(
+                "session.login_rate_per_sec and login_burst must be positive".into(),
             ));
         }
+        if sc.login_rate_per_ip_per_sec > 0 && sc.login_burst_per_ip == 0 {
+            return Err(StartError::Invalid("session.login_burst_per_ip must be positive (or set login_rate_per_ip_per_sec = 0 for no limit)".into()));
+        }
+        if sc.login_rate_per_app_per_sec > 0 && sc.login_burst_per_app == 0 {
+            return Err(StartError::Invalid("session.login_burst_per_app must be positive (or set login_rate_per_app_per_sec = 0 for no limit)".into()));
+        }
+        if self.session.outbound_queue < 16 {
+            return Err(StartError::Invalid(
+                "session.outbound_queue must be at least 16".into(),
+            ));
+        }
+        if self.session.write_timeout_ms == 0 {
+            return Err(StartError::Invalid(
+                "session.write_timeout_ms must be positive".into(),
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(StartError::Invalid(format!(
+                "log.format must be \"text\" or \"json\", not {:?}",
+                self.log.format
+            )));
+        }
         if self.http.tls_cert.is_empty() != self.http.tls_key.is_empty() {
-            return Err("http.tls_cert and http.tls_key go together: set both or neither".into());
+            return Err(StartError::Invalid(
+                "http.tls_cert and http.tls_key go together: set both or neither".into(),
+            ));
         }
         for e in &self.webhooks.events {
             if !crate::webhooks::EVENTS.contains(&e.as_str()) {
-                return Err(format!(
+                return Err(StartError::Invalid(format!(
                     "webhooks.events: unknown event {e:?} (known: {})",
                     crate::webhooks::EVENTS.join(", ")
-                ));
+                )));
             }
         }
         if self.webhooks.max_attempts == 0 || self.webhooks.queue == 0 {
-            return Err("webhooks.max_attempts and webhooks.queue must be positive".into());
+            return Err(StartError::Invalid(
+                "webhooks.max_attempts and webhooks.queue must be positive".into(),
+            ));
         }
         if self.live.url_ttl_secs == 0 {
-            return Err("live.url_ttl_secs must be positive".into());
+            return Err(StartError::Invalid(
+                "live.url_ttl_secs must be positive".into(),
+            ));
         }
         if !(8..=64).contains(&self.tokens.v1_nonce_len) {
-            return Err("tokens.v1_nonce_len must be 8 to 64".into());
+            return Err(StartError::Invalid(
+                "tokens.v1_nonce_len must be 8 to 64".into(),
+            ));
         }
         if self.tokens.allow_v1() && self.tokens.default_ttl_secs > self.tokens.v1_max_ttl_secs {
-            return Err(
+            return Err(StartError::Invalid(
                 "tokens.default_ttl_secs must not exceed tokens.v1_max_ttl_secs while v1 tokens are on"
                     .into(),
-            );
+            ));
         }
         if self.third_party_auth.required && self.third_party_auth.url.is_empty() {
-            return Err("third_party_auth.required needs third_party_auth.url".into());
+            return Err(StartError::Invalid(
+                "third_party_auth.required needs third_party_auth.url".into(),
+            ));
         }
         if !self.admin.secret.is_empty() && self.admin.secret.len() < 16 {
-            return Err("admin.secret must have at least 16 characters".into());
+            return Err(StartError::Invalid(
+                "admin.secret must have at least 16 characters".into(),
+            ));
         }
         for app in &self.apps {
             if app.app_sign.len() < 32 {
-                return Err(format!(
+                return Err(StartError::Invalid(format!(
                     "apps: appid {}: app_sign must have at least 32 characters",
                     app.appid
-                ));
+                )));
             }
             if app.server_secret.len() < 16 {
-                return Err(format!(
+                return Err(StartError::Invalid(format!(
                     "apps: appid {}: server_secret must have at least 16 characters",
                     app.appid
-                ));
+                )));
             }
         }
         if !self.dev && self.apps.is_empty() {
-            return Err(
+            return Err(StartError::Invalid(
                 "no apps configured: add [[apps]] to the config file, or start with --dev".into(),
-            );
+            ));
         }
         self.validate_turn()?;
         Ok(())
     }
 
-    fn validate_turn(&self) -> Result<(), String> {
+    fn validate_turn(&self) -> Result<(), StartError> {
         let t = &self.turn;
-        let ip = |key: &str, v: &str| -> Result<Option<std::net::IpAddr>, String> {
+        let ip = |key: &str, v: &str| -> Result<Option<std::net::IpAddr>, StartError> {
             if v.is_empty() {
                 return Ok(None);
             }
-            v.parse()
-                .map(Some)
-                .map_err(|_| format!("turn.{key} must be an IP address, not {v:?}"))
+            v.parse().map(Some).map_err(|_| {
+                StartError::Invalid(format!("turn.{key} must be an IP address, not {v:?}"))
+            })
         };
         if t.realm.is_empty() {
-            return Err("turn.realm must not be empty".into());
+            return Err(StartError::Invalid("turn.realm must not be empty".into()));
         }
         if t.credential_ttl_secs == 0 {
-            return Err("turn.credential_ttl_secs must be positive".into());
+            return Err(StartError::Invalid(
+                "turn.credential_ttl_secs must be positive".into(),
+            ));
         }
         if t.max_allocations == 0 || t.max_allocations_per_user == 0 {
-            return Err(
+            return Err(StartError::Invalid(
                 "turn.max_allocations and turn.max_allocations_per_user must be positive".into(),
-            );
+            ));
         }
         for a in &t.allowed_peer_ips {
             ip("allowed_peer_ips", a)?;
@@ -681,33 +710,37 @@ impl Config {
                 .iter()
                 .any(|s| u.starts_with(s))
             {
-                return Err(format!(
+                return Err(StartError::Invalid(format!(
                     "turn.external_urls: {u:?} is not a turn:, turns:, stun: or stuns: URL"
-                ));
+                )));
             }
         }
         let external = !t.external_urls.is_empty();
         if external && !t.external_urls.iter().any(|u| u.starts_with("turn")) {
-            return Err("turn.external_urls needs at least one turn: or turns: URL (clients use relay-only ICE)".into());
+            return Err(StartError::Invalid("turn.external_urls needs at least one turn: or turns: URL (clients use relay-only ICE)".into()));
         }
         if (t.enabled || external) && !t.secret.is_empty() && t.secret.len() < 16 {
-            return Err("turn.secret must have at least 16 characters".into());
+            return Err(StartError::Invalid(
+                "turn.secret must have at least 16 characters".into(),
+            ));
         }
         if (t.enabled || external) && t.secret.is_empty() && !self.dev {
-            return Err("turn.secret is required: the shared secret TURN credentials are made from (the same as coturn's static-auth-secret); or set turn.enabled = false".into());
+            return Err(StartError::Invalid("turn.secret is required: the shared secret TURN credentials are made from (the same as coturn's static-auth-secret); or set turn.enabled = false".into()));
         }
         if t.enabled && !external {
             let listen: std::net::SocketAddr = t
                 .listen
                 .parse()
-                .map_err(|_| format!("turn.listen must be IP:PORT, not {:?}", t.listen))?;
+                .map_err(|_| StartError::TurnListen(t.listen.clone()))?;
             let relay_ip = ip("relay_ip", &t.relay_ip)?;
             let public_ip = ip("public_ip", &t.public_ip)?;
             if listen.ip().is_unspecified() && public_ip.is_none() {
-                return Err(format!("turn.public_ip is required when turn.listen is {listen}: it is the address put in the TURN URLs given to clients"));
+                return Err(StartError::Invalid(format!("turn.public_ip is required when turn.listen is {listen}: it is the address put in the TURN URLs given to clients")));
             }
             if relay_ip.is_some_and(|r| r.is_ipv4() != listen.is_ipv4()) {
-                return Err("turn.relay_ip and turn.listen must be of the same IP family".into());
+                return Err(StartError::Invalid(
+                    "turn.relay_ip and turn.listen must be of the same IP family".into(),
+                ));
             }
         }
         Ok(())
@@ -764,6 +797,7 @@ mod tests {
     use super::*;
 
     fn load(file: &str, env: &[(&str, &str)], flags: Overrides) -> Result<Config, String> {
+        // The tests match on the message.
         let dir = std::env::temp_dir().join(format!("liveroom-cfg-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.toml");
@@ -771,7 +805,7 @@ mod tests {
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
         let loaded = Config::load(Some(&path), env, &flags);
         let _ = std::fs::remove_dir_all(&dir);
-        loaded
+        loaded.map_err(|e| e.to_string())
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod apps;
 pub mod biz;
 pub mod business;
 pub mod config;
+pub mod error;
 pub mod http;
 pub mod hub;
 pub mod live_http;
@@ -32,6 +33,7 @@ pub mod webhooks;
 use apps::Apps;
 use business::BusinessClient;
 use config::Config;
+pub use error::StartError;
 use hub::Hub;
 use log_collector::LogCollector;
 use metrics::Metrics;
@@ -146,11 +148,14 @@ pub fn room_settings(c: &Config) -> liveroom_room::Settings {
 }
 
 /// Binds every listener and starts serving.
-pub async fn start(config: Config) -> Result<Server, String> {
+pub async fn start(config: Config) -> Result<Server, StartError> {
     let listener = TcpListener::bind(&config.http.listen)
         .await
-        .map_err(|e| format!("cannot bind http listener {}: {e}", config.http.listen))?;
-    let http_addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| StartError::HttpBind {
+            addr: config.http.listen.clone(),
+            source,
+        })?;
+    let http_addr = listener.local_addr().map_err(StartError::LocalAddr)?;
     http::limit_send_buffer(&listener);
     let tls = if config.http.tls_cert.is_empty() {
         None
@@ -168,11 +173,14 @@ pub async fn start(config: Config) -> Result<Server, String> {
         Some(
             TcpListener::bind(addr)
                 .await
-                .map_err(|e| format!("cannot bind metrics listener {addr}: {e}"))?,
+                .map_err(|source| StartError::MetricsBind {
+                    addr: addr.clone(),
+                    source,
+                })?,
         )
     };
     let metrics_addr = match &metrics_listener {
-        Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
+        Some(l) => Some(l.local_addr().map_err(StartError::LocalAddr)?),
         None => None,
     };
     let log_collector = match config.log_collector_dir() {
@@ -182,7 +190,10 @@ pub async fn start(config: Config) -> Result<Server, String> {
                 config.log_collector.max_file_bytes,
                 config.log_collector.max_files,
             )
-            .map_err(|e| format!("log collector folder {}: {e}", dir.display()))?,
+            .map_err(|source| StartError::LogCollector {
+                dir: dir.clone(),
+                source,
+            })?,
         )),
         None => None,
     };
@@ -271,7 +282,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
             use axum::serve::ListenerExt;
             // tap_io gives the TLS listener the same `ConnectInfo<SocketAddr>` as plain TCP.
             let listener = tls::TlsListener::new(listener, cfg)
-                .map_err(|e| e.to_string())?
+                .map_err(StartError::LocalAddr)?
                 .tap_io(|_| {});
             tokio::spawn(async move {
                 if let Err(e) = axum::serve(listener, app)
@@ -364,7 +375,7 @@ impl Server {
 }
 
 /// Binds the media UDP socket and starts the SFU (`rtc.listen`; "" = media off).
-async fn start_sfu(config: &Config) -> Result<Option<liveroom_media::SfuHandle>, String> {
+async fn start_sfu(config: &Config) -> Result<Option<liveroom_media::SfuHandle>, StartError> {
     if config.rtc.listen.is_empty() {
         return Ok(None);
     }
@@ -372,22 +383,30 @@ async fn start_sfu(config: &Config) -> Result<Option<liveroom_media::SfuHandle>,
         .rtc
         .listen
         .parse()
-        .map_err(|e| format!("rtc.listen {:?}: {e}", config.rtc.listen))?;
+        .map_err(|source| StartError::RtcListen {
+            value: config.rtc.listen.clone(),
+            source,
+        })?;
     let advertise = config
         .rtc
         .public_ips
         .iter()
         .map(|ip| {
-            ip.parse()
-                .map_err(|e| format!("rtc.public_ips {ip:?}: {e}"))
+            ip.parse().map_err(|source| StartError::RtcPublicIp {
+                value: ip.clone(),
+                source,
+            })
         })
-        .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
+        .collect::<Result<Vec<std::net::IpAddr>, StartError>>()?;
     let sfu = liveroom_media::start(liveroom_media::SfuConfig {
         listen,
         advertise,
         connect_timeout: Duration::from_millis(config.rtc.connect_timeout_ms),
     })
     .await
-    .map_err(|e| format!("cannot start media on {listen}: {e}"))?;
+    .map_err(|source| StartError::Media {
+        addr: listen,
+        source,
+    })?;
     Ok(Some(sfu))
 }

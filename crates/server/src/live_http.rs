@@ -30,7 +30,7 @@ impl Outputs {
     pub fn start(
         config: &Config,
         sfu: Option<&liveroom_media::SfuHandle>,
-    ) -> Result<Outputs, String> {
+    ) -> Result<Outputs, crate::StartError> {
         if !config.live.enabled {
             return Ok(Outputs::default());
         }
@@ -39,7 +39,7 @@ impl Outputs {
         };
         #[cfg(feature = "live")]
         {
-            liveroom_live::init().map_err(|e| format!("live outputs: {e}"))?;
+            liveroom_live::init().map_err(|e| crate::StartError::Live(e.to_string()))?;
             let root = if config.live.hls_dir.is_empty() {
                 let tmp = std::env::temp_dir();
                 sweep_stale_hls_roots(&tmp);

@@ -24,31 +24,82 @@ const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(10);
 /// How often at most the certificate files are checked for changes.
 const RELOAD_CHECK: Duration = Duration::from_secs(60);
 
+/// Why `http.tls_cert` / `http.tls_key` do not load.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The certificate file cannot be read or is not PEM.
+    #[error("http.tls_cert {}: {source}", path.display())]
+    Cert {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The certificate file holds no certificate.
+    #[error("http.tls_cert {}: no certificate in the file", path.display())]
+    NoCert {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The key file cannot be read or holds no private key.
+    #[error("http.tls_key {}: {source}", path.display())]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The key does not suit the certificate (or is of an unsupported kind).
+    #[error("http.tls_cert {} / http.tls_key {}: {source}", cert.display(), key.display())]
+    Pair {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// Why.
+        source: rustls::Error,
+    },
+    /// The TLS library refused its default protocol versions (should not happen).
+    #[error("tls: {0}")]
+    Versions(#[source] rustls::Error),
+}
+
 /// Reads the PEM certificate chain and private key into a server configuration.
-pub fn server_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>, String> {
+pub fn server_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let resolver = Reloading::new(cert.into(), key.into(), provider.clone())?;
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("tls: {e}"))?
+        .map_err(TlsError::Versions)?
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(resolver));
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }
 
-fn load(cert: &Path, key: &Path, provider: &CryptoProvider) -> Result<CertifiedKey, String> {
-    let (c, k) = (cert.display(), key.display());
+fn load(cert: &Path, key: &Path, provider: &CryptoProvider) -> Result<CertifiedKey, TlsError> {
+    let bad_cert = |source| TlsError::Cert {
+        path: cert.to_path_buf(),
+        source,
+    };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| format!("http.tls_cert {c}: {e}"))?
+        .map_err(bad_cert)?
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("http.tls_cert {c}: {e}"))?;
+        .map_err(bad_cert)?;
     if certs.is_empty() {
-        return Err(format!("http.tls_cert {c}: no certificate in the file"));
+        return Err(TlsError::NoCert {
+            path: cert.to_path_buf(),
+        });
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("http.tls_key {k}: {e}"))?;
-    CertifiedKey::from_der(certs, key, provider)
-        .map_err(|e| format!("http.tls_cert {c} / http.tls_key {k}: {e}"))
+    let der = PrivateKeyDer::from_pem_file(key).map_err(|source| TlsError::Key {
+        path: key.to_path_buf(),
+        source,
+    })?;
+    CertifiedKey::from_der(certs, der, provider).map_err(|source| TlsError::Pair {
+        cert: cert.to_path_buf(),
+        key: key.to_path_buf(),
+        source,
+    })
 }
 
 /// The modification times of both files.
@@ -74,7 +125,7 @@ struct Current {
 }
 
 impl Reloading {
-    fn new(cert: PathBuf, key: PathBuf, provider: Arc<CryptoProvider>) -> Result<Self, String> {
+    fn new(cert: PathBuf, key: PathBuf, provider: Arc<CryptoProvider>) -> Result<Self, TlsError> {
         let stamp = stamp(&cert, &key);
         let loaded = load(&cert, &key, &provider)?;
         Ok(Reloading {
@@ -214,7 +265,9 @@ mod tests {
         let other = rcgen::generate_simple_self_signed(vec!["c.example".to_string()]).unwrap();
         std::fs::write(dir.join("key.pem"), other.signing_key.serialize_pem()).unwrap();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let e = Reloading::new(dir.join("cert.pem"), dir.join("key.pem"), provider).unwrap_err();
+        let e = Reloading::new(dir.join("cert.pem"), dir.join("key.pem"), provider)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("http.tls_key"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -70,7 +70,7 @@ fn external(urls: &[String], secret: String, ttl_secs: u64) -> TurnService {
 pub async fn start(
     config: &Config,
     sfu: Option<SocketAddr>,
-) -> Result<(Option<TurnService>, Option<TurnServer>), String> {
+) -> Result<(Option<TurnService>, Option<TurnServer>), crate::StartError> {
     let t = &config.turn;
     let secret = config.turn_secret();
     if !t.external_urls.is_empty() {
@@ -86,7 +86,7 @@ pub async fn start(
     let listen: SocketAddr = t
         .listen
         .parse()
-        .map_err(|_| format!("turn.listen must be IP:PORT, not {:?}", t.listen))?;
+        .map_err(|_| crate::StartError::TurnListen(t.listen.clone()))?;
     let relay_ip = parse_ip(&t.relay_ip);
     let public_ip = parse_ip(&t.public_ip);
     let bound_relay_ip = relay_ip.unwrap_or(listen.ip());
@@ -118,7 +118,10 @@ pub async fn start(
     cfg.max_allocations_per_user = t.max_allocations_per_user;
     let server = TurnServer::start(cfg)
         .await
-        .map_err(|e| format!("cannot start the TURN relay on {listen} (turn.listen): {e}"))?;
+        .map_err(|source| crate::StartError::Turn {
+            addr: listen,
+            source,
+        })?;
     let addr = server.local_addr();
     let (turn_url, turn_tcp_url, stun_url) = urls(public_ip.unwrap_or(addr.ip()), addr.port());
     let service = TurnService {

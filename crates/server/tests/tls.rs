@@ -158,7 +158,7 @@ async fn a_missing_or_bad_certificate_stops_the_start() {
         .unwrap();
         let e = match liveroom_server::start(c).await {
             Ok(_) => panic!("started with {cert}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         assert!(e.contains(what), "{e}");
     }

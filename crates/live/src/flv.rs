@@ -5,14 +5,14 @@
 //! queue; one that falls behind is dropped (logged) rather than holding the others back.
 
 use crate::encode::{branches, H264Format};
+use crate::registry::{lock, Joined, OnDemand, Registry};
 use crate::source::{self, Running};
-use crate::{LiveError, PipelineEvent};
+use crate::LiveError;
 use bytes::Bytes;
 use gstreamer as gst;
 use gstreamer_app::{AppSink, AppSinkCallbacks};
 use liveroom_media::{SfuHandle, StreamKey};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -319,32 +319,64 @@ fn cache_kind(k: TagKind) -> bool {
     )
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 struct Output {
     fanout: Arc<Mutex<Fanout>>,
+}
+
+impl OnDemand for Output {
+    const KIND: &'static str = "FLV";
+    const MAX_STREAMS: usize = FLV_MAX_STREAMS;
+    const CHECK: Duration = FLV_CHECK;
+
+    fn check(&self, sfu: &SfuHandle, key: &StreamKey) -> Option<String> {
+        let mut f = lock(&self.fanout);
+        f.prune();
+        if f.viewers() == 0 {
+            return Some("no viewers left".to_string());
+        }
+        if f.last_tag.elapsed() > FLV_SOURCE_IDLE {
+            return Some("the stream sends nothing".to_string());
+        }
+        // Viewers still waiting for a key frame (no cached group): ask again, as the request
+        // made when they joined may have been rate-limited away.
+        if f.viewers.iter().any(|v| !v.started) {
+            let (sfu, key) = (sfu.clone(), key.clone());
+            tokio::spawn(async move { sfu.request_keyframe(key).await });
+        }
+        None
+    }
+
+    fn started(&self, key: &StreamKey) {
+        tracing::info!(appid = key.appid, stream = %key.stream_id, "FLV output started");
+    }
+
+    async fn failed(&self, _: &LiveError) {}
+
+    async fn stopped(&self, running: Running) {
+        // Viewers' senders drop with the fanout's list: their responses end.
+        lock(&self.fanout).viewers.clear();
+        drop(running);
+    }
 }
 
 /// Every stream's FLV output, started on demand.
 pub struct FlvOutputs {
     sfu: SfuHandle,
-    outputs: Mutex<HashMap<StreamKey, Arc<Output>>>,
+    outputs: Arc<Registry<Output>>,
 }
 
 impl FlvOutputs {
     /// No outputs yet; taps come from `sfu`.
     pub fn new(sfu: SfuHandle) -> Arc<FlvOutputs> {
         Arc::new(FlvOutputs {
+            outputs: Registry::new(sfu.clone()),
             sfu,
-            outputs: Mutex::new(HashMap::new()),
         })
     }
 
     /// Streams with an output running (or starting).
     pub fn running(&self) -> usize {
-        lock(&self.outputs).len()
+        self.outputs.running()
     }
 
     /// A new viewer of `key`: the FLV bytes to send, in order. Starts the output if it is the
@@ -353,54 +385,45 @@ impl FlvOutputs {
         self: &Arc<Self>,
         key: StreamKey,
     ) -> Result<mpsc::Receiver<Bytes>, LiveError> {
-        // An unpublished stream answers at once (its output, if any, is winding down).
-        if !self.sfu.is_published(key.clone()).await {
-            return Err(LiveError::NotPublished(key.stream_id.clone()));
-        }
+        self.outputs.require_published(&key).await?;
         let (tx, rx) = mpsc::channel(FLV_VIEWER_QUEUE);
-        let output = {
-            let mut outputs = lock(&self.outputs);
-            if let Some(o) = outputs.get(&key) {
+        let joined = self.outputs.join_or_insert(
+            &key,
+            |o| {
                 let mut f = lock(&o.fanout);
                 if f.viewers() >= FLV_MAX_VIEWERS_PER_STREAM {
                     return Err(LiveError::Limit(format!(
                         "at most {FLV_MAX_VIEWERS_PER_STREAM} FLV viewers per stream"
                     )));
                 }
-                f.add(tx);
+                f.add(tx.clone());
                 // The joiner starts at the next key frame; browsers send one only when asked.
                 let (sfu, key) = (self.sfu.clone(), key.clone());
                 tokio::spawn(async move { sfu.request_keyframe(key).await });
-                return Ok(rx);
-            }
-            if outputs.len() >= FLV_MAX_STREAMS {
-                return Err(LiveError::Limit(format!(
-                    "at most {FLV_MAX_STREAMS} streams with FLV output"
-                )));
-            }
-            let label = format!("flv-{}-{}", key.appid, key.stream_id);
-            let mut fanout = Fanout::new(label, true);
-            fanout.add(tx);
-            let o = Arc::new(Output {
-                fanout: Arc::new(Mutex::new(fanout)),
-            });
-            outputs.insert(key.clone(), o.clone());
-            o
-        };
-        match self.start(&key, &output).await {
-            Ok(running) => {
-                let me = self.clone();
-                tokio::spawn(async move { me.supervise(key, output, running).await });
+                Ok(())
+            },
+            || {
+                let label = format!("flv-{}-{}", key.appid, key.stream_id);
+                let mut fanout = Fanout::new(label, true);
+                fanout.add(tx.clone());
+                Output {
+                    fanout: Arc::new(Mutex::new(fanout)),
+                }
+            },
+        );
+        // Only the fanout holds the viewer's sender: its response ends when the output does.
+        drop(tx);
+        match joined? {
+            Joined::Existing(_) => Ok(rx),
+            Joined::New(output) => {
+                let start = self.start(&key, &output);
+                self.outputs.launch(&key, output.clone(), start).await?;
                 Ok(rx)
-            }
-            Err(e) => {
-                self.remove(&key, &output);
-                Err(e)
             }
         }
     }
 
-    async fn start(&self, key: &StreamKey, output: &Arc<Output>) -> Result<Running, LiveError> {
+    async fn start(&self, key: &StreamKey, output: &Output) -> Result<Running, LiveError> {
         let name = format!("flv-{}-{}", key.appid, key.stream_id);
         let fanout = output.fanout.clone();
         source::start(
@@ -447,61 +470,6 @@ impl FlvOutputs {
             },
         )
         .await
-    }
-
-    async fn supervise(self: Arc<Self>, key: StreamKey, output: Arc<Output>, mut running: Running) {
-        tracing::info!(appid = key.appid, stream = %key.stream_id, "FLV output started");
-        let mut source = crate::SourceWatch::default();
-        let why = loop {
-            tokio::select! {
-                ev = running.events.recv() => {
-                    break match ev {
-                        Some(PipelineEvent::Error(e)) => format!("pipeline failed: {e}"),
-                        Some(PipelineEvent::Eos) | None => "pipeline ended".to_string(),
-                    };
-                }
-                _ = tokio::time::sleep(FLV_CHECK) => {
-                    if source.gone(self.sfu.is_published(key.clone()).await) {
-                        break "the stream is no longer published".to_string();
-                    }
-                    let outputs = lock(&self.outputs);
-                    let mut f = lock(&output.fanout);
-                    f.prune();
-                    if f.viewers() == 0 {
-                        outputs_remove(outputs, &key, &output);
-                        break "no viewers left".to_string();
-                    }
-                    if f.last_tag.elapsed() > FLV_SOURCE_IDLE {
-                        break "the stream sends nothing".to_string();
-                    }
-                    // Viewers still waiting for a key frame (no cached group): ask again, as
-                    // the request made when they joined may have been rate-limited away.
-                    if f.viewers.iter().any(|v| !v.started) {
-                        let (sfu, key) = (self.sfu.clone(), key.clone());
-                        tokio::spawn(async move { sfu.request_keyframe(key).await });
-                    }
-                }
-            }
-        };
-        self.remove(&key, &output);
-        // Viewers' senders drop with the fanout's list: their responses end.
-        lock(&output.fanout).viewers.clear();
-        drop(running);
-        tracing::info!(appid = key.appid, stream = %key.stream_id, reason = %why, "FLV output stopped");
-    }
-
-    fn remove(&self, key: &StreamKey, output: &Arc<Output>) {
-        outputs_remove(lock(&self.outputs), key, output);
-    }
-}
-
-fn outputs_remove(
-    mut outputs: MutexGuard<'_, HashMap<StreamKey, Arc<Output>>>,
-    key: &StreamKey,
-    output: &Arc<Output>,
-) {
-    if outputs.get(key).is_some_and(|o| Arc::ptr_eq(o, output)) {
-        outputs.remove(key);
     }
 }
 

@@ -4,12 +4,12 @@
 //! for during [`HLS_IDLE`].
 
 use crate::encode::{branches, H264Format};
+use crate::registry::{lock, Joined, OnDemand, Registry};
 use crate::source::{self, Running};
-use crate::{LiveError, PipelineEvent};
+use crate::LiveError;
 use liveroom_media::{SfuHandle, StreamKey};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Target segment length, seconds (segments are cut at key frames, so they may be longer).
@@ -29,10 +29,6 @@ pub const HLS_MAX_STREAMS: usize = 64;
 const HLS_CHECK: Duration = Duration::from_millis(500);
 const PLAYLIST: &str = "playlist.m3u8";
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 struct Output {
     dir: PathBuf,
     last_request: Mutex<Instant>,
@@ -40,34 +36,60 @@ struct Output {
     started: Mutex<Option<Result<(), String>>>,
 }
 
+impl OnDemand for Output {
+    const KIND: &'static str = "HLS";
+    const MAX_STREAMS: usize = HLS_MAX_STREAMS;
+    const CHECK: Duration = HLS_CHECK;
+    // Segments are cut at key frames and H.264 passes through: without asking, segments
+    // would be as long as the publisher's key-frame interval (browsers send one rarely).
+    const KEYFRAMES: Option<Duration> = Some(Duration::from_secs(HLS_TARGET_DURATION as u64));
+
+    fn check(&self, _: &SfuHandle, _: &StreamKey) -> Option<String> {
+        (lock(&self.last_request).elapsed() > HLS_IDLE).then(|| "no requests".to_string())
+    }
+
+    fn started(&self, key: &StreamKey) {
+        *lock(&self.started) = Some(Ok(()));
+        tracing::info!(appid = key.appid, stream = %key.stream_id, dir = %self.dir.display(), "HLS output started");
+    }
+
+    async fn failed(&self, error: &LiveError) {
+        *lock(&self.started) = Some(Err(error.to_string()));
+        let _ = tokio::fs::remove_dir_all(&self.dir).await;
+    }
+
+    async fn stopped(&self, running: Running) {
+        drop(running);
+        let _ = tokio::fs::remove_dir_all(&self.dir).await;
+    }
+}
+
 /// Every stream's HLS output, started on demand; segments on disk.
 pub struct HlsOutputs {
     sfu: SfuHandle,
     root: PathBuf,
-    outputs: Mutex<HashMap<StreamKey, Arc<Output>>>,
+    outputs: Arc<Registry<Output>>,
 }
 
 impl HlsOutputs {
     /// Segments go under `root` (created if missing), one directory per running output.
     pub fn new(sfu: SfuHandle, root: PathBuf) -> Arc<HlsOutputs> {
         Arc::new(HlsOutputs {
+            outputs: Registry::new(sfu.clone()),
             sfu,
             root,
-            outputs: Mutex::new(HashMap::new()),
         })
     }
 
     /// How many outputs are running.
     pub fn running(&self) -> usize {
-        lock(&self.outputs).len()
+        self.outputs.running()
     }
 
     /// The playlist of `key` as hlssink2 wrote it (segment URIs are bare file names),
     /// starting the output if needed.
     pub async fn playlist(self: &Arc<Self>, key: &StreamKey) -> Result<String, LiveError> {
-        if !self.sfu.is_published(key.clone()).await {
-            return Err(LiveError::NotPublished(key.stream_id.clone()));
-        }
+        self.outputs.require_published(key).await?;
         let output = self.output_or_start(key).await?;
         let path = output.dir.join(PLAYLIST);
         let deadline = tokio::time::Instant::now() + HLS_FIRST_SEGMENT_WAIT;
@@ -100,7 +122,7 @@ impl HlsOutputs {
         if !is_segment_name(name) {
             return Err(LiveError::NotFound(format!("no segment {name:?}")));
         }
-        let output = lock(&self.outputs).get(key).cloned().ok_or_else(|| {
+        let output = self.outputs.get(key).ok_or_else(|| {
             LiveError::NotFound(format!(
                 "no HLS output of stream {:?} is running",
                 key.stream_id
@@ -113,44 +135,22 @@ impl HlsOutputs {
     }
 
     async fn output_or_start(self: &Arc<Self>, key: &StreamKey) -> Result<Arc<Output>, LiveError> {
-        let output = {
-            let mut outputs = lock(&self.outputs);
-            if let Some(o) = outputs.get(key) {
-                return Ok(o.clone());
-            }
-            if outputs.len() >= HLS_MAX_STREAMS {
-                return Err(LiveError::Limit(format!(
-                    "at most {HLS_MAX_STREAMS} streams with HLS output"
-                )));
-            }
-            let dir = self.root.join(format!(
+        let make = || Output {
+            dir: self.root.join(format!(
                 "{}-{}-{:016x}",
                 key.appid,
                 sanitize(&key.stream_id),
                 rand_u64()
-            ));
-            let o = Arc::new(Output {
-                dir,
-                last_request: Mutex::new(Instant::now()),
-                started: Mutex::new(None),
-            });
-            outputs.insert(key.clone(), o.clone());
-            o
+            )),
+            last_request: Mutex::new(Instant::now()),
+            started: Mutex::new(None),
         };
-        match self.start(key, &output).await {
-            Ok(running) => {
-                *lock(&output.started) = Some(Ok(()));
-                let me = self.clone();
-                let key = key.clone();
-                let o = output.clone();
-                tokio::spawn(async move { me.supervise(key, o, running).await });
+        match self.outputs.join_or_insert(key, |_| Ok(()), make)? {
+            Joined::Existing(output) => Ok(output),
+            Joined::New(output) => {
+                let start = self.start(key, &output);
+                self.outputs.launch(key, output.clone(), start).await?;
                 Ok(output)
-            }
-            Err(e) => {
-                *lock(&output.started) = Some(Err(e.to_string()));
-                self.remove(key, &output);
-                let _ = tokio::fs::remove_dir_all(&output.dir).await;
-                Err(e)
             }
         }
     }
@@ -185,54 +185,6 @@ impl HlsOutputs {
             },
         )
         .await
-    }
-
-    async fn supervise(self: Arc<Self>, key: StreamKey, output: Arc<Output>, mut running: Running) {
-        tracing::info!(appid = key.appid, stream = %key.stream_id, dir = %output.dir.display(), "HLS output started");
-        // Segments are cut at key frames and H.264 passes through: without asking, segments
-        // would be as long as the publisher's key-frame interval (browsers send one rarely).
-        let mut keyframes =
-            tokio::time::interval(Duration::from_secs(u64::from(HLS_TARGET_DURATION)));
-        let mut source = crate::SourceWatch::default();
-        let why = loop {
-            tokio::select! {
-                _ = keyframes.tick() => self.sfu.request_keyframe(key.clone()).await,
-                ev = running.events.recv() => {
-                    break match ev {
-                        Some(PipelineEvent::Error(e)) => format!("pipeline failed: {e}"),
-                        Some(PipelineEvent::Eos) | None => "pipeline ended".to_string(),
-                    };
-                }
-                _ = tokio::time::sleep(HLS_CHECK) => {
-                    if source.gone(self.sfu.is_published(key.clone()).await) {
-                        break "the stream is no longer published".to_string();
-                    }
-                    let outputs = lock(&self.outputs);
-                    if lock(&output.last_request).elapsed() > HLS_IDLE {
-                        remove_from(outputs, &key, &output);
-                        break "no requests".to_string();
-                    }
-                }
-            }
-        };
-        self.remove(&key, &output);
-        drop(running);
-        let _ = tokio::fs::remove_dir_all(&output.dir).await;
-        tracing::info!(appid = key.appid, stream = %key.stream_id, reason = %why, "HLS output stopped");
-    }
-
-    fn remove(&self, key: &StreamKey, output: &Arc<Output>) {
-        remove_from(lock(&self.outputs), key, output);
-    }
-}
-
-fn remove_from(
-    mut outputs: MutexGuard<'_, HashMap<StreamKey, Arc<Output>>>,
-    key: &StreamKey,
-    output: &Arc<Output>,
-) {
-    if outputs.get(key).is_some_and(|o| Arc::ptr_eq(o, output)) {
-        outputs.remove(key);
     }
 }
 

@@ -11,6 +11,7 @@ pub mod flv;
 pub mod hls;
 pub mod mix;
 pub mod pipeline;
+mod registry;
 pub mod rtmp_push;
 pub mod rtp_in;
 pub mod source;

@@ -49,6 +49,37 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// Why a call to the business server failed (logged, and passed on to clients as the detail
+/// of a relay or third-party auth failure).
+#[derive(Debug, thiserror::Error)]
+pub enum BusinessError {
+    /// The configured URL is not a valid request target.
+    #[error("bad url {url}: {source}")]
+    BadUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        source: hyper::http::Error,
+    },
+    /// Connecting or sending failed; `chain` is the error with its causes.
+    #[error("request failed: {chain}{}", if *no_ca { " (no CA certificates: set business.ca_file)" } else { "" })]
+    Request {
+        /// The error and its causes.
+        chain: String,
+        /// An https URL while no CA certificates are trusted.
+        no_ca: bool,
+    },
+    /// The answer broke off or exceeded `MAX_ANSWER_BYTES`.
+    #[error("reading answer: {0}")]
+    ReadAnswer(String),
+    /// No complete answer within the timeout.
+    #[error("no answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    /// The business server answered with a status outside 2xx.
+    #[error("business server answered HTTP {0}")]
+    Status(u16),
+}
+
 /// Why a CA file gave no certificates.
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
@@ -135,36 +166,37 @@ impl BusinessClient {
         body: Vec<u8>,
         secret: &str,
         timeout: Duration,
-    ) -> Result<(u16, Bytes), String> {
+    ) -> Result<(u16, Bytes), BusinessError> {
         let sig = signature(secret, &body);
         let req = hyper::Request::post(url)
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, sig)
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| format!("bad url {url}: {e}"))?;
-        let call = async {
-            let rsp = self.client.request(req).await.map_err(|e| {
-                let https = url.starts_with("https:");
-                match &self.roots_from {
-                    None if https => format!(
-                        "request failed: {} (no CA certificates: set business.ca_file)",
-                        error_chain(&e)
-                    ),
-                    _ => format!("request failed: {}", error_chain(&e)),
-                }
+            .map_err(|source| BusinessError::BadUrl {
+                url: url.to_string(),
+                source,
             })?;
+        let call = async {
+            let rsp = self
+                .client
+                .request(req)
+                .await
+                .map_err(|e| BusinessError::Request {
+                    chain: error_chain(&e),
+                    no_ca: self.roots_from.is_none() && url.starts_with("https:"),
+                })?;
             let status = rsp.status().as_u16();
             let limited = http_body_util::Limited::new(rsp.into_body(), MAX_ANSWER_BYTES);
             let bytes = limited
                 .collect()
                 .await
-                .map_err(|e| format!("reading answer: {e}"))?
+                .map_err(|e| BusinessError::ReadAnswer(e.to_string()))?
                 .to_bytes();
             Ok((status, bytes))
         };
         tokio::time::timeout(timeout, call)
             .await
-            .map_err(|_| format!("no answer within {} ms", timeout.as_millis()))?
+            .map_err(|_| BusinessError::Timeout(timeout))?
     }
 }
 
@@ -202,6 +234,30 @@ mod tests {
             .to_string();
         assert!(empty.contains("no PEM certificates"), "{empty}");
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn call_errors_say_what_failed() {
+        let request = |no_ca| BusinessError::Request {
+            chain: "client error (Connect)".into(),
+            no_ca,
+        };
+        assert_eq!(
+            request(true).to_string(),
+            "request failed: client error (Connect) (no CA certificates: set business.ca_file)"
+        );
+        assert_eq!(
+            request(false).to_string(),
+            "request failed: client error (Connect)"
+        );
+        assert_eq!(
+            BusinessError::Timeout(Duration::from_millis(1500)).to_string(),
+            "no answer within 1500 ms"
+        );
+        assert_eq!(
+            BusinessError::Status(502).to_string(),
+            "business server answered HTTP 502"
+        );
     }
 
     #[test]

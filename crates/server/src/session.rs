@@ -2,6 +2,7 @@
 //! commands to the room actor; a writer task drains the connection's bounded queue and
 //! writes each frame's header (the recipient's own ids) around the shared body.
 
+use crate::business::BusinessError;
 use crate::hub::{Claim, RoomCmd, RoomKey, StreamClaimError, CLOSING};
 use crate::outbox::{close_code, Conn, Outbound, OutboundRx, SessionOutbox};
 use crate::ratelimit::{LoginScope, Take, TokenBucket};
@@ -597,7 +598,7 @@ impl Session {
                 .await
             {
                 Ok((status, bytes)) if (200..300).contains(&status) => Ok(relay_result(&bytes)),
-                Ok((status, _)) => Err(format!("business server answered HTTP {status}")),
+                Ok((status, _)) => Err(BusinessError::Status(status)),
                 Err(e) => Err(e),
             };
             match answer {
@@ -611,7 +612,11 @@ impl Session {
                 Err(e) => {
                     metrics.error(ErrCode::RELAY_FAILED);
                     tracing::warn!(url = %url, error = %e, "relay failed");
-                    out.reply("relay", seq, error_body(ErrCode::RELAY_FAILED, &e));
+                    out.reply(
+                        "relay",
+                        seq,
+                        error_body(ErrCode::RELAY_FAILED, &e.to_string()),
+                    );
                 }
             }
         });

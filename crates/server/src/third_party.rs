@@ -7,6 +7,7 @@
 //! within `third_party_auth.timeout_ms`, a network error — fails it (1000000018).
 
 use crate::apps::App;
+use crate::business::BusinessError;
 use crate::AppState;
 use liveroom_proto::body::LoginReq;
 use liveroom_proto::ErrCode;
@@ -95,13 +96,13 @@ pub async fn check(
             tracing::warn!(url = %cfg.url, status, "third-party auth: business server error");
             Err((
                 ErrCode::THIRD_PARTY_FAILED,
-                format!("business server answered HTTP {status}"),
+                BusinessError::Status(status).to_string(),
             ))
         }
         Err(e) => {
             metrics.auth_failed.inc();
             tracing::warn!(url = %cfg.url, error = %e, "third-party auth failed");
-            Err((ErrCode::THIRD_PARTY_FAILED, e))
+            Err((ErrCode::THIRD_PARTY_FAILED, e.to_string()))
         }
     }
 }

@@ -10,7 +10,7 @@
 //! Past [`MAX_APP_QUEUES`] apps, the further apps share one more queue (`appid="other"`).
 
 use crate::apps::Apps;
-use crate::business::BusinessClient;
+use crate::business::{BusinessClient, BusinessError};
 use crate::config::WebhookConfig;
 use crate::metrics::{Counter, Metrics};
 use serde_json::{Map, Value};
@@ -268,7 +268,7 @@ async fn worker(
                     tracing::debug!(appid = ev.appid, event = ev.name, id = %ev.id, attempt, "webhook delivered");
                     break;
                 }
-                Ok((status, _)) => format!("business server answered HTTP {status}"),
+                Ok((status, _)) => BusinessError::Status(status),
                 Err(e) => e,
             };
             if attempt >= cfg.max_attempts {

@@ -44,4 +44,5 @@ npm --prefix sdk run test:browser
 
 step "Demo console: end-to-end test in Chromium (screenshots in web/test-output/)"
 npm --prefix web ci --no-audit --no-fund
+npm --prefix web run typecheck # tsc --checkJs --strict over the console's modules, against sdk/dist/types
 npm --prefix web test

@@ -143,16 +143,7 @@ async fn publish(
     let mut peer = start_peer(&mut sig, sid, kinds, Direction::SendOnly, Codec::H264)
         .await
         .unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = peer.out.recv().await {
-            if ev == PeerOut::Connected {
-                return;
-            }
-        }
-        panic!("publisher closed before connecting");
-    })
-    .await
-    .expect("publisher connects");
+    wait_peer(&mut peer, |e| *e == PeerOut::Connected).await;
     let src = liveroom_live::testsrc::start(Some(MediaCodec::H264), audio).expect("test source");
     let feed = tokio::spawn(async move {
         // Moved whole into the task (not just `packets`): the source's pipeline lives as

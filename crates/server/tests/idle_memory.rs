@@ -4,10 +4,11 @@
 //! default 128 KiB read buffer). `LIVEROOM_BIN=path` runs it against another binary.
 //! `crates/client/examples/bench_idle_conns.rs` is the benchmark behind docs/benchmarks.md.
 
+use common::process::{spawn_dev, Proc};
 use liveroom_client::{dev_token, ClientError, LoginOptions, RoomClient};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+mod common;
 
 const APPID: u64 = 1;
 const CONNS: usize = 300;
@@ -15,22 +16,9 @@ const PER_ROOM: usize = 50;
 /// The bound: generous (release ≈ 7 KiB), far below the old ≈ 138 KiB.
 const MAX_BYTES_PER_CONN: u64 = 16 * 1024;
 
-/// A `liveroom --dev` process, killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn start() -> (Proc, String) {
-    let bin =
-        std::env::var("LIVEROOM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_liveroom").into());
-    let mut child = Command::new(bin)
-        .args([
-            "--dev",
+    let (p, ready) = spawn_dev(
+        &[
             "--http",
             "127.0.0.1:0",
             "--metrics",
@@ -39,19 +27,11 @@ fn start() -> (Proc, String) {
             "",
             "--turn",
             "127.0.0.1:0",
-        ])
-        .env("LIVEROOM_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("liveroom starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line");
+        ],
+        "warn",
+    );
     let http = ready["http"].as_str().expect("http address").to_string();
-    (Proc(child), http)
+    (p, http)
 }
 
 fn rss_bytes(pid: u32) -> u64 {

@@ -52,16 +52,7 @@ async fn publish(s: &TestServer, room: &str, user: &str, stream: &str) -> impl D
     let mut peer = start_peer(&mut sig, sid, &kinds, Direction::SendOnly, Codec::H264)
         .await
         .unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = peer.out.recv().await {
-            if ev == PeerOut::Connected {
-                return;
-            }
-        }
-        panic!("publisher closed before connecting");
-    })
-    .await
-    .expect("publisher connects");
+    wait_peer(&mut peer, |e| *e == PeerOut::Connected).await;
     let src = liveroom_live::testsrc::start(Some(liveroom_media::MediaCodec::H264), true)
         .expect("GStreamer test source");
     AbortOnDrop(feed_test_source(peer, src, sig))

@@ -46,16 +46,7 @@ async fn publish(s: &TestServer, user: &str, stream: &str, video: MediaCodec) ->
     )
     .await
     .unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = peer.out.recv().await {
-            if ev == PeerOut::Connected {
-                return;
-            }
-        }
-        panic!("publisher closed before connecting");
-    })
-    .await
-    .expect("publisher connects");
+    wait_peer(&mut peer, |e| *e == PeerOut::Connected).await;
     let src = liveroom_live::testsrc::start(Some(video), true).expect("GStreamer test source");
     let feed = feed_test_source(peer, src, ());
     Publisher {

@@ -4,14 +4,15 @@
 //! `/media` connection not at all while the client kept sending. The server runs as a real
 //! `liveroom` process; `LIVEROOM_BIN=path` runs these against another binary.
 
+use common::process::{spawn_dev, Proc};
 use futures_util::SinkExt;
 use liveroom_client::{dev_token, LoginOptions, RoomClient};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
+
+mod common;
 
 const APPID: u64 = 1;
 /// What the tests allow; the fix cuts in ≈ 7 s at these rates.
@@ -19,36 +20,24 @@ const CUT_WITHIN: Duration = Duration::from_secs(15);
 /// How long they wait before calling it a failure.
 const GIVE_UP: Duration = Duration::from_secs(25);
 
-/// A `liveroom --dev` process, killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the server (`log`: its `LIVEROOM_LOG`); returns it, its HTTP address and its
 /// metrics address.
 fn start(log: &str) -> (Proc, String, String) {
-    let bin =
-        std::env::var("LIVEROOM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_liveroom").into());
-    let mut child = Command::new(bin)
-        .args(["--dev", "--http", "127.0.0.1:0", "--metrics", "127.0.0.1:0"])
-        .args(["--rtc", "127.0.0.1:0", "--turn", "127.0.0.1:0"])
-        .env("LIVEROOM_LOG", log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("liveroom starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line");
+    let (p, ready) = spawn_dev(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+            "--rtc",
+            "127.0.0.1:0",
+            "--turn",
+            "127.0.0.1:0",
+        ],
+        log,
+    );
     let addr = |k: &str| ready[k].as_str().expect(k).to_string();
-    (Proc(child), addr("http"), addr("metrics"))
+    (p, addr("http"), addr("metrics"))
 }
 
 /// The value of one sample line of `/metrics` (e.g. `liveroom_connections`).

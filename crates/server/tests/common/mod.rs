@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod business;
+pub mod process;
 
 pub use liveroom_client::{Frame, LoginOptions, RoomClient, WAIT};
 use liveroom_server::config::{Config, Overrides};

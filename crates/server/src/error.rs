@@ -53,7 +53,7 @@ pub enum StartError {
     LocalAddr(std::io::Error),
     /// `http.tls_cert` / `http.tls_key` do not load.
     #[error(transparent)]
-    Tls(#[from] crate::tls::TlsError),
+    Tls(#[from] crate::edge::tls::TlsError),
     /// The log collector's folder cannot be made.
     #[error("log collector folder {}: {source}", dir.display())]
     LogCollector {
@@ -99,10 +99,10 @@ pub enum StartError {
     },
     /// `business.ca_file` does not hold CA certificates.
     #[error("business.ca_file {0}")]
-    CaFile(#[source] crate::business::CaError),
+    CaFile(#[source] crate::integrations::business::CaError),
     /// The system's CA bundle (used when `business.ca_file` is empty) does not load.
     #[error(transparent)]
-    SystemCa(crate::business::CaError),
+    SystemCa(crate::integrations::business::CaError),
     /// The TLS library refused its default protocol versions (should not happen).
     #[error("tls: {0}")]
     TlsVersions(#[source] rustls::Error),

@@ -1,42 +1,29 @@
 //! The `liveroom` server: configuration, the HTTP/WebSocket edge, login and tokens, the room
 //! registry and actors. `start` binds and runs it, so tests start real servers on port 0.
 
-pub mod admin;
-pub mod apps;
+// Folders by concern, in import order: a module may import the ones above it, never below
+// (docs/architecture.md shows the tree; CONTRIBUTING.md says where a change goes).
 pub mod biz;
-pub mod business;
 pub mod config;
+pub mod edge;
 pub mod error;
-pub mod http;
-pub mod hub;
-pub mod live_http;
-pub mod live_sign;
-pub mod live_urls;
-pub mod log_collector;
-pub mod log_format;
-pub mod media_metrics;
-pub mod media_signal;
+pub mod integrations;
+pub mod live;
+pub mod media;
 pub mod metrics;
-pub mod mix;
-pub mod outbox;
-pub mod ratelimit;
-pub mod relay;
-pub mod room_actor;
-pub mod session;
+pub mod ops;
+pub mod rooms;
+pub mod routes;
+pub mod signalling;
 pub mod sync;
-pub mod third_party;
-pub mod tls;
-pub mod token;
-pub mod turn;
-pub mod webhooks;
 
-use apps::Apps;
-use business::BusinessClient;
+use config::apps::Apps;
 use config::Config;
 pub use error::StartError;
-use hub::Hub;
-use log_collector::LogCollector;
+use integrations::business::BusinessClient;
 use metrics::Metrics;
+use ops::log_collector::LogCollector;
+use rooms::registry::Hub;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -59,13 +46,13 @@ pub struct AppState {
     /// TURN/STUN servers handed to media sessions.
     pub turn: Option<TurnService>,
     /// HTTP-FLV and HLS outputs (off unless `live` is built and enabled and media is on).
-    pub outputs: live_http::Outputs,
+    pub outputs: live::routes::Outputs,
     /// RTMP relay (`publishTarget`, `cdnUrl`).
-    pub relay: relay::Relay,
+    pub relay: biz::rtmp_push::Relay,
     /// Server-side mixes (`biz_channel` zeus).
-    pub mixes: mix::Mixes,
+    pub mixes: biz::mix::Mixes,
     /// Login limits shared by every connection: per source IP and per app.
-    pub login_limits: ratelimit::LoginLimits,
+    pub login_limits: signalling::rate_limits::LoginLimits,
 }
 
 /// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
@@ -156,11 +143,11 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             source,
         })?;
     let http_addr = listener.local_addr().map_err(StartError::LocalAddr)?;
-    http::limit_send_buffer(&listener);
+    routes::limit_send_buffer(&listener);
     let tls = if config.http.tls_cert.is_empty() {
         None
     } else {
-        Some(tls::server_config(
+        Some(edge::tls::server_config(
             &config.http.tls_cert,
             &config.http.tls_key,
         )?)
@@ -198,7 +185,8 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         None => None,
     };
     let sfu = start_sfu(&config).await?;
-    let (turn_service, turn_relay) = turn::start(&config, sfu.as_ref().map(|s| s.addr)).await?;
+    let (turn_service, turn_relay) =
+        media::turn::start(&config, sfu.as_ref().map(|s| s.addr)).await?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let apps = Apps::from_config(&config);
     let business = BusinessClient::new(&config.business.ca_file)?;
@@ -210,13 +198,13 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     if business.roots_from().is_none() && https_urls.iter().any(|u| u.starts_with("https:")) {
         tracing::warn!("an https business-server URL is set but no CA certificates were found: set business.ca_file");
     }
-    let hooks = webhooks::Webhooks::start(
+    let hooks = integrations::webhooks::Webhooks::start(
         &config.webhooks,
         apps.clone(),
         business.clone(),
         metrics.clone(),
     );
-    let outputs = live_http::Outputs::start(&config, sfu.as_ref())?;
+    let outputs = live::routes::Outputs::start(&config, sfu.as_ref())?;
     let mut settings = room_settings(&config);
     settings.live_urls = outputs
         .url_prefix(&config, http_addr, tls.is_some())
@@ -224,13 +212,13 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             prefix,
             appid: 0,
             signer: Some(
-                live_sign::LiveSigner::new(apps.clone(), config.live.url_ttl_secs).room_signer(),
+                live::sign::LiveSigner::new(apps.clone(), config.live.url_ttl_secs).room_signer(),
             ),
         });
     let hub = Hub::new(settings, config.room.max_rooms, metrics.clone(), hooks);
-    let relay = relay::Relay::start(&config, sfu.as_ref(), hub.clone());
-    let mixes = mix::Mixes::new(
-        live_urls::UrlBase::new(
+    let relay = biz::rtmp_push::Relay::start(&config, sfu.as_ref(), hub.clone());
+    let mixes = biz::mix::Mixes::new(
+        live::urls::UrlBase::new(
             &config.live.cdn_base_url,
             &config.live.public_url,
             http_addr,
@@ -251,13 +239,13 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         draining: AtomicBool::new(false),
         sfu: sfu.clone(),
         turn: turn_service,
-        login_limits: ratelimit::LoginLimits::new(&config.session),
+        login_limits: signalling::rate_limits::LoginLimits::new(&config.session),
         config,
     });
     if let Some(sfu) = sfu.clone() {
-        media_metrics::spawn(sfu, metrics.clone());
+        media::metrics::spawn(sfu, metrics.clone());
     }
-    let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop = shutdown_rx;
     let graceful = async move {
         let _ = stop.wait_for(|s| *s).await;
@@ -281,7 +269,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         Some(cfg) => {
             use axum::serve::ListenerExt;
             // tap_io gives the TLS listener the same `ConnectInfo<SocketAddr>` as plain TCP.
-            let listener = tls::TlsListener::new(listener, cfg)
+            let listener = edge::tls::TlsListener::new(listener, cfg)
                 .map_err(StartError::LocalAddr)?
                 .tap_io(|_| {});
             tokio::spawn(async move {

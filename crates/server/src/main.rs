@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use liveroom_server::config::{Config, Overrides, DEV_APP_SIGN, DEV_SERVER_SECRET};
-use liveroom_server::token;
+use liveroom_server::signalling::token;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -190,5 +190,5 @@ async fn wait_for_signal() {
 }
 
 fn init_logging(c: &Config) {
-    liveroom_server::log_format::init(&c.log.level, &c.log.format);
+    liveroom_server::ops::log_format::init(&c.log.level, &c.log.format);
 }

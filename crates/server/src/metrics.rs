@@ -343,8 +343,8 @@ impl Metrics {
     }
 
     /// The counter of one scope of `liveroom_login_rate_limited_total`.
-    pub fn login_limited(&self, scope: crate::ratelimit::LoginScope) -> &Counter {
-        use crate::ratelimit::LoginScope;
+    pub fn login_limited(&self, scope: crate::signalling::rate_limits::LoginScope) -> &Counter {
+        use crate::signalling::rate_limits::LoginScope;
         match scope {
             LoginScope::Connection => &self.login_limited_connection,
             LoginScope::Ip => &self.login_limited_ip,

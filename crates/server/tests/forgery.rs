@@ -5,7 +5,7 @@ mod common;
 use base64::Engine;
 use common::*;
 use liveroom_server::config::{DEV_APP_SIGN, DEV_SERVER_SECRET};
-use liveroom_server::token;
+use liveroom_server::signalling::token;
 
 fn prod_config(tokens: &str) -> String {
     format!(

@@ -8,7 +8,8 @@
 mod common;
 use common::*;
 use liveroom_client::media::{start_peer, MediaSignal, PeerOut};
-use liveroom_server::{live_sign, token};
+use liveroom_server::live::sign as live_sign;
+use liveroom_server::signalling::token;
 use std::path::Path;
 use std::process::Command;
 use str0m::format::Codec;

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use liveroom_client::LoginOptions;
-use liveroom_server::token;
+use liveroom_server::signalling::token;
 use serde_json::json;
 
 #[tokio::test]

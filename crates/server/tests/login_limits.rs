@@ -6,7 +6,7 @@ use common::business::{metric, scrape};
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use liveroom_server::config::DEV_APP_SIGN;
-use liveroom_server::token;
+use liveroom_server::signalling::token;
 use tokio_tungstenite::tungstenite::Message;
 
 const LIMITED: u64 = 1002;

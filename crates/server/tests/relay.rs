@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use liveroom_server::business::signature;
 use liveroom_server::config::DEV_SERVER_SECRET;
+use liveroom_server::integrations::business::signature;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;

@@ -310,7 +310,7 @@ async fn stream_auth_checks_stream_params() {
         err_code(sig.create_session(0, "s", "").await.map(|(_, v)| v)),
         6
     );
-    let params = liveroom_server::token::make_stream_params(
+    let params = liveroom_server::signalling::token::make_stream_params(
         APPID,
         liveroom_server::config::DEV_SERVER_SECRET,
         "s",

@@ -126,7 +126,7 @@ async fn a_room_client_that_stops_reading_is_cut_within_seconds() {
 #[tokio::test]
 async fn a_media_signalling_client_that_stops_reading_is_cut_within_seconds() {
     // Each answer dropped from the full queue logs a warning: thousands here.
-    let (_server, http, _metrics) = start("warn,liveroom_server::media_signal=error");
+    let (_server, http, _metrics) = start("warn,liveroom_server::media::signalling=error");
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{http}/media"))
         .await
         .unwrap();

@@ -297,7 +297,7 @@ async fn one_apps_dead_receiver_does_not_drop_another_apps_events() {
     .await;
     let mut a = s.join("ra", "alice", anchor("Alice")).await;
     let mut b = RoomClient::connect(&s.ws_url(), OTHER_APP).await.unwrap();
-    let t = liveroom_server::token::make_v1(
+    let t = liveroom_server::signalling::token::make_v1(
         OTHER_APP,
         liveroom_server::config::DEV_APP_SIGN,
         "bob",

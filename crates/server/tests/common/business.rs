@@ -159,8 +159,8 @@ impl FakeBusiness {
                 let (cert_path, key_path) = (fb.files.file("cert.pem"), fb.files.file("key.pem"));
                 std::fs::write(&cert_path, ck.cert.pem()).unwrap();
                 std::fs::write(&key_path, ck.signing_key.serialize_pem()).unwrap();
-                let cfg = liveroom_server::tls::server_config(&cert_path, &key_path).unwrap();
-                let listener = liveroom_server::tls::TlsListener::new(listener, cfg).unwrap();
+                let cfg = liveroom_server::edge::tls::server_config(&cert_path, &key_path).unwrap();
+                let listener = liveroom_server::edge::tls::TlsListener::new(listener, cfg).unwrap();
                 tokio::spawn(async move {
                     let _ = axum::serve(listener, app).await;
                 });

@@ -6,7 +6,8 @@ pub mod process;
 
 pub use liveroom_client::{Frame, LoginOptions, RoomClient, WAIT};
 use liveroom_server::config::{Config, Overrides};
-use liveroom_server::{token, Server};
+use liveroom_server::signalling::token;
+use liveroom_server::Server;
 pub use serde_json::{json, Value};
 pub use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -8,9 +8,10 @@
 //! own seq and the client acknowledges them (`XxxAck`), which needs no answer.
 
 use crate::config::PlayScope;
-use crate::hub::{AdminCmd, Claim, StreamClaimError};
-use crate::outbox::close_code;
-use crate::{token, AppState};
+use crate::rooms::member_queue::close_code;
+use crate::rooms::registry::{AdminCmd, Claim, StreamClaimError};
+use crate::signalling::token;
+use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use liveroom_media::{AvStatus, PeerEvent, PeerId, Role, StreamKey};
@@ -61,7 +62,7 @@ struct Header {
     cmd: String,
     #[serde(default)]
     seq: u64,
-    #[serde(default, deserialize_with = "crate::media_signal::any_string")]
+    #[serde(default, deserialize_with = "crate::media::signalling::any_string")]
     appid: String,
     #[serde(default)]
     user_id: String,
@@ -169,7 +170,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
                     c.on_text(t.as_str()).await;
                 }
                 Ok(Some(Err(e))) => {
-                    if let Some(reason) = crate::http::ws_too_big(&e) {
+                    if let Some(reason) = crate::routes::ws_too_big(&e) {
                         tracing::warn!(%reason, "media-signalling frame refused by the WebSocket layer; closing");
                         c.close(close_code::TOO_BIG, &reason);
                     }

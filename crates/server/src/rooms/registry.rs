@@ -3,11 +3,11 @@
 //! Each room is an actor task (see `room_actor`) behind a bounded command channel; the maps
 //! here are held only for a lookup or an insert, never across an await.
 
+use crate::integrations::webhooks::Webhooks;
 use crate::metrics::Metrics;
-use crate::outbox::SessionOutbox;
-use crate::room_actor;
+use crate::rooms::actor as room_actor;
+use crate::rooms::member_queue::SessionOutbox;
 use crate::sync::lock;
-use crate::webhooks::Webhooks;
 use liveroom_proto::body::{LoginRsp, StreamInfo};
 use liveroom_proto::ErrCode;
 use liveroom_room::{LoginInput, MemberSummary, Now, Refusal, Request, Settings};

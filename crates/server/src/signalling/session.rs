@@ -2,11 +2,12 @@
 //! commands to the room actor; a writer task drains the connection's bounded queue and
 //! writes each frame's header (the recipient's own ids) around the shared body.
 
-use crate::business::BusinessError;
-use crate::hub::{Claim, RoomCmd, RoomKey, StreamClaimError, CLOSING};
-use crate::outbox::{close_code, Conn, Outbound, OutboundRx, SessionOutbox};
-use crate::ratelimit::{LoginScope, Take, TokenBucket};
-use crate::{token, AppState};
+use crate::integrations::business::BusinessError;
+use crate::rooms::member_queue::{close_code, Conn, Outbound, OutboundRx, SessionOutbox};
+use crate::rooms::registry::{Claim, RoomCmd, RoomKey, StreamClaimError, CLOSING};
+use crate::signalling::rate_limits::{LoginScope, Take, TokenBucket};
+use crate::signalling::token;
+use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::SinkExt;
@@ -110,7 +111,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
                     s.refuse_raw("", 0, ErrCode::PARSE_JSON, "binary frames are not accepted");
                 }
                 Some(Err(e)) => {
-                    if let Some(reason) = crate::http::ws_too_big(&e) {
+                    if let Some(reason) = crate::routes::ws_too_big(&e) {
                         tracing::warn!(%peer, %reason, "frame refused by the WebSocket layer; closing");
                         conn.kill(close_code::TOO_BIG, &reason);
                     }
@@ -406,7 +407,9 @@ impl Session {
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return self.refuse(h, ErrCode::TOKEN, "token is for another room");
         }
-        if let Err((code, detail)) = crate::third_party::check(&state, &app, &room_id, &req).await {
+        if let Err((code, detail)) =
+            crate::integrations::third_party_auth::check(&state, &app, &room_id, &req).await
+        {
             tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, detail = %detail, "third-party login refused");
             return self.refuse(h, code, &detail);
         }
@@ -708,7 +711,7 @@ impl Session {
                         ErrCode::TOO_MANY_STREAMS,
                         &format!(
                             "at most {} streams per user",
-                            crate::hub::STREAMS_OWNED_PER_USER
+                            crate::rooms::registry::STREAMS_OWNED_PER_USER
                         ),
                     )
                 }
@@ -718,7 +721,7 @@ impl Session {
         let cdn_url = req
             .header_kvs
             .iter()
-            .find(|kv| kv.key == crate::relay::CDN_URL_KEY && !kv.value.is_empty());
+            .find(|kv| kv.key == crate::biz::rtmp_push::CDN_URL_KEY && !kv.value.is_empty());
         if let (Some(kv), "push") = (cdn_url, req.ptype.as_str()) {
             if let Err(e) = self.state.relay.check_cdn_url(&kv.value) {
                 return self.refuse(h, ErrCode::BAD_BODY, &format!("cdnUrl: {e}"));

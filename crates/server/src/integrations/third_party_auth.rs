@@ -6,8 +6,8 @@
 //! says `"allow": false`; a 4xx refuses it (1000000017); anything else — 5xx, no answer
 //! within `third_party_auth.timeout_ms`, a network error — fails it (1000000018).
 
-use crate::apps::App;
-use crate::business::BusinessError;
+use crate::config::apps::App;
+use crate::integrations::business::BusinessError;
 use crate::AppState;
 use liveroom_proto::body::LoginReq;
 use liveroom_proto::ErrCode;

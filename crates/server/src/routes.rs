@@ -1,8 +1,9 @@
 //! The HTTP listener's routes: the room WebSocket, the dev token endpoint, health, the SDK
 //! log collector, the SDK bundle and the landing page.
 
-use crate::log_collector::MAX_BATCH_BYTES;
-use crate::{session, token, AppState};
+use crate::ops::log_collector::MAX_BATCH_BYTES;
+use crate::signalling::{session, token};
+use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{header, StatusCode};
@@ -66,8 +67,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sdk/zego-client.js", get(sdk_bundle))
         .route("/", get(index))
         .route("/console/{name}", get(console_file))
-        .route("/live/{appid}/{*rest}", get(crate::live_http::serve))
-        .merge(crate::admin::router(state.clone()))
+        .route("/live/{appid}/{*rest}", get(crate::live::routes::serve))
+        .merge(crate::ops::admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         // Application pages are often served from another origin (notes §12).
         .layer(
@@ -113,8 +114,8 @@ async fn media_ws(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> R
     }
     ws.read_buffer_size(WS_READ_BUFFER)
         .write_buffer_size(WS_WRITE_BUFFER)
-        .max_message_size(crate::media_signal::MAX_MEDIA_FRAME_BYTES * 2)
-        .on_upgrade(move |socket| crate::media_signal::serve(socket, state))
+        .max_message_size(crate::media::signalling::MAX_MEDIA_FRAME_BYTES * 2)
+        .on_upgrade(move |socket| crate::media::signalling::serve(socket, state))
 }
 
 #[derive(Deserialize)]

@@ -17,7 +17,7 @@
 //! so two `start_mix` for the same output cannot both build a pipeline.
 
 use crate::biz::{BizCaller, BizError};
-use crate::live_urls::UrlBase;
+use crate::live::urls::UrlBase;
 use crate::AppState;
 use liveroom_proto::limits::check_id;
 use liveroom_proto::ErrCode;
@@ -428,7 +428,7 @@ pub async fn stop_mix(
 #[cfg(feature = "live")]
 mod run {
     use super::*;
-    use crate::hub::{AdminCmd, RoomCmd, RoomKey};
+    use crate::rooms::registry::{AdminCmd, RoomCmd, RoomKey};
     use liveroom_live::mix::{FlvAudio, MixOutput, Mixer, Rect, RtpCallback, VideoCodec};
     use liveroom_live::rtp_in::{probe, Probe};
     use liveroom_live::PipelineEvent;
@@ -459,7 +459,7 @@ mod run {
     fn answer(state: &AppState, appid: u64, o: &PlannedOutput) -> String {
         let now = state.hub.clock.now().unix_ms / 1000;
         play_body(&state.mixes.urls, appid, o, |s| {
-            crate::live_sign::query_for(&state.apps, state.config.live.url_ttl_secs, appid, s, now)
+            crate::live::sign::query_for(&state.apps, state.config.live.url_ttl_secs, appid, s, now)
         })
     }
 

@@ -9,9 +9,9 @@
 //! exponential backoff; an event that fails every attempt is given up (logged and counted).
 //! Past [`MAX_APP_QUEUES`] apps, the further apps share one more queue (`appid="other"`).
 
-use crate::apps::Apps;
-use crate::business::{BusinessClient, BusinessError};
+use crate::config::apps::Apps;
 use crate::config::WebhookConfig;
+use crate::integrations::business::{BusinessClient, BusinessError};
 use crate::metrics::{Counter, Metrics};
 use serde_json::{Map, Value};
 use std::collections::HashMap;

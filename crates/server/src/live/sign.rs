@@ -4,8 +4,8 @@
 //! as published (not percent-encoded). Apps with `signed_live_urls` (the default outside dev
 //! mode) are served only on such URLs; the playlist passes the same query on to its segments.
 
-use crate::apps::Apps;
-use crate::token::{constant_time_eq, hmac_hex};
+use crate::config::apps::Apps;
+use crate::signalling::token::{constant_time_eq, hmac_hex};
 
 /// The query parameters.
 pub const EXPIRES: &str = "expires";

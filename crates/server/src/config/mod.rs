@@ -1,6 +1,8 @@
 //! Configuration: defaults < TOML file (`--config`) < `LIVEROOM_*` environment < flags.
 //! Unknown keys are errors that name the key. Every key is listed in docs/configuration.md.
 
+pub mod apps;
+
 use crate::StartError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -428,8 +430,8 @@ impl TokenConfig {
     }
 
     /// What `token::verify` needs of v1.
-    pub fn v1_policy(&self) -> crate::token::V1Policy {
-        crate::token::V1Policy {
+    pub fn v1_policy(&self) -> crate::signalling::token::V1Policy {
+        crate::signalling::token::V1Policy {
             allow: self.allow_v1(),
             nonce_len: self.v1_nonce_len,
             max_ttl_secs: self.v1_max_ttl_secs,
@@ -441,7 +443,7 @@ impl Default for TokenConfig {
     fn default() -> Self {
         TokenConfig {
             allow_v1: None,
-            v1_nonce_len: crate::token::V1_NONCE_LEN,
+            v1_nonce_len: crate::signalling::token::V1_NONCE_LEN,
             v1_max_ttl_secs: 7 * 24 * 3600,
             default_ttl_secs: 24 * 3600,
         }
@@ -618,10 +620,10 @@ impl Config {
             ));
         }
         for e in &self.webhooks.events {
-            if !crate::webhooks::EVENTS.contains(&e.as_str()) {
+            if !crate::integrations::webhooks::EVENTS.contains(&e.as_str()) {
                 return Err(StartError::Invalid(format!(
                     "webhooks.events: unknown event {e:?} (known: {})",
-                    crate::webhooks::EVENTS.join(", ")
+                    crate::integrations::webhooks::EVENTS.join(", ")
                 )));
             }
         }

@@ -2,6 +2,9 @@
 //! cmd — mixing on `zeus`, relay to external RTMP on `media`. Each runs in its own task and
 //! answers `{err_code, cmd, rsp_body}`, `rsp_body` being the module's JSON answer as a string.
 
+pub mod mix;
+pub mod rtmp_push;
+
 use crate::AppState;
 use liveroom_proto::ErrCode;
 use std::sync::Arc;
@@ -43,9 +46,9 @@ pub async fn handle(
     req_body: &str,
 ) -> Result<String, BizError> {
     match (channel, cmd) {
-        ("zeus", "start_mix") => crate::mix::start_mix(&state, &caller, req_body).await,
-        ("zeus", "stop_mix") => crate::mix::stop_mix(&state, &caller, req_body).await,
-        ("media", _) => crate::relay::handle(&state, &caller, cmd, req_body).await,
+        ("zeus", "start_mix") => crate::biz::mix::start_mix(&state, &caller, req_body).await,
+        ("zeus", "stop_mix") => crate::biz::mix::stop_mix(&state, &caller, req_body).await,
+        ("media", _) => crate::biz::rtmp_push::handle(&state, &caller, cmd, req_body).await,
         _ => Err(BizError::new(
             ErrCode::BIZ_INVALID_CHANNEL,
             format!("no channel {channel:?} with cmd {cmd:?}"),

@@ -45,7 +45,7 @@ fn answer(code: i64, message: impl Into<String>) -> String {
 
 /// The signature an addpush/delpush/clearpush must carry.
 pub fn signature(appid: u64, timestamp: &str, server_secret: &str) -> String {
-    crate::token::md5_hex(&format!("{appid}{timestamp}{server_secret}"))
+    crate::signalling::token::md5_hex(&format!("{appid}{timestamp}{server_secret}"))
 }
 
 /// A number or a string of digits (clients differ).
@@ -133,7 +133,7 @@ mod off {
         pub fn start(
             _: &crate::config::Config,
             _: Option<&liveroom_media::SfuHandle>,
-            _: std::sync::Arc<crate::hub::Hub>,
+            _: std::sync::Arc<crate::rooms::registry::Hub>,
         ) -> Relay {
             Relay
         }
@@ -166,8 +166,8 @@ mod imp {
 #[cfg(feature = "live")]
 mod imp {
     use super::*;
-    use crate::hub::{AdminCmd, Hub, RoomCmd, RoomKey};
     use crate::metrics::{Counter, Gauge};
+    use crate::rooms::registry::{AdminCmd, Hub, RoomCmd, RoomKey};
     use crate::sync::lock;
     use liveroom_live::rtmp_push::{self, PushEvent, PushHandle};
     use liveroom_media::{SfuHandle, StreamKey};

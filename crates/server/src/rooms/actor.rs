@@ -1,9 +1,9 @@
 //! The async shell around one `liveroom_room::Room`: a task that owns the state, takes
 //! commands from sessions, runs the room's timers and retires the room when it is empty.
 
-use crate::hub::{AdminCmd, Hub, RoomCmd, RoomInfo, RoomKey, CLOSING};
-use crate::outbox::SessionOutbox;
-use crate::webhooks;
+use crate::integrations::webhooks;
+use crate::rooms::member_queue::SessionOutbox;
+use crate::rooms::registry::{AdminCmd, Hub, RoomCmd, RoomInfo, RoomKey, CLOSING};
 use liveroom_proto::body::error_body;
 use liveroom_proto::ErrCode;
 use liveroom_room::{Refusal, Room, RoomEvent};

@@ -3,7 +3,7 @@
 //! request and stop when unused (see `liveroom_live::flv` and `::hls`). Without the `live`
 //! feature, or with `live.enabled = false` or media off, every such URL answers 404 and
 //! stream lists carry no URLs. Apps with `signed_live_urls` are served only on signed URLs
-//! (`crate::live_sign`; 403 with the reason otherwise).
+//! (`crate::live::sign`; 403 with the reason otherwise).
 
 use crate::config::Config;
 use crate::AppState;
@@ -81,7 +81,7 @@ impl Outputs {
         tls: bool,
     ) -> Option<String> {
         self.enabled().then(|| {
-            let base = crate::live_urls::UrlBase::new(
+            let base = crate::live::urls::UrlBase::new(
                 &config.live.cdn_base_url,
                 &config.live.public_url,
                 http_addr,
@@ -138,7 +138,7 @@ fn text(status: StatusCode, body: String) -> Response {
 
 /// `/live/{appid}/{*rest}`: `rest` is `ID.flv`, `ID.m3u8` or `ID/segmentN.ts` (axum has
 /// percent-decoded it; an id may itself contain `/`). For an app with `signed_live_urls` the
-/// query must carry a valid signature (`crate::live_sign`), checked before any output starts.
+/// query must carry a valid signature (`crate::live::sign`), checked before any output starts.
 pub async fn serve(
     State(state): State<Arc<AppState>>,
     Path((appid, rest)): Path<(String, String)>,
@@ -226,7 +226,7 @@ fn authorize(
         return Ok(None);
     }
     let now = state.hub.clock.now().unix_ms / 1000;
-    crate::live_sign::verify(query, &app.server_secret, appid, stream_id, now)
+    crate::live::sign::verify(query, &app.server_secret, appid, stream_id, now)
         .map(Some)
         .map_err(|e| {
             tracing::info!(appid, stream = %stream_id, error = %e, "live URL refused");
@@ -238,7 +238,7 @@ fn authorize(
 /// (a signed playlist's signature) appended.
 #[cfg(feature = "live")]
 fn served_playlist(playlist: &str, stream_id: &str, query: Option<&str>) -> String {
-    let prefix = format!("{}/", crate::live_urls::percent_encode(stream_id));
+    let prefix = format!("{}/", crate::live::urls::percent_encode(stream_id));
     let text = liveroom_live::hls::rewrite_playlist(playlist, &prefix);
     let Some(q) = query else {
         return text;

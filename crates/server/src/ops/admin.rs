@@ -5,8 +5,9 @@
 //! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
 //! Room queries go to the room's actor and come back through a oneshot.
 
-use crate::hub::{AdminCmd, RoomInfo, RoomKey};
-use crate::{token, AppState};
+use crate::rooms::registry::{AdminCmd, RoomInfo, RoomKey};
+use crate::signalling::token;
+use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
@@ -518,7 +519,7 @@ async fn mint_live_urls(
         return Err(ApiError::bad("ttl_secs must be positive"));
     }
     let expires = (state.hub.clock.now().unix_ms / 1000).saturating_add(ttl);
-    let query = crate::live_sign::query(&app.server_secret, appid, &b.stream_id, expires);
+    let query = crate::live::sign::query(&app.server_secret, appid, &b.stream_id, expires);
     let u = state.mixes.urls.urls(appid, &b.stream_id, Some(&query));
     let first = |a: Vec<String>, b: Vec<String>| a.into_iter().chain(b).next();
     Ok(Json(json!({

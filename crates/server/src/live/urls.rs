@@ -3,7 +3,7 @@
 //!
 //! Paths: `/live/{appid}/{stream_id}.flv` and `/live/{appid}/{stream_id}.m3u8` (segments
 //! beside it under `/live/{appid}/{stream_id}/`), signed for apps with `signed_live_urls`
-//! (`crate::live_sign`).
+//! (`crate::live::sign`).
 
 pub use liveroom_room::StreamUrls;
 
@@ -46,7 +46,7 @@ impl UrlBase {
         format!("{}/live/{appid}/", self.0)
     }
 
-    /// The stream's URLs, with `?{query}` appended when signed (`crate::live_sign`).
+    /// The stream's URLs, with `?{query}` appended when signed (`crate::live::sign`).
     pub fn urls(&self, appid: u64, stream_id: &str, query: Option<&str>) -> StreamUrls {
         StreamUrls::build(&self.prefix(&appid.to_string()), stream_id, query)
     }

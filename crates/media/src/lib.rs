@@ -1,14 +1,27 @@
 //! The Liveroom SFU: WebRTC peers on str0m (ICE-lite, DTLS-SRTP, RTP mode) sharing one UDP
 //! port, forwarding RTP from each stream's publisher to its players.
 //!
-//! One worker task owns every peer (`worker.rs`): it reads the UDP socket, demultiplexes by
-//! ICE ufrag and then by remote address, drives each `Rtc` and forwards packets. Signalling
-//! code talks to it through an [`SfuHandle`] (commands in) and a per-peer channel of
-//! [`PeerEvent`]s (events out).
+//! Signalling code talks to the SFU through an [`SfuHandle`] (commands in, [`SfuCmd`]) and a
+//! per-peer channel of [`PeerEvent`]s (events out). Behind the handle, two pieces:
+//!
+//! - **The core** (`core.rs`, `core/`): every peer, stream, tap and injected source, without
+//!   I/O. Datagrams, commands and timeouts go in with the time they happened; datagrams to
+//!   send, peers' events and its next deadline come out. It demultiplexes datagrams by ICE
+//!   ufrag and then by remote address, drives each str0m `Rtc` (which takes `now` too) and
+//!   forwards packets. Its unit tests drive it with a fake clock against real str0m clients.
+//! - **The shell** (`worker.rs`): one tokio task that owns the UDP socket, the clock and the
+//!   command inbox, feeds the core, writes its datagrams to the socket, routes its events to
+//!   the peers' channels and sleeps until its deadline.
+//!
+//! Beside them, what the core is built from: `peer.rs` (one peer's state), `forward.rs`
+//! (per-player rewriting and the cached group of pictures), `internal.rs` (taps and injected
+//! sources), `keyframe.rs`, `nominate.rs` (early ICE nomination), `offer.rs` (players' offers
+//! prepared for str0m) and `codecs.rs` (what the SFU negotiates).
 
 #![warn(missing_docs)]
 
 mod codecs;
+mod core;
 mod forward;
 mod internal;
 mod keyframe;

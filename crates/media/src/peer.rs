@@ -1,13 +1,12 @@
 //! One WebRTC peer: a publisher (receives a stream's tracks) or a player (sends copies).
 
 use crate::forward::{GopCache, TrackOut};
-use crate::{PeerEvent, PeerId, Role, StreamKey};
+use crate::{PeerId, Role, StreamKey};
 use std::net::SocketAddr;
 use std::time::Instant;
 use str0m::media::{MediaKind, Mid};
 use str0m::rtp::Ssrc;
 use str0m::Rtc;
-use tokio::sync::mpsc;
 
 /// A player's outgoing track of one kind.
 pub struct OutTrack {
@@ -26,11 +25,12 @@ pub struct Peer {
     pub ice_pwd: String,
     /// Whether a check of this peer was already taken as its nomination.
     pub nominated: bool,
-    pub events: mpsc::Sender<PeerEvent>,
     pub created: Instant,
     pub connected: bool,
-    /// The deadline this peer is filed under in the worker's timer set.
-    pub deadline: Option<Instant>,
+    /// The str0m deadline this peer is filed under in the core's timer set.
+    pub rtc_deadline: Option<Instant>,
+    /// Until it connects: when the peer is dropped if it has not (filed in the core too).
+    pub connect_deadline: Option<Instant>,
     pub addrs: Vec<SocketAddr>,
     /// Publisher: SSRCs of incoming video, for key-frame requests.
     pub video_ssrcs: Vec<Ssrc>,
@@ -47,7 +47,6 @@ pub struct Peer {
 }
 
 impl Peer {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: PeerId,
         key: StreamKey,
@@ -55,7 +54,6 @@ impl Peer {
         rtc: Rtc,
         ufrag: String,
         ice_pwd: String,
-        events: mpsc::Sender<PeerEvent>,
         now: Instant,
     ) -> Peer {
         Peer {
@@ -66,10 +64,10 @@ impl Peer {
             ufrag,
             ice_pwd,
             nominated: false,
-            events,
             created: now,
             connected: false,
-            deadline: None,
+            rtc_deadline: None,
+            connect_deadline: None,
             addrs: Vec::new(),
             video_ssrcs: Vec::new(),
             video_mids: Vec::new(),
@@ -85,13 +83,6 @@ impl Peer {
         match kind {
             MediaKind::Audio => self.audio_out.as_mut(),
             MediaKind::Video => self.video_out.as_mut(),
-        }
-    }
-
-    /// Tells the signalling session; a session that cannot keep up loses the event (logged).
-    pub fn emit(&self, e: PeerEvent) {
-        if self.events.try_send(e).is_err() {
-            tracing::warn!(peer = self.id, "peer event dropped (session gone or slow)");
         }
     }
 }

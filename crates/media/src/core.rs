@@ -36,6 +36,9 @@ mod peers;
 mod taps;
 mod timers;
 
+#[cfg(test)]
+mod tests;
+
 use crate::internal::{InjectId, Injected, Tap};
 use crate::peer::Peer;
 use crate::{AvStatus, PeerEvent, PeerId, Role, SfuCmd, SfuStats, StreamKey};

@@ -12,7 +12,7 @@ import { centredJitter, type Random } from '../backoff';
 import type { ZegoError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { mediaError, type MediaErrorKey, type MediaFailure, type MediaKind } from './errors';
-import { Negotiation, type NegotiationSpec } from './negotiation';
+import { Negotiation, type NegotiationSpec, type SessionPush } from './negotiation';
 import type { SignalConnection, SignalPool } from './signal';
 
 export const MAX_RETRIES = 3;
@@ -102,7 +102,8 @@ export abstract class Endpoint {
   protected abstract spec(): NegotiationSpec;
   /** The transport is connected (the player is up; the publisher waits for PublishEventPush too). */
   protected abstract onTransportUp(): void;
-  protected abstract onPush(cmd: string, body: Record<string, unknown>): void;
+  /** The session's pushes other than the negotiation's own. */
+  protected abstract onPush(push: SessionPush): void;
   protected onTrack(_ev: RTCTrackEvent): void {
     /* players */
   }
@@ -168,8 +169,8 @@ export abstract class Endpoint {
           this.neg = null;
           this.failed(f, connected, retryable);
         },
-        push: (cmd, body) => {
-          if (this.neg === neg) this.onPush(cmd, body);
+        push: (push) => {
+          if (this.neg === neg) this.onPush(push);
         },
         track: (ev) => {
           if (this.neg === neg) this.onTrack(ev);

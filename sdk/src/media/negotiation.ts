@@ -7,7 +7,8 @@
  */
 import type { Logger } from '../logging/logger';
 import type { MediaFailure, MediaKind } from './errors';
-import type { RequestResult, SignalConnection } from './signal';
+import type { CandidateInfoPush, CreateSessionRsp, ErrInfo, MediaDescPush, MediaDescReq, MediaNotifications, MediaNotifyCmd, MediaPush } from '../wire/media';
+import type { RequestResultOf, SignalConnection } from './signal';
 
 /** How long the server's answer and candidates may take (notes §7.3 steps 5 and 7). */
 export const ANSWER_TIMEOUT_MS = 5000;
@@ -28,7 +29,7 @@ export interface NegotiationSpec {
   /** The offer as sent to the server. */
   munge(sdp: string): string;
   /** Extra MediaDescReq fields (publisher: size, rates). */
-  descExtra(): Record<string, unknown>;
+  descExtra(): Omit<MediaDescReq, 'type' | 'sdp'>;
   sdkVersionNumber: number;
   appid: number;
 }
@@ -38,10 +39,13 @@ export interface NegotiationEvents {
   connected(): void;
   /** The session failed; `connected` says whether it had been up (a drop rather than a failed start). */
   failed(f: MediaFailure, connected: boolean, retryable: boolean): void;
-  /** Pushes other than the negotiation's own (StreamStatusNotifyPush, PublishEventPush, …). */
-  push(cmd: string, body: Record<string, unknown>): void;
+  /** Pushes other than the negotiation's own (StreamStatusNotifyPush, PublishEventPush, PlayEventPush). */
+  push(push: SessionPush): void;
   track?(ev: RTCTrackEvent): void;
 }
+
+/** The pushes a negotiation passes on to its owner. */
+export type SessionPush = Exclude<MediaPush, { cmd: 'MediaDescPush' | 'CandidateInfoPush' | 'CloseSessionPush' | 'SessionResetPush' }>;
 
 export class Negotiation {
   pc: RTCPeerConnection | null = null;
@@ -55,7 +59,7 @@ export class Negotiation {
   private timers: ReturnType<typeof setTimeout>[] = [];
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private candidateTimer: ReturnType<typeof setTimeout> | null = null;
-  private session: Record<string, unknown> | null = null;
+  private session: CreateSessionRsp | null = null;
   private offer: RTCSessionDescriptionInit | null = null;
   private sld: Promise<void> | null = null;
 
@@ -107,13 +111,13 @@ export class Negotiation {
   }
 
   /** A notification on this session (StreamStatusNotify). */
-  notify(cmd: string, body: object): void {
+  notify<C extends MediaNotifyCmd>(cmd: C, body: MediaNotifications[C]): void {
     if (!this.done && this.sessionId !== 0) this.conn.notify(cmd, this.sessionId, body);
   }
 
   // ------------------------------------------------------------------ steps
 
-  private onSession(r: RequestResult): void {
+  private onSession(r: RequestResultOf<'CreateSessionReq'>): void {
     if (this.done) {
       // Stopped while the session was being created: end the server's session too.
       const sid = r.ok ? Number(r.body.session_id) : 0;
@@ -131,7 +135,7 @@ export class Negotiation {
     this.sessionId = sid;
     this.session = b;
     this.conn.attach(sid, {
-      onPush: (cmd, body) => this.onPush(cmd, body),
+      onPush: (push) => this.onPush(push),
       onSocketClosed: () => this.fail('SocketError', 'signalling socket closed', true),
     });
     this.sendOffer();
@@ -211,18 +215,20 @@ export class Negotiation {
     });
   }
 
-  private onPush(cmd: string, body: Record<string, unknown>): void {
+  private onPush(push: MediaPush): void {
     if (this.done) return;
-    switch (cmd) {
+    switch (push.cmd) {
       case 'MediaDescPush':
-        this.onAnswer(body);
+        this.onAnswer(push.body);
         break;
       case 'CandidateInfoPush':
-        this.onServerCandidates(body);
+        this.onServerCandidates(push.body);
         break;
       case 'CloseSessionPush': {
+        const body = push.body;
         const reason = typeof body.reason === 'number' ? body.reason : -1;
-        const info = body.err_info as { message?: unknown; action?: unknown } | undefined;
+        // `err_info` may be missing, and `action` comes only from the original service.
+        const info: Partial<ErrInfo> | undefined = body.err_info;
         const retry = RETRY_CLOSE_REASONS[this.spec.kind].includes(reason) || (info !== undefined && info.action === 5);
         const msg = info && typeof info.message === 'string' ? ` (${info.message})` : '';
         this.sessionClosedByServer();
@@ -233,11 +239,11 @@ export class Negotiation {
         this.fail('SessionClosed', 'session reset by the server', true);
         break;
       default:
-        this.ev.push(cmd, body);
+        this.ev.push(push);
     }
   }
 
-  private onAnswer(body: Record<string, unknown>): void {
+  private onAnswer(body: MediaDescPush): void {
     if (this.answered || this.pc === null) return;
     if (body.type !== 1 || typeof body.sdp !== 'string') return this.fail('ServerAnswer', `MediaDescPush type ${String(body.type)}`);
     this.answered = true;
@@ -264,8 +270,8 @@ export class Negotiation {
     );
   }
 
-  private onServerCandidates(body: Record<string, unknown>): void {
-    const infos = Array.isArray(body.infos) ? (body.infos as Record<string, unknown>[]) : [];
+  private onServerCandidates(body: CandidateInfoPush): void {
+    const infos = Array.isArray(body.infos) ? body.infos : [];
     this.remoteCandidatesSeen = true;
     if (this.candidateTimer !== null) clearTimeout(this.candidateTimer);
     for (const i of infos) {

@@ -9,7 +9,7 @@
 import type { Logger } from '../logging/logger';
 import { errorName, setSinkId } from './devices';
 import { Endpoint, type EndpointDeps, type EndpointOptions } from './endpoint';
-import type { NegotiationSpec } from './negotiation';
+import type { NegotiationSpec, SessionPush } from './negotiation';
 import { QualityMonitor } from './quality';
 import { mungePlayOffer, type VideoCodec } from './sdp';
 
@@ -130,11 +130,12 @@ export class Player extends Endpoint {
     this.deps.emitState(0, this.streamId);
   }
 
-  protected onPush(cmd: string, body: Record<string, unknown>): void {
-    if (cmd !== 'StreamStatusNotifyPush') {
-      this.logger.debug(`${this.tag} push ${cmd} ignored`);
+  protected onPush(push: SessionPush): void {
+    if (push.cmd !== 'StreamStatusNotifyPush') {
+      this.logger.debug(`${this.tag} push ${push.cmd} ignored`);
       return;
     }
+    const body = push.body;
     const cam = typeof body.camera_status === 'number' ? body.camera_status : this.camera;
     const mic = typeof body.mic_status === 'number' ? body.mic_status : this.mic;
     if (cam !== this.camera) {

@@ -8,7 +8,8 @@
  */
 import type { ZegoError } from '../errors';
 import { Endpoint, type EndpointDeps, type EndpointOptions } from './endpoint';
-import type { NegotiationSpec } from './negotiation';
+import type { StreamStatusNotify } from '../wire/media';
+import type { NegotiationSpec, SessionPush } from './negotiation';
 import { AV_OFF, AV_ON, type Preview } from './preview';
 import { QualityMonitor } from './quality';
 import { mungePublishOffer, type VideoCodec } from './sdp';
@@ -50,7 +51,7 @@ export class Publisher extends Endpoint {
   }
 
   /** The status sent to the server: 0 on, 2 off (off also when the preview has no track of that kind). */
-  status(): { camera_status: number; mic_status: number } {
+  status(): StreamStatusNotify {
     const s = this.preview.stream;
     return {
       camera_status: this.preview.cameraOn && s.getVideoTracks().length > 0 ? AV_ON : AV_OFF,
@@ -140,13 +141,14 @@ export class Publisher extends Endpoint {
     this.maybeUp();
   }
 
-  protected onPush(cmd: string, body: Record<string, unknown>): void {
-    if (cmd === 'PublishEventPush') {
-      if (body.event === 0 || body.event === undefined) {
+  protected onPush(push: SessionPush): void {
+    if (push.cmd === 'PublishEventPush') {
+      // A server that leaves `event` out means 0 as well.
+      if (push.body.event === 0 || push.body.event === undefined) {
         this.eventSeen = true;
         this.maybeUp();
       }
-    } else this.deps.log.debug(`${this.tag} push ${cmd} ignored`);
+    } else this.deps.log.debug(`${this.tag} push ${push.cmd} ignored`);
   }
 
   private maybeUp(): void {

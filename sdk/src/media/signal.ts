@@ -5,10 +5,24 @@
  * (`XxxRsp`, same seq, `result` 0 = ok) within 5 s or fail with a timeout; server pushes go to the session they
  * name and are acknowledged (`XxxAck`) when the protocol says so. `ClientHBReq {session_ids}` runs every
  * `hb_interval` (10 s) while sessions exist; more than 5 missed heartbeats drop the socket. A connection closes
- * itself when its last user releases it. Connecting makes up to 3 tries, ~3 s apart (jittered).
+ * itself when its last user releases it. Connecting makes up to 3 tries, ~3 s apart (jittered). The messages are
+ * typed by command in ../wire/media.ts (generated from crates/proto/src/media.rs): requests, notifications and pushes
+ * of another command or body do not compile, and only the protocol's pushes reach a session.
  */
 import { centredJitter, type Random } from '../backoff';
 import type { Logger } from '../logging/logger';
+import {
+  MEDIA_PUSH_ACKED,
+  isMediaPushCmd,
+  type ClientHbRsp,
+  type MediaHeader,
+  type MediaNotifications,
+  type MediaNotifyCmd,
+  type MediaPush,
+  type MediaRequestCmd,
+  type MediaRequests,
+  type ResultRsp,
+} from '../wire/media';
 
 export const MEDIA_PROTOCOL_VERSION = '1.0.1';
 export const SIGNAL_REQUEST_TIMEOUT_MS = 5000;
@@ -22,9 +36,6 @@ export const SIGNAL_CONNECT_TRIES = 3;
  */
 export const SIGNAL_CONNECT_RETRY_MS = 3000;
 
-/** Pushes the client acknowledges (`XxxPush` → `XxxAck`). */
-const ACKED_PUSHES = new Set(['MediaDescPush', 'CandidateInfoPush', 'CloseSessionPush', 'SessionResetPush']);
-
 export interface SignalIdentity {
   readonly appid: number;
   readonly idName: string;
@@ -33,20 +44,28 @@ export interface SignalIdentity {
   sdkVersion: string;
 }
 
-export type RequestResult =
-  | { ok: true; body: Record<string, unknown> }
-  | { ok: false; why: 'timeout' | 'closed' | 'result'; result?: number; body?: Record<string, unknown> };
+/**
+ * How a request ended: its accepted answer (`R`, result 0), or a refusal (`result` ≠ 0, body `{result, strError}`),
+ * a timeout or the socket's loss. Bodies are the server's JSON as received: the types say what the protocol sends,
+ * and readers still check a value before they rely on it.
+ */
+export type RequestResult<R = unknown> =
+  | { ok: true; body: R }
+  | { ok: false; why: 'timeout' | 'closed' | 'result'; result?: number; body?: ResultRsp };
+
+/** The answer a request of command `C` gets. */
+export type RequestResultOf<C extends MediaRequestCmd> = RequestResult<MediaRequests[C]['rsp']>;
 
 /** A session's view of its connection: pushes for its session id, and the loss of the socket. */
 export interface SessionListener {
-  onPush(cmd: string, body: Record<string, unknown>): void;
+  onPush(push: MediaPush): void;
   onSocketClosed(): void;
 }
 
 type ReadyWaiter = (err: null | 'token' | 'socket') => void;
 
 interface Pending {
-  cmd: string;
+  cmd: MediaRequestCmd;
   timer: ReturnType<typeof setTimeout>;
   done(r: RequestResult): void;
 }
@@ -107,7 +126,7 @@ export class SignalConnection {
   }
 
   /** Sends a request; `done` gets the answer (result 0), a refusal, a timeout or the socket's loss. */
-  request(cmd: string, sessionId: number, body: object, done: (r: RequestResult) => void): void {
+  request<C extends MediaRequestCmd>(cmd: C, sessionId: number, body: MediaRequests[C]['req'], done: (r: RequestResultOf<C>) => void): void {
     if (this.state === 'closed' || this.socket === null || this.socket.readyState !== 1) {
       setTimeout(() => done({ ok: false, why: 'closed' }), 0);
       return;
@@ -120,7 +139,7 @@ export class SignalConnection {
   }
 
   /** A notification without answer (StreamStatusNotify, BroadcasterStatusNotify). */
-  notify(cmd: string, sessionId: number, body: object): void {
+  notify<C extends MediaNotifyCmd>(cmd: C, sessionId: number, body: MediaNotifications[C]): void {
     if (this.socket !== null && this.socket.readyState === 1) this.send(cmd, sessionId, body);
   }
 
@@ -167,7 +186,7 @@ export class SignalConnection {
       seq,
       user_id: this.id.idName,
       session_id: sessionId,
-    };
+    } satisfies MediaHeader;
     this.log.debug(`zm.signal.send ${cmd} seq=${seq} session=${sessionId}`);
     (this.socket as WebSocket).send(JSON.stringify({ header, body }));
     return seq;
@@ -260,7 +279,7 @@ export class SignalConnection {
   }
 
   private onMessage(text: string): void {
-    let f: { header?: Record<string, unknown>; body?: unknown };
+    let f: { header?: { [K in keyof MediaHeader]?: unknown }; body?: unknown };
     try {
       f = JSON.parse(text) as typeof f;
     } catch {
@@ -284,21 +303,35 @@ export class SignalConnection {
       this.pending.delete(seq);
       clearTimeout(p.timer);
       const result = typeof body.result === 'number' ? body.result : 0;
-      p.done(result === 0 ? { ok: true, body } : { ok: false, why: 'result', result, body });
+      // The answer's body as the server sent it, typed by the request's command (MediaRequests).
+      p.done(result === 0 ? { ok: true, body } : { ok: false, why: 'result', result, body: body as unknown as ResultRsp });
       return;
     }
-    if (ACKED_PUSHES.has(cmd) && this.socket !== null && this.socket.readyState === 1) {
-      const ackHeader = { version: MEDIA_PROTOCOL_VERSION, cmd: cmd.replace('Push', 'Ack'), appid: String(this.id.appid), seq, user_id: this.id.idName, session_id: sid };
-      this.socket.send(JSON.stringify({ header: ackHeader, body: { result: 0 } }));
+    if (!isMediaPushCmd(cmd)) {
+      this.log.debug(`zm.signal.push ${cmd} is not a push of this protocol; ignored`);
+      return;
     }
-    if (cmd === 'SessionResetPush') {
-      const all = body.cResetType !== 1;
-      const ids = Array.isArray(body.session_ids) ? (body.session_ids as unknown[]).map(Number) : [];
-      for (const [id, l] of Array.from(this.sessions)) if (all || ids.includes(id)) l.onPush(cmd, body);
+    if (MEDIA_PUSH_ACKED[cmd] && this.socket !== null && this.socket.readyState === 1) {
+      const ackHeader = {
+        version: MEDIA_PROTOCOL_VERSION,
+        cmd: cmd.replace('Push', 'Ack'),
+        appid: String(this.id.appid),
+        seq,
+        user_id: this.id.idName,
+        session_id: sid,
+      } satisfies MediaHeader;
+      this.socket.send(JSON.stringify({ header: ackHeader, body: { result: 0 } satisfies ResultRsp }));
+    }
+    // The push's body as the server sent it, typed by its command (MediaPushes).
+    const push = { cmd, body } as unknown as MediaPush;
+    if (push.cmd === 'SessionResetPush') {
+      const all = push.body.cResetType !== 1;
+      const ids = Array.isArray(push.body.session_ids) ? (push.body.session_ids as unknown[]).map(Number) : [];
+      for (const [id, l] of Array.from(this.sessions)) if (all || ids.includes(id)) l.onPush(push);
       return;
     }
     const l = this.sessions.get(sid);
-    if (l !== undefined) l.onPush(cmd, body);
+    if (l !== undefined) l.onPush(push);
     else this.log.debug(`zm.signal.push ${cmd} for unknown session ${sid}`);
   }
 
@@ -315,7 +348,9 @@ export class SignalConnection {
     this.request('ClientHBReq', 0, { session_ids: Array.from(this.sessions.keys()) }, (r) => {
       if (r.ok || r.why === 'result') {
         this.hbMisses = 0;
-        const iv = r.body && r.body.hb_interval;
+        // A refusal carries no interval; an answer of another server might still.
+        const b: Partial<ClientHbRsp> | undefined = r.body;
+        const iv = b && b.hb_interval;
         if (typeof iv === 'number' && iv >= 1000) this.hbInterval = iv;
       } else if (r.why === 'timeout') {
         this.hbMisses++;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '../../src/logging/logger';
 import { SIGNAL_CONNECT_RETRY_MS, SIGNAL_CONNECT_TRIES, SignalPool, type SignalConnection, type SignalIdentity } from '../../src/media/signal';
+import type { CreateSessionReq, MediaPush } from '../../src/wire/media';
 import { seededRandom } from './helpers/client';
 
 interface Frame {
@@ -91,6 +92,18 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+const SESSION_REQ: CreateSessionReq = {
+  type: 0,
+  stream_id: 's1',
+  platform: 'web',
+  browser: '',
+  version: '1122',
+  app_id: 42,
+  negotiate_mode: 0,
+  strAuthParam: '',
+  sdk_version: 1122,
+};
+
 function ready(c: SignalConnection): ReturnType<typeof vi.fn> {
   const cb = vi.fn();
   c.whenReady(cb);
@@ -171,13 +184,13 @@ describe('media signalling connection', () => {
     ready(c);
     const s = FakeMediaSocket.all[0];
     const done = vi.fn();
-    c.request('CreateSessionReq', 0, { type: 0 }, done);
+    c.request('CreateSessionReq', 0, SESSION_REQ, done);
     const req = s.of('CreateSessionReq')[0];
     s.reply(req, { result: 0, session_id: 77 });
     vi.advanceTimersByTime(2);
     expect(done).toHaveBeenCalledWith({ ok: true, body: { result: 0, session_id: 77 } });
     const refused = vi.fn();
-    c.request('CreateSessionReq', 0, { type: 0 }, refused);
+    c.request('CreateSessionReq', 0, SESSION_REQ, refused);
     s.reply(s.of('CreateSessionReq')[1], { result: 6, strError: 'auth' });
     vi.advanceTimersByTime(2);
     expect(refused).toHaveBeenCalledWith({ ok: false, why: 'result', result: 6, body: { result: 6, strError: 'auth' } });
@@ -197,7 +210,7 @@ describe('media signalling connection', () => {
     const onSocketClosed = vi.fn();
     c.attach(77, { onPush, onSocketClosed });
     s.push('MediaDescPush', 77, 5, { type: 1, sdp: 'answer' });
-    expect(onPush).toHaveBeenCalledWith('MediaDescPush', { type: 1, sdp: 'answer' });
+    expect(onPush).toHaveBeenCalledWith({ cmd: 'MediaDescPush', body: { type: 1, sdp: 'answer' } });
     const [ack] = s.of('MediaDescAck');
     expect(ack.header).toMatchObject({ cmd: 'MediaDescAck', seq: 5, session_id: 77, appid: '42', user_id: 'alice' });
     s.push('StreamStatusNotifyPush', 77, 6, { camera_status: 2, mic_status: 0 });
@@ -257,5 +270,49 @@ describe('media signalling connection', () => {
     c2.release();
     expect(c2.state).toBe('closed');
     expect(FakeMediaSocket.all[1].closed).toBe(true);
+  });
+
+  it('only the protocol\'s pushes reach a session (and only the acknowledged ones are acknowledged)', () => {
+    const c = pool.acquire('ws://h/media');
+    ready(c);
+    const s = FakeMediaSocket.all[0];
+    const onPush = vi.fn();
+    c.attach(77, { onPush, onSocketClosed: vi.fn() });
+    s.push('SurprisePush', 77, 5, { anything: 1 });
+    expect(onPush).not.toHaveBeenCalled();
+    expect(s.of('SurpriseAck')).toHaveLength(0);
+    s.push('PlayEventPush', 77, 6, { event: 0, stream_id: 's' });
+    expect(onPush).toHaveBeenCalledWith({ cmd: 'PlayEventPush', body: { event: 0, stream_id: 's' } });
+    expect(s.of('PlayEventAck')).toHaveLength(0);
+  });
+
+  it('requests, answers and pushes are typed by their command (tsc --strict checks these lines)', () => {
+    const c = pool.acquire('ws://h/media');
+    ready(c);
+    const s = FakeMediaSocket.all[0];
+    const intervals: number[] = [];
+    c.request('ClientHBReq', 0, { session_ids: [77] }, (r) => {
+      if (r.ok) intervals.push(r.body.hb_interval);
+    });
+    vi.advanceTimersByTime(2);
+    expect(intervals).toEqual([10000]);
+    const answers: string[] = [];
+    const push = (p: MediaPush) => {
+      if (p.cmd === 'MediaDescPush') answers.push(p.body.sdp);
+    };
+    c.attach(77, { onPush: push, onSocketClosed: vi.fn() });
+    s.push('MediaDescPush', 77, 5, { type: 1, sdp: 'v=0' });
+    expect(answers).toEqual(['v=0']);
+    const ignore = () => undefined;
+    // @ts-expect-error a command the protocol does not have
+    c.request('FooReq', 0, {}, ignore);
+    // @ts-expect-error session ids are numbers on the wire
+    c.request('ClientHBReq', 0, { session_ids: ['77'] }, ignore);
+    // @ts-expect-error the wire's name is strAuthParam
+    c.request('CreateSessionReq', 0, { ...SESSION_REQ, streamParams: 'x' }, ignore);
+    // @ts-expect-error a notification gets no answer
+    c.request('StreamStatusNotify', 77, { camera_status: 0, mic_status: 0 }, ignore);
+    // @ts-expect-error camera and microphone status are numbers (0 on, 2 off)
+    c.notify('StreamStatusNotify', 77, { camera_status: true, mic_status: 0 });
   });
 });

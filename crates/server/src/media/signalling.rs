@@ -5,7 +5,9 @@
 //! Frames use the room envelope `{header, body}`; the header is
 //! `{version, cmd, appid (string), seq, user_id (id_name), session_id (number)}`. Requests
 //! `XxxReq` get `XxxRsp` with the same seq and `result` (0 = ok); pushes carry the server's
-//! own seq and the client acknowledges them (`XxxAck`), which needs no answer.
+//! own seq and the client acknowledges them (`XxxAck`), which needs no answer. The messages
+//! are typed in `liveroom_proto::media`: frames are read with `parse_client_frame` (bodies as
+//! leniently as the original clients need) and written with `ServerMsg::encode`.
 
 use crate::config::PlayScope;
 use crate::rooms::member_queue::close_code;
@@ -15,15 +17,17 @@ use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use liveroom_media::{AvStatus, PeerEvent, PeerId, Role, StreamKey};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use liveroom_proto::media::{
+    self as wire, ClientMsg, CloseSessionPush, CreateSessionReq, CreateSessionRsp, ErrInfo,
+    LoginReq, MediaDescReq, MediaFrameError, MediaHeader, ResultRsp, ServerMsg,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Protocol version written in our headers.
-pub const VERSION: &str = "1.0.1";
+pub const VERSION: &str = wire::VERSION;
 /// Sessions (publish + play) one media-signalling connection may hold.
 pub const MAX_SESSIONS_PER_CONNECTION: usize = 32;
 /// Largest media-signalling frame (SDP offers are a few KiB).
@@ -55,28 +59,6 @@ pub mod result {
 pub const CLOSE_REASON_RETRY: u32 = 26;
 /// `SessionResetPush` cResetType: only the listed sessions (0 would be all of them).
 pub const RESET_LISTED_SESSIONS: u32 = 1;
-
-#[derive(Debug, Deserialize, Default)]
-struct Header {
-    #[serde(default)]
-    cmd: String,
-    #[serde(default)]
-    seq: u64,
-    #[serde(default, deserialize_with = "crate::media::signalling::any_string")]
-    appid: String,
-    #[serde(default)]
-    user_id: String,
-    #[serde(default)]
-    session_id: Value,
-}
-
-pub(crate) fn any_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
 
 struct Login {
     appid: u64,
@@ -196,17 +178,10 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
 }
 
 impl Conn {
-    fn send(&self, cmd: &str, seq: u64, session_id: u64, body: Value) {
-        let frame = json!({
-            "header": {"version": VERSION, "cmd": cmd, "appid": self.appid_str, "seq": seq,
-                       "user_id": self.user_id, "session_id": session_id},
-            "body": body,
-        });
-        if self
-            .out
-            .try_send(Message::Text(frame.to_string().into()))
-            .is_err()
-        {
+    fn send(&self, msg: ServerMsg, seq: u64, session_id: u64) {
+        let frame = msg.encode(&self.appid_str, seq, &self.user_id, session_id);
+        if self.out.try_send(Message::Text(frame.into())).is_err() {
+            let cmd = msg.cmd();
             let n = self
                 .dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -217,13 +192,19 @@ impl Conn {
         }
     }
 
-    fn reply(&self, h: &Header, cmd: &str, session_id: u64, body: Value) {
-        self.send(cmd, h.seq, session_id, body);
+    /// The answer to the request of header `h`.
+    fn reply(&self, h: &MediaHeader, session_id: u64, msg: ServerMsg) {
+        self.send(msg, h.seq, session_id);
     }
 
-    fn push(&mut self, cmd: &str, session_id: u64, body: Value) {
+    /// `{result[, strError]}` answering the request of header `h`.
+    fn answer(&self, h: &MediaHeader, session_id: u64, body: ResultRsp) {
+        self.reply(h, session_id, ServerMsg::result(&h.cmd, body));
+    }
+
+    fn push(&mut self, session_id: u64, msg: ServerMsg) {
         self.push_seq += 1;
-        self.send(cmd, self.push_seq, session_id, body);
+        self.send(msg, self.push_seq, session_id);
     }
 
     fn close(&self, code: u16, reason: &str) {
@@ -234,65 +215,67 @@ impl Conn {
     }
 
     async fn on_text(&mut self, text: &str) {
-        let Ok(frame) = serde_json::from_str::<Value>(text) else {
-            tracing::info!("media-signalling frame is not JSON");
-            return;
+        let (h, msg) = match wire::parse_client_frame(text) {
+            Ok(frame) => frame,
+            Err(MediaFrameError::NotJson(_)) => {
+                tracing::info!("media-signalling frame is not JSON");
+                return;
+            }
+            // Nothing to answer: without a header there is no command or seq.
+            Err(e @ MediaFrameError::BadHeader(_)) => {
+                tracing::info!(error = %e, "media-signalling frame dropped");
+                return;
+            }
         };
-        let h: Header = serde_json::from_value(frame["header"].clone()).unwrap_or_default();
-        let body = &frame["body"];
-        let sid = h
-            .session_id
-            .as_u64()
-            .or_else(|| h.session_id.as_str().and_then(|s| s.parse().ok()))
-            .unwrap_or(0);
-        let rsp = h.cmd.replace("Req", "Rsp");
-        match h.cmd.as_str() {
-            "LoginReq" => self.login(&h, body),
-            _ if h.cmd.ends_with("Ack") => {}
+        let sid = h.session_id;
+        match msg {
+            ClientMsg::Login(body) => self.login(&h, body),
+            ClientMsg::Ack(_) => {}
             _ if self.login.is_none() => {
-                if h.cmd.ends_with("Req") {
-                    self.reply(
+                if ClientMsg::is_request(&h.cmd) {
+                    self.answer(
                         &h,
-                        &rsp,
                         sid,
-                        json!({"result": result::NOT_LOGGED_IN, "strError": "LoginReq first"}),
+                        ResultRsp::refused(result::NOT_LOGGED_IN, "LoginReq first"),
                     );
                 }
             }
-            "CreateSessionReq" => self.create_session(&h, body).await,
-            "MediaDescReq" => self.media_desc(&h, sid, body).await,
-            "CandidateInfoReq" => {
+            ClientMsg::CreateSession(body) => self.create_session(&h, body).await,
+            ClientMsg::MediaDesc(body) => self.media_desc(&h, sid, body).await,
+            ClientMsg::CandidateInfo(_) => {
                 // ICE-lite: the server learns the client's addresses from its connectivity checks.
                 let code = if self.sessions.contains_key(&sid) {
                     result::OK
                 } else {
                     result::NO_SESSION
                 };
-                self.reply(&h, &rsp, sid, json!({"result": code}));
+                self.answer(&h, sid, ResultRsp::code(code));
             }
-            "ClientHBReq" => {
+            ClientMsg::Heartbeat(body) => {
                 self.reply(
                     &h,
-                    &rsp,
                     sid,
-                    json!({"result": result::OK, "hb_interval": HB_INTERVAL_MS}),
+                    ServerMsg::Heartbeat(wire::ClientHbRsp {
+                        hb_interval: HB_INTERVAL_MS,
+                        result: result::OK,
+                    }),
                 );
-                self.reset_unknown(&body["session_ids"]);
+                self.reset_unknown(&body.session_ids);
             }
-            "QualityReportReq" => self.reply(&h, &rsp, sid, json!({"result": result::OK})),
-            "CloseSessionReq" => {
+            ClientMsg::QualityReport(_) => self.answer(&h, sid, ResultRsp::ok()),
+            ClientMsg::CloseSession(_) => {
                 if let Some(s) = self.sessions.remove(&sid) {
                     if let (Some(peer), Some(sfu)) = (s.peer, self.state.sfu.as_ref()) {
                         sfu.close(peer).await;
                     }
                     self.publish_ended(&s);
                 }
-                self.reply(&h, &rsp, sid, json!({"result": result::OK}));
+                self.answer(&h, sid, ResultRsp::ok());
             }
-            "StreamStatusNotify" => {
+            ClientMsg::StreamStatus(body) => {
                 let status = AvStatus {
-                    camera: body["camera_status"].as_u64().unwrap_or(0) as u32,
-                    mic: body["mic_status"].as_u64().unwrap_or(0) as u32,
+                    camera: body.camera_status,
+                    mic: body.mic_status,
                 };
                 if let (Some(s), Some(sfu)) = (self.sessions.get(&sid), self.state.sfu.as_ref()) {
                     if let (Role::Publish, Some(peer)) = (s.role, s.peer) {
@@ -300,32 +283,26 @@ impl Conn {
                     }
                 }
             }
-            "BroadcasterStatusNotify" => {}
-            other => {
-                tracing::info!(cmd = other, "unknown media-signalling command");
-                if other.ends_with("Req") {
-                    self.reply(
+            ClientMsg::BroadcasterStatus(_) => {}
+            ClientMsg::Unknown(other) => {
+                tracing::info!(cmd = %other, "unknown media-signalling command");
+                if ClientMsg::is_request(&other) {
+                    self.answer(
                         &h,
-                        &rsp,
                         sid,
-                        json!({"result": result::BAD_REQUEST, "strError": "unknown command"}),
+                        ResultRsp::refused(result::BAD_REQUEST, "unknown command"),
                     );
                 }
             }
         }
     }
 
-    fn login(&mut self, h: &Header, body: &Value) {
+    fn login(&mut self, h: &MediaHeader, body: LoginReq) {
         self.appid_str = h.appid.clone();
         self.user_id = h.user_id.clone();
         let refuse = |c: &Self, why: &str| {
             tracing::info!(user = %h.user_id, why, "media-signalling login refused");
-            c.reply(
-                h,
-                "LoginRsp",
-                0,
-                json!({"result": result::TOKEN, "strError": why}),
-            );
+            c.answer(h, 0, ResultRsp::refused(result::TOKEN, why));
         };
         let Ok(appid) = h.appid.parse::<u64>() else {
             return refuse(self, "appid is not a number");
@@ -333,8 +310,8 @@ impl Conn {
         let Some(app) = self.state.apps.get(appid) else {
             return refuse(self, "unknown appid");
         };
-        let tok = body["token"].as_str().unwrap_or("");
-        let room_id = body["roomid"].as_str().unwrap_or("").to_string();
+        let tok = body.token.as_str();
+        let room_id = body.roomid.as_str();
         let now = self.state.hub.clock.now().unix_ms / 1000;
         let grant = match token::verify(
             tok,
@@ -355,20 +332,18 @@ impl Conn {
         // room's `webrtc_url` dispatch comes first).
         let Some(claim) = self.state.hub.claim_of(appid, &h.user_id) else {
             tracing::info!(user = %h.user_id, "media-signalling login without a room login refused");
-            return self.reply(
+            return self.answer(
                 h,
-                "LoginRsp",
                 0,
-                json!({"result": result::NOT_LOGGED_IN, "strError": "log in to a room first"}),
+                ResultRsp::refused(result::NOT_LOGGED_IN, "log in to a room first"),
             );
         };
         if !room_id.is_empty() && claim.room.room_id != room_id {
             tracing::info!(user = %h.user_id, room = %room_id, "media-signalling login for a room the user is not in refused");
-            return self.reply(
+            return self.answer(
                 h,
-                "LoginRsp",
                 0,
-                json!({"result": result::NOT_LOGGED_IN, "strError": "not logged in to that room"}),
+                ResultRsp::refused(result::NOT_LOGGED_IN, "not logged in to that room"),
             );
         }
         self.login = Some(Login {
@@ -379,56 +354,59 @@ impl Conn {
         });
         self.reply(
             h,
-            "LoginRsp",
             0,
-            json!({"result": result::OK, "token": "", "tokenType": 0, "report": false, "report_interval_ms": 30000,
-                   "negoInterval": 25000, "negoTryCount": 0, "negoTryMaxCount": 2, "strError": ""}),
+            ServerMsg::Login(wire::LoginRsp {
+                nego_interval: 25000,
+                nego_try_count: 0,
+                nego_try_max_count: 2,
+                report: false,
+                report_interval_ms: 30000,
+                result: result::OK,
+                str_error: String::new(),
+                token: String::new(),
+                token_type: 0,
+            }),
         );
         // Sessions of an earlier connection (the client reconnected, or this server restarted)
         // do not live on here: the client restarts them now rather than when ICE gives up.
-        let earlier: Vec<Value> = body["sessions"]
-            .as_array()
-            .map(|a| a.iter().map(|s| s["session_id"].clone()).collect())
-            .unwrap_or_default();
-        self.reset_unknown(&Value::Array(earlier));
+        let earlier: Vec<u64> = body
+            .sessions
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.session_id)
+            .collect();
+        self.reset_unknown(&earlier);
     }
 
-    /// `SessionResetPush {cResetType: 1, session_ids}` for the ids (numbers or numeric
-    /// strings) the client names that this connection does not hold.
-    fn reset_unknown(&mut self, ids: &Value) {
+    /// `SessionResetPush {cResetType: 1, session_ids}` for the ids the client names that
+    /// this connection does not hold (0, an id that was not a number, names none).
+    fn reset_unknown(&mut self, ids: &[u64]) {
         let unknown: Vec<u64> = ids
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
-                    .filter(|id| *id != 0 && !self.sessions.contains_key(id))
-                    .take(MAX_SESSIONS_PER_CONNECTION)
-                    .collect()
-            })
-            .unwrap_or_default();
+            .iter()
+            .copied()
+            .filter(|id| *id != 0 && !self.sessions.contains_key(id))
+            .take(MAX_SESSIONS_PER_CONNECTION)
+            .collect();
         if unknown.is_empty() {
             return;
         }
         tracing::info!(user = %self.user_id, sessions = ?unknown, "client names sessions this server does not hold; resetting them");
         self.push(
-            "SessionResetPush",
             0,
-            json!({"cResetType": RESET_LISTED_SESSIONS, "session_ids": unknown}),
+            ServerMsg::SessionReset(wire::SessionResetPush {
+                reset_type: RESET_LISTED_SESSIONS,
+                session_ids: unknown,
+            }),
         );
     }
 
-    async fn create_session(&mut self, h: &Header, body: &Value) {
+    async fn create_session(&mut self, h: &MediaHeader, body: CreateSessionReq) {
         let l = self.login.as_ref().expect("checked");
         let fail = |c: &Self, code: u32, why: &str| {
             tracing::info!(user = %h.user_id, code, why, "CreateSession refused");
-            c.reply(
-                h,
-                "CreateSessionRsp",
-                0,
-                json!({"result": code, "strError": why}),
-            );
+            c.answer(h, 0, ResultRsp::refused(code, why));
         };
-        let role = match body["type"].as_u64() {
+        let role = match body.session_type {
             Some(0) => Role::Publish,
             Some(1) => Role::Play,
             _ => {
@@ -439,7 +417,7 @@ impl Conn {
                 )
             }
         };
-        let stream_id = body["stream_id"].as_str().unwrap_or("").to_string();
+        let stream_id = body.stream_id;
         if let Err(e) = liveroom_proto::limits::check_id("stream_id", &stream_id, 1) {
             return fail(self, result::BAD_REQUEST, &e);
         }
@@ -475,7 +453,7 @@ impl Conn {
             let Some(app) = self.state.apps.get(l.appid) else {
                 return fail(self, result::STREAM_AUTH, "unknown app");
             };
-            let params = body["strAuthParam"].as_str().unwrap_or("");
+            let params = body.str_auth_param.as_str();
             let now = self.state.hub.clock.now().unix_ms / 1000;
             if let Err(e) =
                 token::verify_stream_params(params, l.appid, &app.server_secret, &stream_id, now)
@@ -528,42 +506,41 @@ impl Conn {
             },
         );
         let turn = self.state.turn_grant(&l.id_name);
-        let mut rsp = json!({"result": result::OK, "session_id": sid, "session_token": sid.to_string(), "strError": ""});
+        let mut rsp = CreateSessionRsp {
+            result: result::OK,
+            session_id: sid,
+            session_token: sid.to_string(),
+            str_error: String::new(),
+            ..Default::default()
+        };
         if let Some(t) = turn {
-            rsp["turn_server"] = json!(t.turn_url);
+            rsp.turn_server = Some(t.turn_url);
             // Relay-only clients put both URLs in one ICE server entry: a second TURN URL
             // (TCP) gives them a relay candidate over each transport, a `stun:` URL nothing.
-            rsp["stun_server"] = json!(t.turn_tcp_url.clone().unwrap_or(t.stun_url));
-            rsp["turn_username"] = json!(t.username);
-            rsp["turn_auth_key"] = json!(t.credential);
+            rsp.stun_server = Some(t.turn_tcp_url.unwrap_or(t.stun_url));
+            rsp.turn_username = Some(t.username);
+            rsp.turn_auth_key = Some(t.credential);
         }
-        self.reply(h, "CreateSessionRsp", sid, rsp);
+        self.reply(h, sid, ServerMsg::CreateSession(rsp));
     }
 
-    async fn media_desc(&mut self, h: &Header, sid: u64, body: &Value) {
+    async fn media_desc(&mut self, h: &MediaHeader, sid: u64, body: MediaDescReq) {
         let Some(session) = self.sessions.get(&sid) else {
-            return self.reply(
+            return self.answer(
                 h,
-                "MediaDescRsp",
                 sid,
-                json!({"result": result::NO_SESSION, "strError": "no such session"}),
+                ResultRsp::refused(result::NO_SESSION, "no such session"),
             );
         };
-        let Some(sdp) = body["sdp"].as_str().map(str::to_string) else {
-            return self.reply(
+        let Some(sdp) = body.sdp else {
+            return self.answer(
                 h,
-                "MediaDescRsp",
                 sid,
-                json!({"result": result::BAD_REQUEST, "strError": "sdp missing"}),
+                ResultRsp::refused(result::BAD_REQUEST, "sdp missing"),
             );
         };
         let Some(sfu) = self.state.sfu.clone() else {
-            return self.reply(
-                h,
-                "MediaDescRsp",
-                sid,
-                json!({"result": result::MEDIA, "strError": "media is off"}),
-            );
+            return self.answer(h, sid, ResultRsp::refused(result::MEDIA, "media is off"));
         };
         let l = self.login.as_ref().expect("checked");
         let key = StreamKey {
@@ -575,7 +552,7 @@ impl Conn {
             // A renegotiation replaces the session's peer.
             sfu.close(old).await;
         }
-        self.reply(h, "MediaDescRsp", sid, json!({"result": result::OK}));
+        self.answer(h, sid, ResultRsp::ok());
         match sfu
             .open(key, role, &l.id_name, sdp, self.events_tx.clone())
             .await
@@ -586,16 +563,25 @@ impl Conn {
                 }
                 let mid = first_mid(&opened.answer);
                 self.push(
-                    "MediaDescPush",
                     sid,
-                    json!({"type": 1, "sdp": opened.answer}),
+                    ServerMsg::MediaDesc(wire::MediaDescPush {
+                        sdp: opened.answer,
+                        desc_type: 1,
+                    }),
                 );
-                let infos: Vec<Value> = opened
+                let infos = opened
                     .candidates
-                    .iter()
-                    .map(|c| json!({"candidate": c, "sdpMid": mid, "sdpMLineIndex": 0}))
+                    .into_iter()
+                    .map(|candidate| wire::CandidateInfo {
+                        candidate,
+                        sdp_mline_index: Some(0),
+                        sdp_mid: Some(mid.clone()),
+                    })
                     .collect();
-                self.push("CandidateInfoPush", sid, json!({"infos": infos}));
+                self.push(
+                    sid,
+                    ServerMsg::CandidateInfo(wire::CandidateInfoPush { infos }),
+                );
             }
             Err(e) => {
                 tracing::info!(user = %h.user_id, error = %e, "offer refused");
@@ -605,9 +591,15 @@ impl Conn {
                     result::MEDIA
                 };
                 self.push(
-                    "CloseSessionPush",
                     sid,
-                    json!({"reason": 1, "err_info": {"code": code, "message": e.to_string()}}),
+                    ServerMsg::CloseSession(CloseSessionPush {
+                        err_info: ErrInfo {
+                            action: None,
+                            code,
+                            message: e.to_string(),
+                        },
+                        reason: 1,
+                    }),
                 );
                 if let Some(s) = self.sessions.remove(&sid) {
                     self.publish_ended(&s);
@@ -637,11 +629,15 @@ impl Conn {
                     }
                 }
                 // Event 0: the session's media is flowing (the 1.12 publisher waits for it).
-                let cmd = match s.role {
-                    Role::Publish => "PublishEventPush",
-                    Role::Play => "PlayEventPush",
+                let event = wire::StreamEventPush {
+                    event: 0,
+                    stream_id,
                 };
-                self.push(cmd, sid, json!({"event": 0, "stream_id": stream_id}));
+                let msg = match s.role {
+                    Role::Publish => ServerMsg::PublishEvent(event),
+                    Role::Play => ServerMsg::PlayEvent(event),
+                };
+                self.push(sid, msg);
             }
             PeerEvent::Disconnected(_) => {}
             PeerEvent::Closed(peer) => {
@@ -652,9 +648,15 @@ impl Conn {
                     self.publish_ended(&s);
                 }
                 self.push(
-                    "CloseSessionPush",
                     sid,
-                    json!({"reason": CLOSE_REASON_RETRY, "err_info": {"code": result::MEDIA, "message": "media connection lost"}}),
+                    ServerMsg::CloseSession(CloseSessionPush {
+                        err_info: ErrInfo {
+                            action: None,
+                            code: result::MEDIA,
+                            message: "media connection lost".into(),
+                        },
+                        reason: CLOSE_REASON_RETRY,
+                    }),
                 );
             }
             PeerEvent::StreamStatus(peer, st) => {
@@ -663,9 +665,12 @@ impl Conn {
                 };
                 let stream_id = self.sessions[&sid].stream_id.clone();
                 self.push(
-                    "StreamStatusNotifyPush",
                     sid,
-                    json!({"camera_status": st.camera, "mic_status": st.mic, "stream_id": stream_id}),
+                    ServerMsg::StreamStatus(wire::StreamStatusNotifyPush {
+                        camera_status: st.camera,
+                        mic_status: st.mic,
+                        stream_id,
+                    }),
                 );
             }
         }

@@ -53,7 +53,7 @@ pub enum StartError {
     LocalAddr(std::io::Error),
     /// `http.tls_cert` / `http.tls_key` do not load.
     #[error(transparent)]
-    Tls(#[from] crate::edge::tls::TlsError),
+    Tls(#[from] TlsError),
     /// The log collector's folder cannot be made.
     #[error("log collector folder {}: {source}", dir.display())]
     LogCollector {
@@ -99,14 +99,73 @@ pub enum StartError {
     },
     /// `business.ca_file` does not hold CA certificates.
     #[error("business.ca_file {0}")]
-    CaFile(#[source] crate::integrations::business::CaError),
+    CaFile(#[source] CaError),
     /// The system's CA bundle (used when `business.ca_file` is empty) does not load.
     #[error(transparent)]
-    SystemCa(crate::integrations::business::CaError),
+    SystemCa(CaError),
     /// The TLS library refused its default protocol versions (should not happen).
     #[error("tls: {0}")]
     TlsVersions(#[source] rustls::Error),
     /// GStreamer (FLV/HLS outputs, `live.enabled`) does not start.
     #[error("live outputs: {0}")]
     Live(String),
+}
+
+/// Why `http.tls_cert` / `http.tls_key` do not load.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The certificate file cannot be read or is not PEM.
+    #[error("http.tls_cert {}: {source}", path.display())]
+    Cert {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The certificate file holds no certificate.
+    #[error("http.tls_cert {}: no certificate in the file", path.display())]
+    NoCert {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The key file cannot be read or holds no private key.
+    #[error("http.tls_key {}: {source}", path.display())]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The key does not suit the certificate (or is of an unsupported kind).
+    #[error("http.tls_cert {} / http.tls_key {}: {source}", cert.display(), key.display())]
+    Pair {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// Why.
+        source: rustls::Error,
+    },
+    /// The TLS library refused its default protocol versions (should not happen).
+    #[error("tls: {0}")]
+    Versions(#[source] rustls::Error),
+}
+
+/// Why a CA file gave no certificates.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    /// The file cannot be read or is not PEM.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The file holds no certificate.
+    #[error("{}: no PEM certificates in it", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
 }

@@ -5,6 +5,7 @@
 // (docs/architecture.md shows the tree; CONTRIBUTING.md says where a change goes).
 pub mod biz;
 pub mod config;
+pub mod crypto;
 pub mod edge;
 pub mod error;
 pub mod integrations;
@@ -44,59 +45,22 @@ pub struct AppState {
     /// The SFU, unless media is off (`rtc.listen = ""`).
     pub sfu: Option<liveroom_media::SfuHandle>,
     /// TURN/STUN servers handed to media sessions.
-    pub turn: Option<TurnService>,
+    pub turn: Option<media::turn::TurnService>,
     /// HTTP-FLV and HLS outputs (off unless `live` is built and enabled and media is on).
     pub outputs: live::routes::Outputs,
     /// RTMP relay (`publishTarget`, `cdnUrl`).
     pub relay: biz::rtmp_push::Relay,
     /// Server-side mixes (`biz_channel` zeus).
-    pub mixes: biz::mix::Mixes,
+    pub mixes: Arc<biz::mix::Mixes>,
     /// Login limits shared by every connection: per source IP and per app.
     pub login_limits: signalling::rate_limits::LoginLimits,
 }
 
-/// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TurnGrant {
-    pub turn_url: String,
-    /// The same relay over TCP, when there is one (`turn:IP:PORT?transport=tcp`).
-    pub turn_tcp_url: Option<String>,
-    pub stun_url: String,
-    pub username: String,
-    pub credential: String,
-}
-
-/// Where media sessions are told to find a TURN relay, and how their credentials are made
-/// (coturn REST style, so an external coturn can take the embedded relay's place).
-#[derive(Debug, Clone)]
-pub struct TurnService {
-    /// `turn:IP:PORT?transport=udp` (embedded relay) or the external coturn's first UDP URL.
-    pub turn_url: String,
-    /// `turn:IP:PORT?transport=tcp`, or the external coturn's first TCP/TLS URL.
-    pub turn_tcp_url: Option<String>,
-    /// `stun:IP:PORT` (never empty: falls back to a TURN URL for an external coturn).
-    pub stun_url: String,
-    /// Every URL, in order.
-    pub urls: Vec<String>,
-    pub secret: String,
-    pub ttl_secs: u64,
-    /// The embedded relay, when it runs (peer policy additions, counts).
-    pub relay: Option<liveroom_turn::TurnHandle>,
-}
-
 impl AppState {
-    pub fn turn_grant(&self, user: &str) -> Option<TurnGrant> {
-        let t = self.turn.as_ref()?;
-        let now = self.hub.clock.now().unix_ms / 1000;
-        let (username, credential) =
-            liveroom_turn::rest_credentials(&t.secret, user, t.ttl_secs, now);
-        Some(TurnGrant {
-            turn_url: t.turn_url.clone(),
-            turn_tcp_url: t.turn_tcp_url.clone(),
-            stun_url: t.stun_url.clone(),
-            username,
-            credential,
-        })
+    /// TURN/STUN servers and fresh credentials for `user`'s media session (None: no TURN).
+    pub fn turn_grant(&self, user: &str) -> Option<media::turn::TurnGrant> {
+        let now_secs = self.hub.clock.now().unix_ms / 1000;
+        Some(self.turn.as_ref()?.grant(user, now_secs))
     }
 }
 
@@ -143,7 +107,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             source,
         })?;
     let http_addr = listener.local_addr().map_err(StartError::LocalAddr)?;
-    routes::limit_send_buffer(&listener);
+    edge::websocket::limit_send_buffer(&listener);
     let tls = if config.http.tls_cert.is_empty() {
         None
     } else {
@@ -225,10 +189,12 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             tls.is_some(),
         ),
         &config,
-        sfu.is_some(),
+        hub.clone(),
+        sfu.clone(),
+        apps.clone(),
     );
     let state = Arc::new(AppState {
-        mixes,
+        mixes: Arc::new(mixes),
         apps,
         hub,
         outputs,

@@ -216,7 +216,7 @@ pub struct Metrics {
     pub auth_allowed: Counter,
     pub auth_refused: Counter,
     pub auth_failed: Counter,
-    /// Logins refused by a login rate limit, by scope (`LoginScope`).
+    /// Logins refused by a login rate limit, by scope (`signalling::rate_limits::LoginScope`).
     pub login_limited_connection: Counter,
     pub login_limited_ip: Counter,
     pub login_limited_app: Counter,
@@ -340,16 +340,6 @@ impl Metrics {
                 &[("code", &code.0.to_string())],
             )
             .inc();
-    }
-
-    /// The counter of one scope of `liveroom_login_rate_limited_total`.
-    pub fn login_limited(&self, scope: crate::signalling::rate_limits::LoginScope) -> &Counter {
-        use crate::signalling::rate_limits::LoginScope;
-        match scope {
-            LoginScope::Connection => &self.login_limited_connection,
-            LoginScope::Ip => &self.login_limited_ip,
-            LoginScope::App => &self.login_limited_app,
-        }
     }
 
     /// `liveroom_webhook_dropped_total{appid}`: events of one app dropped because its queue was

@@ -6,7 +6,7 @@
 //!
 //! Answers are `rsp_body {code, message}`, code 0 = done (the codes are below).
 
-use crate::biz::{BizCaller, BizError};
+use crate::biz::caller::{BizCaller, BizError};
 use crate::AppState;
 use liveroom_proto::limits::check_id;
 use liveroom_proto::ErrCode;
@@ -45,7 +45,7 @@ fn answer(code: i64, message: impl Into<String>) -> String {
 
 /// The signature an addpush/delpush/clearpush must carry.
 pub fn signature(appid: u64, timestamp: &str, server_secret: &str) -> String {
-    crate::signalling::token::md5_hex(&format!("{appid}{timestamp}{server_secret}"))
+    crate::crypto::md5_hex(&format!("{appid}{timestamp}{server_secret}"))
 }
 
 /// A number or a string of digits (clients differ).
@@ -167,7 +167,8 @@ mod imp {
 mod imp {
     use super::*;
     use crate::metrics::{Counter, Gauge};
-    use crate::rooms::registry::{AdminCmd, Hub, RoomCmd, RoomKey};
+    use crate::rooms::commands::{AdminCmd, RoomCmd, RoomKey};
+    use crate::rooms::registry::Hub;
     use crate::sync::lock;
     use liveroom_live::rtmp_push::{self, PushEvent, PushHandle};
     use liveroom_media::{SfuHandle, StreamKey};

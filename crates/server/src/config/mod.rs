@@ -2,6 +2,7 @@
 //! Unknown keys are errors that name the key. Every key is listed in docs/configuration.md.
 
 pub mod apps;
+pub mod webhook_events;
 
 use crate::StartError;
 use serde::{Deserialize, Serialize};
@@ -423,19 +424,13 @@ impl Default for SessionConfig {
     }
 }
 
+/// The nonce length of the v1 tokens this server mints, and the default `tokens.v1_nonce_len`.
+pub const V1_NONCE_LEN: usize = 16;
+
 impl TokenConfig {
     /// Whether v1 tokens are accepted (absent = only in dev mode; `Config::load` fills it).
     pub fn allow_v1(&self) -> bool {
         self.allow_v1.unwrap_or(false)
-    }
-
-    /// What `token::verify` needs of v1.
-    pub fn v1_policy(&self) -> crate::signalling::token::V1Policy {
-        crate::signalling::token::V1Policy {
-            allow: self.allow_v1(),
-            nonce_len: self.v1_nonce_len,
-            max_ttl_secs: self.v1_max_ttl_secs,
-        }
     }
 }
 
@@ -443,7 +438,7 @@ impl Default for TokenConfig {
     fn default() -> Self {
         TokenConfig {
             allow_v1: None,
-            v1_nonce_len: crate::signalling::token::V1_NONCE_LEN,
+            v1_nonce_len: V1_NONCE_LEN,
             v1_max_ttl_secs: 7 * 24 * 3600,
             default_ttl_secs: 24 * 3600,
         }
@@ -620,10 +615,10 @@ impl Config {
             ));
         }
         for e in &self.webhooks.events {
-            if !crate::integrations::webhooks::EVENTS.contains(&e.as_str()) {
+            if !webhook_events::EVENTS.contains(&e.as_str()) {
                 return Err(StartError::Invalid(format!(
                     "webhooks.events: unknown event {e:?} (known: {})",
-                    crate::integrations::webhooks::EVENTS.join(", ")
+                    webhook_events::EVENTS.join(", ")
                 )));
             }
         }

@@ -4,3 +4,4 @@
 //! Imports nothing of the crate but `sync` and `error`: every other folder may use it.
 
 pub mod tls;
+pub mod websocket;

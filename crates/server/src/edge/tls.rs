@@ -4,6 +4,7 @@
 //! The certificate files are checked for changes at most once a minute, at a handshake, and
 //! read again when they changed (renewed certificates need no restart).
 
+use crate::error::TlsError;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -23,46 +24,6 @@ const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// How often at most the certificate files are checked for changes.
 const RELOAD_CHECK: Duration = Duration::from_secs(60);
-
-/// Why `http.tls_cert` / `http.tls_key` do not load.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsError {
-    /// The certificate file cannot be read or is not PEM.
-    #[error("http.tls_cert {}: {source}", path.display())]
-    Cert {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: rustls::pki_types::pem::Error,
-    },
-    /// The certificate file holds no certificate.
-    #[error("http.tls_cert {}: no certificate in the file", path.display())]
-    NoCert {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The key file cannot be read or holds no private key.
-    #[error("http.tls_key {}: {source}", path.display())]
-    Key {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: rustls::pki_types::pem::Error,
-    },
-    /// The key does not suit the certificate (or is of an unsupported kind).
-    #[error("http.tls_cert {} / http.tls_key {}: {source}", cert.display(), key.display())]
-    Pair {
-        /// The certificate file.
-        cert: PathBuf,
-        /// The key file.
-        key: PathBuf,
-        /// Why.
-        source: rustls::Error,
-    },
-    /// The TLS library refused its default protocol versions (should not happen).
-    #[error("tls: {0}")]
-    Versions(#[source] rustls::Error),
-}
 
 /// Reads the PEM certificate chain and private key into a server configuration.
 pub fn server_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>, TlsError> {

@@ -3,7 +3,7 @@
 //! Bodies are JSON, signed with the app's server secret:
 //! `X-Liveroom-Signature: sha256=<hex HMAC-SHA256(server_secret, body)>`.
 
-use crate::StartError;
+use crate::error::{CaError, StartError};
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
@@ -13,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use sha2::Sha256;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,25 +78,6 @@ pub enum BusinessError {
     /// The business server answered with a status outside 2xx.
     #[error("business server answered HTTP {0}")]
     Status(u16),
-}
-
-/// Why a CA file gave no certificates.
-#[derive(Debug, thiserror::Error)]
-pub enum CaError {
-    /// The file cannot be read or is not PEM.
-    #[error("{}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: rustls::pki_types::pem::Error,
-    },
-    /// The file holds no certificate.
-    #[error("{}: no PEM certificates in it", path.display())]
-    Empty {
-        /// The file.
-        path: PathBuf,
-    },
 }
 
 /// The CA certificates of a PEM file.

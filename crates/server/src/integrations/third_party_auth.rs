@@ -7,8 +7,10 @@
 //! within `third_party_auth.timeout_ms`, a network error — fails it (1000000018).
 
 use crate::config::apps::App;
+use crate::config::ThirdPartyAuthConfig;
+use crate::integrations::business::BusinessClient;
 use crate::integrations::business::BusinessError;
-use crate::AppState;
+use crate::metrics::Metrics;
 use liveroom_proto::body::LoginReq;
 use liveroom_proto::ErrCode;
 use serde::Deserialize;
@@ -30,16 +32,30 @@ fn answer_message(bytes: &[u8]) -> Option<String> {
         .map(|m| m.chars().take(200).collect())
 }
 
+/// What a check needs: the `[third_party_auth]` settings, the client that posts, the counters,
+/// and the time stamped on the request.
+#[derive(Clone, Copy)]
+pub struct Checker<'a> {
+    pub cfg: &'a ThirdPartyAuthConfig,
+    pub business: &'a BusinessClient,
+    pub metrics: &'a Metrics,
+    pub now_ms: u64,
+}
+
 /// Checks the login's third_token when the configuration asks for it; `Err` is the refusal
 /// to send.
 pub async fn check(
-    state: &AppState,
+    with: Checker<'_>,
     app: &App,
     room_id: &str,
     req: &LoginReq,
 ) -> Result<(), (ErrCode, String)> {
-    let cfg = &state.config.third_party_auth;
-    let metrics = &state.hub.metrics;
+    let Checker {
+        cfg,
+        business,
+        metrics,
+        now_ms,
+    } = with;
     if cfg.url.is_empty() {
         // Not configured: the third token is carried but not checked.
         return Ok(());
@@ -62,11 +78,10 @@ pub async fn check(
         "nick_name": req.nick_name,
         "role": req.role,
         "third_token": req.third_token,
-        "timestamp": state.hub.clock.now().unix_ms,
+        "timestamp": now_ms,
     });
     let body = serde_json::to_vec(&payload).unwrap_or_default();
-    let answer = state
-        .business
+    let answer = business
         .post_json(
             &cfg.url,
             body,

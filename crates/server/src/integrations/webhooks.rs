@@ -19,21 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-/// Every event name; `webhooks.events` picks among them.
-pub const EVENTS: &[&str] = &[
-    ROOM_CREATED,
-    ROOM_CLOSED,
-    USER_JOINED,
-    USER_LEFT,
-    STREAM_ADDED,
-    STREAM_REMOVED,
-];
-pub const ROOM_CREATED: &str = "room_created";
-pub const ROOM_CLOSED: &str = "room_closed";
-pub const USER_JOINED: &str = "user_joined";
-pub const USER_LEFT: &str = "user_left";
-pub const STREAM_ADDED: &str = "stream_added";
-pub const STREAM_REMOVED: &str = "stream_removed";
+// The event names are configuration vocabulary (`webhooks.events` is checked at load).
+pub use crate::config::webhook_events::*;
 
 /// Apps with a queue and worker of their own; the events of further apps share one queue.
 pub const MAX_APP_QUEUES: usize = 1024;

@@ -5,7 +5,7 @@
 //! mode) are served only on such URLs; the playlist passes the same query on to its segments.
 
 use crate::config::apps::Apps;
-use crate::signalling::token::{constant_time_eq, hmac_hex};
+use crate::crypto::{constant_time_eq, hmac_hex};
 
 /// The query parameters.
 pub const EXPIRES: &str = "expires";

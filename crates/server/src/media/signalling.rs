@@ -10,8 +10,9 @@
 //! leniently as the original clients need) and written with `ServerMsg::encode`.
 
 use crate::config::PlayScope;
-use crate::rooms::member_queue::close_code;
-use crate::rooms::registry::{AdminCmd, Claim, StreamClaimError};
+use crate::edge::websocket::close_code;
+use crate::rooms::commands::{AdminCmd, Claim};
+use crate::rooms::registry::StreamClaimError;
 use crate::signalling::token;
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -152,7 +153,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
                     c.on_text(t.as_str()).await;
                 }
                 Ok(Some(Err(e))) => {
-                    if let Some(reason) = crate::routes::ws_too_big(&e) {
+                    if let Some(reason) = crate::edge::websocket::ws_too_big(&e) {
                         tracing::warn!(%reason, "media-signalling frame refused by the WebSocket layer; closing");
                         c.close(close_code::TOO_BIG, &reason);
                     }
@@ -319,7 +320,7 @@ impl Conn {
             &app.app_sign,
             &app.server_secret,
             &h.user_id,
-            self.state.config.tokens.v1_policy(),
+            token::V1Policy::of(&self.state.config.tokens),
             now,
         ) {
             Ok(g) => g,

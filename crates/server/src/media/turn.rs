@@ -3,7 +3,6 @@
 //! CreateSessionRsp takes its URLs and REST credentials from.
 
 use crate::config::Config;
-use crate::TurnService;
 use liveroom_turn::{PeerPolicy, TurnServer, TurnServerConfig};
 use std::net::{IpAddr, SocketAddr};
 
@@ -181,5 +180,49 @@ mod tests {
         );
         assert_eq!(s.turn_url, "turn:a:3478?transport=udp");
         assert_eq!(s.stun_url, "turns:a:5349?transport=tcp");
+    }
+}
+
+/// TURN/STUN servers and time-limited credentials for one media session (CreateSessionRsp).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnGrant {
+    pub turn_url: String,
+    /// The same relay over TCP, when there is one (`turn:IP:PORT?transport=tcp`).
+    pub turn_tcp_url: Option<String>,
+    pub stun_url: String,
+    pub username: String,
+    pub credential: String,
+}
+
+/// Where media sessions are told to find a TURN relay, and how their credentials are made
+/// (coturn REST style, so an external coturn can take the embedded relay's place).
+#[derive(Debug, Clone)]
+pub struct TurnService {
+    /// `turn:IP:PORT?transport=udp` (embedded relay) or the external coturn's first UDP URL.
+    pub turn_url: String,
+    /// `turn:IP:PORT?transport=tcp`, or the external coturn's first TCP/TLS URL.
+    pub turn_tcp_url: Option<String>,
+    /// `stun:IP:PORT` (never empty: falls back to a TURN URL for an external coturn).
+    pub stun_url: String,
+    /// Every URL, in order.
+    pub urls: Vec<String>,
+    pub secret: String,
+    pub ttl_secs: u64,
+    /// The embedded relay, when it runs (peer policy additions, counts).
+    pub relay: Option<liveroom_turn::TurnHandle>,
+}
+
+impl TurnService {
+    /// The servers and time-limited credentials for `user`'s media session at `now_secs`.
+    pub fn grant(&self, user: &str, now_secs: u64) -> TurnGrant {
+        let (username, credential) =
+            liveroom_turn::rest_credentials(&self.secret, user, self.ttl_secs, now_secs);
+        TurnGrant {
+            turn_url: self.turn_url.clone(),
+            turn_tcp_url: self.turn_tcp_url.clone(),
+            stun_url: self.stun_url.clone(),
+            username,
+            credential,
+        }
     }
 }

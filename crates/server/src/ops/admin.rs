@@ -5,7 +5,7 @@
 //! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
 //! Room queries go to the room's actor and come back through a oneshot.
 
-use crate::rooms::registry::{AdminCmd, RoomInfo, RoomKey};
+use crate::rooms::commands::{AdminCmd, RoomInfo, RoomKey};
 use crate::signalling::token;
 use crate::AppState;
 use axum::body::Bytes;

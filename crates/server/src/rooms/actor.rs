@@ -1,27 +1,51 @@
 //! The async shell around one `liveroom_room::Room`: a task that owns the state, takes
 //! commands from sessions, runs the room's timers and retires the room when it is empty.
 
-use crate::integrations::webhooks;
+use crate::integrations::webhooks::{self, Webhooks};
+use crate::metrics::Metrics;
+use crate::rooms::clock::Clock;
+use crate::rooms::commands::{AdminCmd, RoomCmd, RoomInfo, RoomKey, CLOSING};
 use crate::rooms::member_queue::SessionOutbox;
-use crate::rooms::registry::{AdminCmd, Hub, RoomCmd, RoomInfo, RoomKey, CLOSING};
 use liveroom_proto::body::error_body;
 use liveroom_proto::ErrCode;
-use liveroom_room::{Refusal, Room, RoomEvent};
+use liveroom_room::{Refusal, Room, RoomEvent, Settings};
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-pub fn spawn(hub: Arc<Hub>, key: RoomKey, user_state_updates: bool, rx: mpsc::Receiver<RoomCmd>) {
+/// What a room actor needs of the registry that spawned it (the registry implements it, so the
+/// actor does not import the registry).
+pub trait RoomHost: Send + Sync + 'static {
+    /// The settings every room starts from.
+    fn settings(&self) -> &Settings;
+    /// The server's clock.
+    fn clock(&self) -> &Clock;
+    /// The server's counters.
+    fn metrics(&self) -> &Metrics;
+    /// Where room and member events go out.
+    fn webhooks(&self) -> &Webhooks;
+    /// A member left for good: frees its login claim (and its streams') if still its.
+    fn release(&self, appid: u64, id_name: &str, key: u64);
+    /// Retires an empty room unless commands are waiting; true when it is gone.
+    fn remove_room_if_idle(&self, key: &RoomKey, rx: &mpsc::Receiver<RoomCmd>) -> bool;
+}
+
+pub fn spawn<H: RoomHost>(
+    hub: Arc<H>,
+    key: RoomKey,
+    user_state_updates: bool,
+    rx: mpsc::Receiver<RoomCmd>,
+) {
     tokio::spawn(run(hub, key, user_state_updates, rx));
 }
 
-async fn run(
-    hub: Arc<Hub>,
+async fn run<H: RoomHost>(
+    hub: Arc<H>,
     key: RoomKey,
     user_state_updates: bool,
     mut rx: mpsc::Receiver<RoomCmd>,
 ) {
-    let mut settings = hub.settings.clone();
+    let mut settings = hub.settings().clone();
     if let Some(u) = &mut settings.live_urls {
         // The hub's prefix is per server; a room's streams belong to one app.
         *u = u.for_app(key.appid);
@@ -29,23 +53,23 @@ async fn run(
     let mut room: Room<SessionOutbox> =
         Room::new(key.room_id.clone(), settings, user_state_updates);
     tracing::info!(appid = key.appid, room = %key.room_id, user_state_updates, "room created");
-    let created_at = hub.clock.now().unix_ms;
-    hub.metrics.rooms.inc();
-    hub.webhooks
+    let created_at = hub.clock().now().unix_ms;
+    hub.metrics().rooms.inc();
+    hub.webhooks()
         .emit(key.appid, &key.room_id, webhooks::ROOM_CREATED, json!({}));
     loop {
-        let deadline = room.poll_timeout().map(|t| hub.clock.instant(t));
+        let deadline = room.poll_timeout().map(|t| hub.clock().instant(t));
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(cmd) => handle(&hub, &key, &mut room, created_at, cmd),
+                Some(cmd) => handle(&*hub, &key, &mut room, created_at, cmd),
                 None => break,
             },
             _ = sleep_until(deadline), if deadline.is_some() => {
-                room.handle_timeout(hub.clock.now());
+                room.handle_timeout(hub.clock().now());
             }
         }
         for ev in room.drain_events() {
-            on_event(&hub, &key, ev);
+            on_event(&*hub, &key, ev);
         }
         if room.is_empty() && hub.remove_room_if_idle(&key, &rx) {
             break;
@@ -73,8 +97,8 @@ async fn run(
             | RoomCmd::Admin(_) => {}
         }
     }
-    hub.metrics.rooms.dec();
-    hub.webhooks
+    hub.metrics().rooms.dec();
+    hub.webhooks()
         .emit(key.appid, &key.room_id, webhooks::ROOM_CLOSED, json!({}));
     tracing::info!(appid = key.appid, room = %key.room_id, "room closed");
 }
@@ -86,8 +110,14 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: u64, cmd: RoomCmd) {
-    let now = hub.clock.now();
+fn handle<H: RoomHost>(
+    hub: &H,
+    key: &RoomKey,
+    room: &mut Room<SessionOutbox>,
+    created_at: u64,
+    cmd: RoomCmd,
+) {
+    let now = hub.clock().now();
     match cmd {
         RoomCmd::Login { input, reply } => {
             let id_name = input.id_name.clone();
@@ -109,7 +139,7 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: 
             match room.request(now, member, req) {
                 Ok(body) => out.reply(cmd, seq, body),
                 Err(r) => {
-                    hub.metrics.error(r.code);
+                    hub.metrics().error(r.code);
                     tracing::info!(appid = key.appid, room = %key.room_id, user = %out.ids.user_id, cmd, code = r.code.0, detail = %r.detail, "request refused");
                     out.reply(cmd, seq, error_body(r.code, &r.detail));
                 }
@@ -138,8 +168,14 @@ fn handle(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: 
 }
 
 /// The admin API's commands (answers go back through their oneshots).
-fn admin(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: u64, cmd: AdminCmd) {
-    let now = hub.clock.now();
+fn admin<H: RoomHost>(
+    hub: &H,
+    key: &RoomKey,
+    room: &mut Room<SessionOutbox>,
+    created_at: u64,
+    cmd: AdminCmd,
+) {
+    let now = hub.clock().now();
     match cmd {
         AdminCmd::Info(reply) => {
             let _ = reply.send(RoomInfo {
@@ -200,7 +236,7 @@ fn admin(hub: &Hub, key: &RoomKey, room: &mut Room<SessionOutbox>, created_at: u
     }
 }
 
-fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
+fn on_event<H: RoomHost>(hub: &H, key: &RoomKey, ev: RoomEvent) {
     let (appid, room_id) = (key.appid, key.room_id.as_str());
     match ev {
         RoomEvent::MemberAdded {
@@ -209,8 +245,8 @@ fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
             role,
             ..
         } => {
-            hub.metrics.users.inc();
-            hub.webhooks.emit(
+            hub.metrics().users.inc();
+            hub.webhooks().emit(
                 appid,
                 room_id,
                 webhooks::USER_JOINED,
@@ -224,8 +260,8 @@ fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
         } => {
             tracing::info!(appid, room = %room_id, user = %id_name, reason = reason.as_str(), "left room");
             hub.release(appid, &id_name, member);
-            hub.metrics.users.dec();
-            hub.webhooks.emit(
+            hub.metrics().users.dec();
+            hub.webhooks().emit(
                 appid,
                 room_id,
                 webhooks::USER_LEFT,
@@ -234,8 +270,8 @@ fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
         }
         RoomEvent::StreamAdded { stream_id, id_name } => {
             tracing::info!(appid, room = %room_id, user = %id_name, stream = %stream_id, "stream added");
-            hub.metrics.streams.inc();
-            hub.webhooks.emit(
+            hub.metrics().streams.inc();
+            hub.webhooks().emit(
                 appid,
                 room_id,
                 webhooks::STREAM_ADDED,
@@ -244,8 +280,8 @@ fn on_event(hub: &Hub, key: &RoomKey, ev: RoomEvent) {
         }
         RoomEvent::StreamRemoved { stream_id, id_name } => {
             tracing::info!(appid, room = %room_id, user = %id_name, stream = %stream_id, "stream removed");
-            hub.metrics.streams.dec();
-            hub.webhooks.emit(
+            hub.metrics().streams.dec();
+            hub.webhooks().emit(
                 appid,
                 room_id,
                 webhooks::STREAM_REMOVED,

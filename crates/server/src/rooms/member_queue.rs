@@ -4,6 +4,7 @@
 //! (big-room batch) to a full queue is dropped, anything else disconnects the client (its
 //! SDK logs in again and resyncs) rather than losing a message silently.
 
+use crate::edge::websocket::close_code;
 use bytes::Bytes;
 use liveroom_proto::envelope::SessionIds;
 use liveroom_room::{Outbox, Push};
@@ -26,15 +27,6 @@ pub enum Outbound {
     },
     /// `push_kickout`, then close.
     Kick { reason: u32, ids: Arc<SessionIds> },
-}
-
-/// WebSocket close codes we use.
-pub mod close_code {
-    pub const NORMAL: u16 = 1000;
-    pub const GOING_AWAY: u16 = 1001;
-    pub const POLICY: u16 = 1008;
-    pub const TOO_BIG: u16 = 1009;
-    pub const TRY_AGAIN: u16 = 1013;
 }
 
 /// The share of the queue (1/N) that lossy pushes leave free.

@@ -6,5 +6,7 @@
 //! sessions and the media side call into rooms, not the other way round.
 
 pub mod actor;
+pub mod clock;
+pub mod commands;
 pub mod member_queue;
 pub mod registry;

@@ -1,149 +1,19 @@
 //! The registry of live rooms and of who is logged in where.
 //!
-//! Each room is an actor task (see `room_actor`) behind a bounded command channel; the maps
+//! Each room is an actor task (see `rooms::actor`) behind a bounded command channel; the maps
 //! here are held only for a lookup or an insert, never across an await.
 
 use crate::integrations::webhooks::Webhooks;
 use crate::metrics::Metrics;
-use crate::rooms::actor as room_actor;
-use crate::rooms::member_queue::SessionOutbox;
+use crate::rooms::actor::{self as room_actor, RoomHost};
+use crate::rooms::clock::Clock;
+use crate::rooms::commands::{AdminCmd, Claim, RoomCmd, RoomKey, ROOM_INBOX};
 use crate::sync::lock;
-use liveroom_proto::body::{LoginRsp, StreamInfo};
 use liveroom_proto::ErrCode;
-use liveroom_room::{LoginInput, MemberSummary, Now, Refusal, Request, Settings};
+use liveroom_room::Settings;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
-
-/// Commands a room actor takes.
-pub enum RoomCmd {
-    Login {
-        input: LoginInput<SessionOutbox>,
-        reply: oneshot::Sender<Result<LoginRsp, Refusal>>,
-    },
-    /// The room answers through `out`.
-    Request {
-        key: u64,
-        seq: u64,
-        req: Request,
-        out: SessionOutbox,
-    },
-    /// A request made inside the server on behalf of member `key` (the mixer registering its
-    /// output stream as its starter's), answered on the oneshot rather than to a connection.
-    RequestAs {
-        key: u64,
-        req: Request,
-        reply: oneshot::Sender<liveroom_room::Reply>,
-    },
-    Disconnected {
-        key: u64,
-    },
-    /// The member leaves for good without a reply (its connection logged in elsewhere).
-    Leave {
-        key: u64,
-    },
-    Kick {
-        id_name: String,
-        key: Option<u64>,
-        reason: u32,
-    },
-    /// Admin API: the commands below answer through their oneshot (a room that retired
-    /// meanwhile drops it, which reads as "no such room").
-    Admin(AdminCmd),
-}
-
-/// What the admin API asks of a room.
-pub enum AdminCmd {
-    Info(oneshot::Sender<RoomInfo>),
-    Users(oneshot::Sender<Vec<MemberSummary>>),
-    Streams(oneshot::Sender<(u32, Vec<StreamInfo>)>),
-    /// Kicks `id_name` out with `reason`; answers whether it was in the room.
-    Kick {
-        id_name: String,
-        reason: u32,
-        reply: oneshot::Sender<bool>,
-    },
-    /// Kicks everybody out with `reason` (the room then retires); answers how many.
-    Close {
-        reason: u32,
-        reply: oneshot::Sender<usize>,
-    },
-    /// `push_im_chat` from the server to every member; answers the msg_id.
-    Chat {
-        category: u32,
-        msg_type: u32,
-        content: String,
-        reply: oneshot::Sender<u64>,
-    },
-    /// A reliable message from the server; answers its trans_seq.
-    Trans {
-        trans_type: String,
-        data: String,
-        id_name: String,
-        reply: oneshot::Sender<Result<u32, Refusal>>,
-    },
-    /// Sets a stream's `urls_rtmp` (its active RTMP relays); answers whether it exists.
-    RtmpUrls {
-        stream_id: String,
-        urls: Vec<String>,
-        reply: oneshot::Sender<bool>,
-    },
-}
-
-/// A room as the admin API lists it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RoomInfo {
-    pub appid: u64,
-    pub room_id: String,
-    pub users: usize,
-    pub streams: usize,
-    /// Unix ms.
-    pub created_at: u64,
-    pub user_state_updates: bool,
-}
-
-/// Commands queued per room before senders wait (only the sending session waits).
-pub const ROOM_INBOX: usize = 4096;
-
-/// An answer to a login that reached a room as it was closing: the session tries again.
-pub const CLOSING: ErrCode = ErrCode::LIVEROOM_REQUEST;
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RoomKey {
-    pub appid: u64,
-    pub room_id: String,
-}
-
-/// Where an id_name (of an app) is logged in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Claim {
-    pub key: u64,
-    pub room: RoomKey,
-}
-
-#[derive(Clone)]
-pub struct Clock {
-    base: Instant,
-}
-
-impl Clock {
-    pub fn now(&self) -> Now {
-        let unix_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        Now {
-            mono_ms: self.base.elapsed().as_millis() as u64,
-            unix_ms,
-        }
-    }
-
-    /// The tokio instant of a monotonic ms value from `now()`.
-    pub fn instant(&self, mono_ms: u64) -> tokio::time::Instant {
-        tokio::time::Instant::from_std(self.base + std::time::Duration::from_millis(mono_ms))
-    }
-}
 
 /// Streams a user of an app may hold (publishing or about to) at once.
 pub const STREAMS_OWNED_PER_USER: usize = 32;
@@ -215,9 +85,7 @@ impl Hub {
             streams: Mutex::new(StreamOwners::default()),
             settings,
             max_rooms,
-            clock: Clock {
-                base: Instant::now(),
-            },
+            clock: Clock::default(),
             metrics,
             webhooks,
         })
@@ -395,5 +263,26 @@ impl Hub {
     /// Closes every connection's room sessions gracefully (shutdown): rooms just drop.
     pub fn room_senders(&self) -> Vec<mpsc::Sender<RoomCmd>> {
         lock(&self.rooms).values().cloned().collect()
+    }
+}
+
+impl RoomHost for Hub {
+    fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+    fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+    fn webhooks(&self) -> &Webhooks {
+        &self.webhooks
+    }
+    fn release(&self, appid: u64, id_name: &str, key: u64) {
+        Hub::release(self, appid, id_name, key)
+    }
+    fn remove_room_if_idle(&self, key: &RoomKey, rx: &mpsc::Receiver<RoomCmd>) -> bool {
+        Hub::remove_room_if_idle(self, key, rx)
     }
 }

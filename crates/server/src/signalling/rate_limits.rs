@@ -3,6 +3,7 @@
 //! by every connection (a source address's logins, an app's logins), in a sharded map of
 //! bounded size. [`LoginLimits`]: the two shared login limits of a server (docs/protocol.md §3).
 
+use crate::metrics::{Counter, Metrics};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::{IpAddr, Ipv6Addr};
@@ -205,6 +206,15 @@ pub enum LoginScope {
 }
 
 impl LoginScope {
+    /// Its counter of `liveroom_login_rate_limited_total`.
+    pub fn counter(self, m: &Metrics) -> &Counter {
+        match self {
+            LoginScope::Connection => &m.login_limited_connection,
+            LoginScope::Ip => &m.login_limited_ip,
+            LoginScope::App => &m.login_limited_app,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             LoginScope::Connection => "connection",

@@ -2,9 +2,12 @@
 //! commands to the room actor; a writer task drains the connection's bounded queue and
 //! writes each frame's header (the recipient's own ids) around the shared body.
 
+use crate::edge::websocket::close_code;
 use crate::integrations::business::BusinessError;
-use crate::rooms::member_queue::{close_code, Conn, Outbound, OutboundRx, SessionOutbox};
-use crate::rooms::registry::{Claim, RoomCmd, RoomKey, StreamClaimError, CLOSING};
+use crate::integrations::third_party_auth;
+use crate::rooms::commands::{Claim, RoomCmd, RoomKey, CLOSING};
+use crate::rooms::member_queue::{Conn, Outbound, OutboundRx, SessionOutbox};
+use crate::rooms::registry::StreamClaimError;
 use crate::signalling::rate_limits::{LoginScope, Take, TokenBucket};
 use crate::signalling::token;
 use crate::AppState;
@@ -111,7 +114,7 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, me
                     s.refuse_raw("", 0, ErrCode::PARSE_JSON, "binary frames are not accepted");
                 }
                 Some(Err(e)) => {
-                    if let Some(reason) = crate::routes::ws_too_big(&e) {
+                    if let Some(reason) = crate::edge::websocket::ws_too_big(&e) {
                         tracing::warn!(%peer, %reason, "frame refused by the WebSocket layer; closing");
                         conn.kill(close_code::TOO_BIG, &reason);
                     }
@@ -395,7 +398,7 @@ impl Session {
             &app.app_sign,
             &app.server_secret,
             &req.id_name,
-            state.config.tokens.v1_policy(),
+            token::V1Policy::of(&state.config.tokens),
             now.unix_ms / 1000,
         ) {
             Ok(g) => g,
@@ -407,8 +410,18 @@ impl Session {
         if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
             return self.refuse(h, ErrCode::TOKEN, "token is for another room");
         }
-        if let Err((code, detail)) =
-            crate::integrations::third_party_auth::check(&state, &app, &room_id, &req).await
+        if let Err((code, detail)) = third_party_auth::check(
+            third_party_auth::Checker {
+                cfg: &state.config.third_party_auth,
+                business: &state.business,
+                metrics: &state.hub.metrics,
+                now_ms: state.hub.clock.now().unix_ms,
+            },
+            &app,
+            &room_id,
+            &req,
+        )
+        .await
         {
             tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, detail = %detail, "third-party login refused");
             return self.refuse(h, code, &detail);
@@ -526,7 +539,7 @@ impl Session {
     /// Refuses a login over a login limit with 1002, which the SDKs retry on their schedule
     /// (notes §1.3); counted per scope, logged at the 1st, 2nd, 4th, 8th… refusal.
     fn login_limited(&mut self, h: &ReqHeader, scope: LoginScope, retry_ms: u64) {
-        let counter = self.state.hub.metrics.login_limited(scope);
+        let counter = scope.counter(&self.state.hub.metrics);
         counter.inc();
         let refused = match scope {
             LoginScope::Connection => {
@@ -632,7 +645,7 @@ impl Session {
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e),
         };
         let l = self.login.as_ref().expect("logged in");
-        let caller = crate::biz::BizCaller {
+        let caller = crate::biz::caller::BizCaller {
             appid: l.room_key.appid,
             room_id: l.room_key.room_id.clone(),
             id_name: l.id_name.clone(),

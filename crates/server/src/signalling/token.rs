@@ -12,12 +12,10 @@
 //!   Keyed by the server secret, which never leaves the business server; optionally scoped to
 //!   one room (`room_id` non-empty) and to privileges (bit 1 login, bit 2 publish).
 
+use crate::crypto::{constant_time_eq, hmac_hex, md5_hex};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 pub const PRIVILEGE_LOGIN: u32 = 1;
 pub const PRIVILEGE_PUBLISH: u32 = 2;
@@ -41,6 +39,15 @@ pub struct V1Policy {
 }
 
 impl V1Policy {
+    /// The policy `[tokens]` sets.
+    pub fn of(cfg: &crate::config::TokenConfig) -> V1Policy {
+        V1Policy {
+            allow: cfg.allow_v1(),
+            nonce_len: cfg.v1_nonce_len,
+            max_ttl_secs: cfg.v1_max_ttl_secs,
+        }
+    }
+
     /// v1 refused.
     pub const OFF: V1Policy = V1Policy {
         allow: false,
@@ -50,7 +57,7 @@ impl V1Policy {
 }
 
 /// The nonce length of the v1 tokens this server mints (and accepts by default).
-pub const V1_NONCE_LEN: usize = 16;
+pub use crate::config::V1_NONCE_LEN;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TokenError {
@@ -99,14 +106,6 @@ fn any_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error
     })
 }
 
-pub fn md5_hex(s: &str) -> String {
-    hex(&Md5::digest(s.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn sign32(app_sign: &str) -> &str {
     app_sign.get(..32).unwrap_or(app_sign)
 }
@@ -120,13 +119,6 @@ fn v2_payload(
     expired: u64,
 ) -> String {
     format!("2\n{appid}\n{id_name}\n{room_id}\n{privilege}\n{nonce}\n{expired}")
-}
-
-pub(crate) fn hmac_hex(key: &str, payload: &str) -> String {
-    // HMAC takes keys of any length.
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
-    mac.update(payload.as_bytes());
-    hex(&mac.finalize().into_bytes())
 }
 
 /// Checks a login token for `appid`/`id_name` at `now_secs`.
@@ -206,14 +198,6 @@ pub fn verify(
         }
         v => Err(TokenError::Version(v)),
     }
-}
-
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn random_nonce() -> String {

@@ -985,6 +985,9 @@ mod tests {
         for ty in types {
             ts += &format!("import type {{ {ty} }} from \"./{ty}\";\n");
         }
+        ts += &format!(
+            "\n/** `header.version`. */\nexport const MEDIA_PROTOCOL_VERSION = \"{VERSION}\";\n"
+        );
         ts += "\n/**\n * Requests (`XxxReq`) with the body of their accepted answer (`XxxRsp`, `result` 0). A refused request is\n * answered `{result, strError}` (ResultRsp) whatever its command.\n */\nexport interface MediaRequests {\n";
         for (c, req, rsp) in &requests {
             ts += &format!("  {c}: {{ req: {req}; rsp: {rsp} }};\n");

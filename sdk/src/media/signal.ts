@@ -12,6 +12,7 @@
 import { centredJitter, type Random } from '../backoff';
 import type { Logger } from '../logging/logger';
 import {
+  MEDIA_PROTOCOL_VERSION,
   MEDIA_PUSH_ACKED,
   isMediaPushCmd,
   type ClientHbRsp,
@@ -24,7 +25,7 @@ import {
   type ResultRsp,
 } from '../wire/media';
 
-export const MEDIA_PROTOCOL_VERSION = '1.0.1';
+export { MEDIA_PROTOCOL_VERSION };
 export const SIGNAL_REQUEST_TIMEOUT_MS = 5000;
 export const SIGNAL_HB_INTERVAL_MS = 10000;
 export const SIGNAL_HB_MAX_MISSES = 5;

@@ -30,9 +30,9 @@ export type { StreamStatusNotify } from './generated/media/StreamStatusNotify';
 export type { StreamStatusNotifyPush } from './generated/media/StreamStatusNotifyPush';
 export type { BroadcasterStatusNotify } from './generated/media/BroadcasterStatusNotify';
 
-import { MEDIA_PUSH_ACKED, type MediaNotifications, type MediaPushes, type MediaRequests } from './generated/media/commands';
+import { MEDIA_PROTOCOL_VERSION, MEDIA_PUSH_ACKED, type MediaNotifications, type MediaPushes, type MediaRequests } from './generated/media/commands';
 
-export { MEDIA_PUSH_ACKED };
+export { MEDIA_PROTOCOL_VERSION, MEDIA_PUSH_ACKED };
 export type { MediaNotifications, MediaPushes, MediaRequests };
 export type MediaRequestCmd = keyof MediaRequests;
 export type MediaNotifyCmd = keyof MediaNotifications;

@@ -19,6 +19,9 @@ import type { StreamEventPush } from "./StreamEventPush";
 import type { StreamStatusNotify } from "./StreamStatusNotify";
 import type { StreamStatusNotifyPush } from "./StreamStatusNotifyPush";
 
+/** `header.version`. */
+export const MEDIA_PROTOCOL_VERSION = "1.0.1";
+
 /**
  * Requests (`XxxReq`) with the body of their accepted answer (`XxxRsp`, `result` 0). A refused request is
  * answered `{result, strError}` (ResultRsp) whatever its command.

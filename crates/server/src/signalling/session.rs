@@ -4,12 +4,11 @@
 
 use crate::edge::websocket::close_code;
 use crate::integrations::business::BusinessError;
-use crate::integrations::third_party_auth;
-use crate::rooms::commands::{Claim, RoomCmd, RoomKey, CLOSING};
+use crate::rooms::commands::{Claim, RoomCmd, RoomKey};
 use crate::rooms::member_queue::{Conn, Outbound, OutboundRx, SessionOutbox};
 use crate::rooms::registry::StreamClaimError;
+use crate::signalling::login;
 use crate::signalling::rate_limits::{LoginScope, Take, TokenBucket};
-use crate::signalling::token;
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, StreamExt};
@@ -27,10 +26,8 @@ use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-/// How many times a login is retried when it reached a room that was just retiring.
-const LOGIN_ATTEMPTS: usize = 3;
 /// How long the end of a connection waits for its writer to flush.
 const WRITER_FLUSH: Duration = Duration::from_secs(2);
 /// How long a close frame may wait for a client's full socket.
@@ -360,6 +357,7 @@ impl Session {
         }
     }
 
+    /// A login (or a re-login on this connection): the steps are in `signalling::login`.
     async fn login(&mut self, h: &ReqHeader, body: &str) {
         // Login limits (docs/protocol.md §3), before any other work: this connection's, then its
         // source IP's; the app's once the appid is known.
@@ -375,61 +373,23 @@ impl Session {
             Ok(r) => r,
             Err(e) => return self.refuse(h, ErrCode::BAD_BODY, &e),
         };
-        let room_id = if h.room_id.is_empty() {
-            req.room_name.clone()
-        } else {
-            h.room_id.clone()
-        };
-        if let Err(detail) = check_login_fields(&req, &room_id) {
+        let room_id = login::room_id_of(&h.room_id, &req);
+        if let Err(detail) = login::check_fields(&req, &room_id) {
             return self.refuse(h, ErrCode::BAD_BODY, &detail);
         }
         let state = self.state.clone();
-        let Some(app) = state.apps.get(h.appid) else {
-            tracing::info!(peer = %self.peer, appid = h.appid, "login for unknown appid");
-            return self.refuse(h, ErrCode::TOKEN, &format!("unknown appid {}", h.appid));
-        };
-        if let Take::Limited { retry_ms } = state.login_limits.app(app.appid, now_ms) {
-            return self.login_limited(h, LoginScope::App, retry_ms);
-        }
-        let now = state.hub.clock.now();
-        let grant = match token::verify(
-            &req.token,
-            app.appid,
-            &app.app_sign,
-            &app.server_secret,
-            &req.id_name,
-            token::V1Policy::of(&state.config.tokens),
-            now.unix_ms / 1000,
-        ) {
-            Ok(g) => g,
-            Err(e) => {
-                tracing::info!(peer = %self.peer, appid = app.appid, user = %req.id_name, error = %e, "login token refused");
-                return self.refuse(h, ErrCode::TOKEN, &e.to_string());
+        let admitted = match login::authenticate(&state, self.peer, h.appid, &room_id, &req).await {
+            Ok(a) => a,
+            Err(login::Refused::Limited { scope, retry_ms }) => {
+                return self.login_limited(h, scope, retry_ms)
             }
+            Err(login::Refused::Error(code, detail)) => return self.refuse(h, code, &detail),
         };
-        if grant.room_id.as_ref().is_some_and(|r| *r != room_id) {
-            return self.refuse(h, ErrCode::TOKEN, "token is for another room");
-        }
-        if let Err((code, detail)) = third_party_auth::check(
-            third_party_auth::Checker {
-                cfg: &state.config.third_party_auth,
-                business: &state.business,
-                metrics: &state.hub.metrics,
-                now_ms: state.hub.clock.now().unix_ms,
-            },
-            &app,
-            &room_id,
-            &req,
-        )
-        .await
-        {
-            tracing::info!(peer = %self.peer, appid = app.appid, room = %room_id, user = %req.id_name, code = code.0, detail = %detail, "third-party login refused");
-            return self.refuse(h, code, &detail);
-        }
-        let room_key = RoomKey {
-            appid: app.appid,
-            room_id: room_id.clone(),
-        };
+        let login::Admitted {
+            app,
+            grant,
+            room_key,
+        } = admitted;
         // A login on a connection that is logged in replaces that login.
         if let Some(old) = self.login.take() {
             let cmd = if old.room_key == room_key {
@@ -441,81 +401,32 @@ impl Session {
         }
         let key = nonzero_random();
         let user_id = nonzero_random();
-        let ids = Arc::new(SessionIds {
-            appid: app.appid,
-            user_id: user_id.to_string(),
-            session_id: key.to_string(),
-            room_id: room_id.clone(),
-        });
         let out = SessionOutbox {
             conn: self.conn.clone(),
-            ids,
+            ids: Arc::new(SessionIds {
+                appid: app.appid,
+                user_id: user_id.to_string(),
+                session_id: key.to_string(),
+                room_id: room_id.clone(),
+            }),
         };
         let hub = &state.hub;
         let claim = Claim {
             key,
             room: room_key.clone(),
         };
-        if let Some(prev) = hub.claim(app.appid, &req.id_name, claim) {
-            if prev.room != room_key {
-                if let Some(tx) = hub.room(&prev.room) {
-                    let _ = tx
-                        .send(RoomCmd::Kick {
-                            id_name: req.id_name.clone(),
-                            key: Some(prev.key),
-                            reason: kick_reason::DUPLICATE_LOGIN,
-                        })
-                        .await;
-                }
-            }
-        }
+        login::claim_user(hub, app.appid, &req.id_name, claim).await;
         let create = req.room_create_flag != 0 && state.config.room.allow_create;
-        let mut outcome = Err((
-            ErrCode::LIVEROOM_REQUEST,
-            "room busy; try again".to_string(),
-        ));
-        for _ in 0..LOGIN_ATTEMPTS {
-            let tx = if create {
-                hub.room_or_create(&room_key, req.user_state_flag == 1)
-                    .map_err(|c| (c, String::new()))
-            } else {
-                hub.room(&room_key)
-                    .ok_or((ErrCode::ROOM_NOT_EXIST, room_id.clone()))
-            };
-            let tx = match tx {
-                Ok(tx) => tx,
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
-                }
-            };
-            let (reply, rx) = oneshot::channel();
-            let input = LoginInput {
-                key,
-                user_id,
-                id_name: req.id_name.clone(),
-                nick_name: req.nick_name.clone(),
-                role: req.role,
-                can_publish: grant.can_publish,
-                handle: out.clone(),
-            };
-            if tx.send(RoomCmd::Login { input, reply }).await.is_err() {
-                continue;
-            }
-            match rx.await {
-                Ok(Ok(rsp)) => {
-                    outcome = Ok((tx, rsp));
-                    break;
-                }
-                Ok(Err(r)) if r.code == CLOSING => continue,
-                Ok(Err(r)) => {
-                    outcome = Err((r.code, r.detail));
-                    break;
-                }
-                Err(_) => continue,
-            }
-        }
-        match outcome {
+        let input = || LoginInput {
+            key,
+            user_id,
+            id_name: req.id_name.clone(),
+            nick_name: req.nick_name.clone(),
+            role: req.role,
+            can_publish: grant.can_publish,
+            handle: out.clone(),
+        };
+        match login::enter_room(hub, &room_key, create, req.user_state_flag == 1, input).await {
             Ok((tx, rsp)) => {
                 out.reply("login", h.seq, ok_body(rsp));
                 self.login = Some(LoggedIn {
@@ -786,28 +697,6 @@ fn relay_result(bytes: &[u8]) -> String {
         return relay_result;
     }
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn check_login_fields(req: &LoginReq, room_id: &str) -> Result<(), String> {
-    check_id("id_name", &req.id_name, 1)?;
-    check_id("nick_name", &req.nick_name, 0)?;
-    check_id("room id", room_id, 1)?;
-    let sized = |what: &str, v: &str, min: usize, max: usize| {
-        if v.len() < min || v.len() > max {
-            Err(format!("{what} must be {min} to {max} bytes"))
-        } else {
-            Ok(())
-        }
-    };
-    sized("token", &req.token, 1, MAX_TOKEN_BYTES)?;
-    sized("third_token", &req.third_token, 0, MAX_TOKEN_BYTES)?;
-    if !matches!(req.role, 1 | 2) {
-        return Err(format!(
-            "role must be 1 (anchor) or 2 (audience), not {}",
-            req.role
-        ));
-    }
-    Ok(())
 }
 
 fn nonzero_random() -> u64 {

@@ -24,6 +24,37 @@ use ts_rs::TS;
 /// Protocol version written in headers (`header.version`).
 pub const VERSION: &str = "1.0.1";
 
+/// `result` codes of answers (docs/protocol.md §10).
+pub mod result {
+    /// Accepted.
+    pub const OK: u32 = 0;
+    /// The token was refused (`LoginRsp`): the client reports `*.Error.Token`.
+    pub const TOKEN: u32 = 1;
+    /// `LoginReq` first, or the user has no live room login (in that room).
+    pub const NOT_LOGGED_IN: u32 = 2;
+    /// A bad request: an unknown command, a missing or bad field.
+    pub const BAD_REQUEST: u32 = 4;
+    /// No such session on this connection.
+    pub const NO_SESSION: u32 = 5;
+    /// Stream authentication (`strAuthParam`) failed.
+    pub const STREAM_AUTH: u32 = 6;
+    /// Not allowed: the token does not allow publishing, or the app's `play_scope`.
+    pub const NO_PRIVILEGE: u32 = 7;
+    /// Too many sessions on the connection, or streams held by the user.
+    pub const TOO_MANY_SESSIONS: u32 = 8;
+    /// A media failure (`strError` says what).
+    pub const MEDIA: u32 = 9;
+    /// A publish of a stream id another user holds (publishes, or is about to).
+    pub const STREAM_TAKEN: u32 = 10;
+}
+
+/// `CloseSessionPush.reason` for an offer the server could not answer.
+pub const CLOSE_REASON_OFFER_REFUSED: u32 = 1;
+/// `CloseSessionPush.reason` for a session the server dropped; the client retries on it.
+pub const CLOSE_REASON_RETRY: u32 = 26;
+/// `SessionResetPush.cResetType`: only the listed sessions (0 would be all of them).
+pub const RESET_LISTED_SESSIONS: u32 = 1;
+
 /// Command names (`header.cmd`).
 pub mod cmd {
     /// Login with the room login token.
@@ -520,7 +551,7 @@ pub fn parse_client_frame(text: &str) -> Result<(MediaHeader, ClientMsg), MediaF
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, TS)]
 #[ts(export, export_to = "media/")]
 pub struct ResultRsp {
-    /// 0 ok, else one of the result codes (docs/protocol.md §10).
+    /// 0 ok, else a [`result`] code (docs/protocol.md §10).
     pub result: u32,
     /// What went wrong (refusals carry it).
     #[serde(rename = "strError")]
@@ -655,7 +686,7 @@ pub struct ErrInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub action: Option<u32>,
-    /// A result code.
+    /// A [`result`] code (docs/protocol.md §10).
     pub code: u32,
     /// What happened.
     pub message: String,
@@ -667,7 +698,8 @@ pub struct ErrInfo {
 pub struct CloseSessionPush {
     /// Why.
     pub err_info: ErrInfo,
-    /// 1 the offer was refused, 26 the media connection was lost (the client retries).
+    /// 1 the offer was refused ([`CLOSE_REASON_OFFER_REFUSED`]), 26 the media connection was
+    /// lost ([`CLOSE_REASON_RETRY`]: the client retries).
     pub reason: u32,
 }
 
@@ -675,7 +707,7 @@ pub struct CloseSessionPush {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, TS)]
 #[ts(export, export_to = "media/")]
 pub struct SessionResetPush {
-    /// 1 the listed sessions (0 would be all; this server never sends it).
+    /// 1 the listed sessions ([`RESET_LISTED_SESSIONS`]); 0 would be all (never sent).
     #[serde(rename = "cResetType")]
     pub reset_type: u32,
     /// The sessions.

@@ -19,16 +19,15 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use liveroom_media::{AvStatus, PeerEvent, PeerId, Role, StreamKey};
 use liveroom_proto::media::{
-    self as wire, ClientMsg, CloseSessionPush, CreateSessionReq, CreateSessionRsp, ErrInfo,
+    self as wire, result, ClientMsg, CloseSessionPush, CreateSessionReq, CreateSessionRsp, ErrInfo,
     LoginReq, MediaDescReq, MediaFrameError, MediaHeader, ResultRsp, ServerMsg,
+    CLOSE_REASON_OFFER_REFUSED, CLOSE_REASON_RETRY, RESET_LISTED_SESSIONS,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Protocol version written in our headers.
-pub const VERSION: &str = wire::VERSION;
 /// Sessions (publish + play) one media-signalling connection may hold.
 pub const MAX_SESSIONS_PER_CONNECTION: usize = 32;
 /// Largest media-signalling frame (SDP offers are a few KiB).
@@ -39,27 +38,6 @@ pub const HB_INTERVAL_MS: u64 = 10_000;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Frames queued towards one client.
 const OUT_QUEUE: usize = 256;
-
-/// `result` codes of our replies.
-pub mod result {
-    pub const OK: u32 = 0;
-    /// Token refused (LoginRsp): the SDK reports `*.Error.Token`.
-    pub const TOKEN: u32 = 1;
-    pub const NOT_LOGGED_IN: u32 = 2;
-    pub const BAD_REQUEST: u32 = 4;
-    pub const NO_SESSION: u32 = 5;
-    pub const STREAM_AUTH: u32 = 6;
-    pub const NO_PRIVILEGE: u32 = 7;
-    pub const TOO_MANY_SESSIONS: u32 = 8;
-    pub const MEDIA: u32 = 9;
-    /// A publish of a stream id another user holds (publishes, or is about to).
-    pub const STREAM_TAKEN: u32 = 10;
-}
-
-/// `CloseSessionPush.reason` for a session the server dropped; the SDK retries on it.
-pub const CLOSE_REASON_RETRY: u32 = 26;
-/// `SessionResetPush` cResetType: only the listed sessions (0 would be all of them).
-pub const RESET_LISTED_SESSIONS: u32 = 1;
 
 struct Login {
     appid: u64,
@@ -599,7 +577,7 @@ impl Conn {
                             code,
                             message: e.to_string(),
                         },
-                        reason: 1,
+                        reason: CLOSE_REASON_OFFER_REFUSED,
                     }),
                 );
                 if let Some(s) = self.sessions.remove(&sid) {

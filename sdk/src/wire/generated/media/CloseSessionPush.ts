@@ -10,6 +10,7 @@ export type CloseSessionPush = {
  */
 err_info: ErrInfo, 
 /**
- * 1 the offer was refused, 26 the media connection was lost (the client retries).
+ * 1 the offer was refused ([`CLOSE_REASON_OFFER_REFUSED`]), 26 the media connection was
+ * lost ([`CLOSE_REASON_RETRY`]: the client retries).
  */
 reason: number, };

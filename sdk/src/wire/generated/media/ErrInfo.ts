@@ -9,7 +9,7 @@ export type ErrInfo = {
  */
 action?: number, 
 /**
- * A result code.
+ * A [`result`] code (docs/protocol.md §10).
  */
 code: number, 
 /**

@@ -6,7 +6,7 @@
  */
 export type ResultRsp = { 
 /**
- * 0 ok, else one of the result codes (docs/protocol.md §10).
+ * 0 ok, else a [`result`] code (docs/protocol.md §10).
  */
 result: number, 
 /**

@@ -5,7 +5,7 @@
  */
 export type SessionResetPush = { 
 /**
- * 1 the listed sessions (0 would be all; this server never sends it).
+ * 1 the listed sessions ([`RESET_LISTED_SESSIONS`]); 0 would be all (never sent).
  */
 cResetType: number, 
 /**

@@ -20,9 +20,10 @@ npm --prefix sdk ci --no-audit --no-fund
 npm --prefix sdk run build
 
 step "wire types generated from crates/proto are up to date"
-./scripts/gen-wire-types.sh
 if git rev-parse --git-dir >/dev/null 2>&1; then
-  git diff --exit-code -- sdk/src/wire/generated || { echo "run scripts/gen-wire-types.sh and commit the result" >&2; exit 1; }
+  ./scripts/gen-wire-types.sh --check
+else
+  ./scripts/gen-wire-types.sh
 fi
 
 step "Rust: format and lints"

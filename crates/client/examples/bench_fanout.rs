@@ -6,9 +6,8 @@
 //!     --server target/release/liveroom --subscribers 50 --seconds 10 --pps 600`
 
 use liveroom_client::media::{start_peer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::server_process::ServerProcess;
 use liveroom_client::{dev_token, LoginOptions, RoomClient};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,32 +42,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pps: u64 = arg("--pps", "600").parse()?;
     let payload_len: usize = arg("--payload", "1000").parse()?;
 
-    let mut child = Command::new(&server)
-        .args([
-            "--dev",
-            "--http",
-            "127.0.0.1:0",
-            "--rtc",
-            "127.0.0.1:0",
-            "--metrics",
-            "127.0.0.1:0",
-        ])
-        .env(
-            "LIVEROOM_LOG",
-            std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
-    let ready: serde_json::Value = serde_json::from_str(&line)?;
-    let http = ready["http"]
-        .as_str()
-        .ok_or("no http in ready line")?
-        .to_string();
+    let log = std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into());
+    let args = [
+        "--dev",
+        "--http",
+        "127.0.0.1:0",
+        "--rtc",
+        "127.0.0.1:0",
+        "--metrics",
+        "127.0.0.1:0",
+    ];
+    let child = ServerProcess::start(&server, &args, &log)?;
+    let http = child.http()?;
     let media_url = format!("ws://{http}/media");
-    let pid = child.id();
+    let pid = child.pid();
 
     // A media session belongs to a room login of its user: each user logs in to the room first.
     let room_login = |user: String| {
@@ -160,8 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs(pid) - cpu0;
     drop(publisher);
-    child.kill()?;
-    let _ = child.wait();
+    drop(child);
     let received: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     drop(keep);
     report(subscribers, total, wall, cpu, &received);

@@ -11,9 +11,8 @@
 //! `cargo run --release -p liveroom-client --example bench_idle_conns -- \
 //!     --server target/release/liveroom --conns 1000 --per-room 50`
 
+use liveroom_client::server_process::ServerProcess;
 use liveroom_client::{dev_token, ClientError, LoginOptions, RoomClient};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const APPID: u64 = 1;
@@ -93,32 +92,18 @@ async fn settled_rss(pid: u32) -> u64 {
     last
 }
 
-fn start(server: &str) -> Result<(Child, String), Box<dyn std::error::Error>> {
-    let mut child = Command::new(server)
-        .args([
-            "--dev",
-            "--http",
-            "127.0.0.1:0",
-            "--metrics",
-            "",
-            "--rtc",
-            "",
-        ])
-        .env(
-            "LIVEROOM_LOG",
-            std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
-    let ready: serde_json::Value = serde_json::from_str(&line)?;
-    let http = ready["http"]
-        .as_str()
-        .ok_or("no http in ready line")?
-        .to_string();
-    Ok((child, http))
+fn start(server: &str) -> std::io::Result<ServerProcess> {
+    let log = std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into());
+    let args = [
+        "--dev",
+        "--http",
+        "127.0.0.1:0",
+        "--metrics",
+        "",
+        "--rtc",
+        "",
+    ];
+    ServerProcess::start(server, &args, &log)
 }
 
 #[tokio::main]
@@ -130,10 +115,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // `--http ADDR --pid PID` measures a server that is already running (e.g. under a heap
     // profiler) instead of starting one.
-    let (mut child, http, pid) = match arg("--http", "").as_str() {
+    let (child, http, pid) = match arg("--http", "").as_str() {
         "" => {
-            let (child, http) = start(&server)?;
-            let pid = child.id();
+            let child = start(&server)?;
+            let (http, pid) = (child.http()?, child.pid());
             (Some(child), http, pid)
         }
         http => (None, http.to_string(), arg("--pid", "0").parse()?),
@@ -151,10 +136,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, Box<dyn std::error::Error>>((before, open_rss, after, reopen))
     }
     .await;
-    if let Some(child) = child.as_mut() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    drop(child);
     let (before, open_rss, after, reopen) = result?;
 
     let per_conn = open_rss.saturating_sub(before) as f64 / n as f64;

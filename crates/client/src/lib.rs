@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod media;
+pub mod server_process;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};

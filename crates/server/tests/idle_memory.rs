@@ -89,7 +89,7 @@ async fn open(http: &str, tag: &str, n: usize) -> Vec<RoomClient> {
 #[tokio::test]
 async fn idle_logged_in_connections_cost_little_resident_memory() {
     let (proc, http) = start();
-    let pid = proc.0.id();
+    let pid = proc.pid();
     // Warm up: one-time allocations (thread caches, the first rooms) are not the connections'.
     for mut c in open(&http, "warm", 30).await {
         let _ = c.send("logout", serde_json::json!({})).await;

@@ -481,15 +481,27 @@ impl<R: Clone> Core<R> {
         Ok(())
     }
 
+    /// The request's credentials and its client's allocation's relayed address; Err is the
+    /// error answer (401/438 from authentication, 437 without an allocation).
+    fn authenticated_allocation(
+        &mut self,
+        now: Instant,
+        client: Client,
+        msg: &Message,
+    ) -> Result<(Auth, SocketAddr), Vec<u8>> {
+        let auth = self.authenticate(now, client, msg)?;
+        match self.allocs.get(&client).map(|a| a.relay_addr) {
+            Some(relay_addr) => Ok((auth, relay_addr)),
+            None => Err(error(msg, 437, Some(&auth.key[..]))),
+        }
+    }
+
     fn create_permission(&mut self, now: Instant, client: Client, msg: &Message) -> Vec<u8> {
-        let auth = match self.authenticate(now, client, msg) {
+        let (auth, relay_addr) = match self.authenticated_allocation(now, client, msg) {
             Ok(a) => a,
             Err(resp) => return resp,
         };
         let key = Some(&auth.key[..]);
-        let Some(relay_addr) = self.allocs.get(&client).map(|a| a.relay_addr) else {
-            return error(msg, 437, key);
-        };
         let peers: Option<Vec<SocketAddr>> = msg
             .get_all(stun::ATTR_XOR_PEER_ADDRESS)
             .map(|v| stun::decode_xor_addr(v, &msg.transaction_id))
@@ -520,14 +532,11 @@ impl<R: Clone> Core<R> {
     }
 
     fn channel_bind(&mut self, now: Instant, client: Client, msg: &Message) -> Vec<u8> {
-        let auth = match self.authenticate(now, client, msg) {
+        let (auth, relay_addr) = match self.authenticated_allocation(now, client, msg) {
             Ok(a) => a,
             Err(resp) => return resp,
         };
         let key = Some(&auth.key[..]);
-        let Some(relay_addr) = self.allocs.get(&client).map(|a| a.relay_addr) else {
-            return error(msg, 437, key);
-        };
         let channel = match msg.get(stun::ATTR_CHANNEL_NUMBER) {
             Some(v) if v.len() == 4 => u16::from_be_bytes([v[0], v[1]]),
             _ => return error(msg, 400, key),

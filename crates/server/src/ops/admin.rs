@@ -5,7 +5,7 @@
 //! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
 //! Room queries go to the room's actor and come back through a oneshot.
 
-use crate::rooms::commands::{AdminCmd, RoomInfo, RoomKey};
+use crate::rooms::commands::{AdminCmd, Claim, RoomInfo, RoomKey};
 use crate::signalling::token;
 use crate::AppState;
 use axum::body::Bytes;
@@ -269,16 +269,21 @@ fn no_user(id_name: &str) -> ApiError {
     )
 }
 
+/// The user's login claim, or 404 `no_user`.
+fn logged_in(state: &AppState, appid: u64, id_name: &str) -> Result<Claim, ApiError> {
+    state
+        .hub
+        .claim_of(appid, id_name)
+        .ok_or_else(|| no_user(id_name))
+}
+
 /// Where a user is logged in: `{id_name, room_id}`.
 async fn find_user(
     State(state): State<Arc<AppState>>,
     Path((appid, id_name)): Path<(String, String)>,
 ) -> ApiResult {
     let appid = parse_appid(&appid)?;
-    let claim = state
-        .hub
-        .claim_of(appid, &id_name)
-        .ok_or_else(|| no_user(&id_name))?;
+    let claim = logged_in(&state, appid, &id_name)?;
     Ok(Json(
         json!({"appid": appid, "id_name": id_name, "room_id": claim.room.room_id}),
     ))
@@ -290,10 +295,7 @@ async fn kick_anywhere(
     Path((appid, id_name)): Path<(String, String)>,
 ) -> ApiResult {
     let appid = parse_appid(&appid)?;
-    let claim = state
-        .hub
-        .claim_of(appid, &id_name)
-        .ok_or_else(|| no_user(&id_name))?;
+    let claim = logged_in(&state, appid, &id_name)?;
     let kicked = ask(&state, &claim.room, |reply| AdminCmd::Kick {
         id_name: id_name.clone(),
         reason: kick_reason::ADMIN,

@@ -75,7 +75,7 @@ pub struct Server {
     pub rtc_addr: Option<SocketAddr>,
     /// The embedded TURN relay's address (UDP and TCP), unless it is off or external.
     pub turn_addr: Option<SocketAddr>,
-    turn_relay: Option<liveroom_turn::TurnServer>,
+    turn_server: Option<liveroom_turn::TurnServer>,
     pub state: Arc<AppState>,
     shutdown_tx: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -149,7 +149,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         None => None,
     };
     let sfu = start_sfu(&config).await?;
-    let (turn_service, turn_relay) =
+    let (turn_service, turn_server) =
         media::turn::start(&config, sfu.as_ref().map(|s| s.addr)).await?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let apps = Apps::from_config(&config);
@@ -261,8 +261,8 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         tls: is_tls,
         metrics_addr,
         rtc_addr: sfu.map(|s| s.addr),
-        turn_addr: turn_relay.as_ref().map(|t| t.local_addr()),
-        turn_relay,
+        turn_addr: turn_server.as_ref().map(|t| t.local_addr()),
+        turn_server,
         state,
         shutdown_tx,
         task,
@@ -322,7 +322,7 @@ impl Server {
         if let Some(t) = self.metrics_task {
             t.abort();
         }
-        if let Some(t) = self.turn_relay {
+        if let Some(t) = self.turn_server {
             t.shutdown().await;
         }
     }

@@ -112,7 +112,7 @@ async fn dev_server_runs_the_relay_and_its_credentials_work() {
         .turn
         .as_ref()
         .unwrap()
-        .relay
+        .embedded
         .clone()
         .unwrap();
     assert_eq!(handle.allocation_count(), 1);

@@ -59,7 +59,7 @@ fn external(urls: &[String], secret: String, ttl_secs: u64) -> TurnService {
         urls: urls.to_vec(),
         secret,
         ttl_secs,
-        relay: None,
+        embedded: None,
     }
 }
 
@@ -130,7 +130,7 @@ pub async fn start(
         stun_url,
         secret,
         ttl_secs: t.credential_ttl_secs,
-        relay: Some(server.handle()),
+        embedded: Some(server.handle()),
     };
     Ok((Some(service), Some(server)))
 }
@@ -168,7 +168,7 @@ mod tests {
             Some("turn:turn.example.com:3478?transport=tcp")
         );
         assert_eq!(s.stun_url, "stun:turn.example.com:3478");
-        assert!(s.relay.is_none());
+        assert!(s.embedded.is_none());
         let s = external(&v(&["turns:turn.example.com:5349"]), "s".into(), 60);
         assert_eq!(s.turn_url, "turns:turn.example.com:5349");
         assert_eq!(s.turn_tcp_url, None);
@@ -209,7 +209,7 @@ pub struct TurnService {
     pub secret: String,
     pub ttl_secs: u64,
     /// The embedded relay, when it runs (peer policy additions, counts).
-    pub relay: Option<liveroom_turn::TurnHandle>,
+    pub embedded: Option<liveroom_turn::TurnHandle>,
 }
 
 impl TurnService {

@@ -47,3 +47,12 @@ step "Demo console: end-to-end test in Chromium (screenshots in web/test-output/
 npm --prefix web ci --no-audit --no-fund
 npm --prefix web run typecheck # tsc --checkJs --strict over the console's modules, against sdk/dist/types
 npm --prefix web test
+
+step "Fuzzing: every network parser for about 10 s (scripts/fuzz.sh --quick; docs/reliability.md)"
+fuzz_rc=0
+./scripts/fuzz.sh --quick || fuzz_rc=$?
+if ((fuzz_rc == 3)); then
+  echo "fuzz: SKIPPED: cargo-fuzz cannot be installed on this machine (see the lines above)"
+elif ((fuzz_rc != 0)); then
+  exit "$fuzz_rc"
+fi

@@ -44,20 +44,57 @@ impl Peer {
 #[derive(Arbitrary, Debug)]
 enum Op {
     /// Any bytes from a client.
-    Raw { client: u8, data: Vec<u8> },
+    Raw {
+        client: u8,
+        data: Vec<u8>,
+    },
     /// A request with credentials (once learnt) and fuzzed attributes.
-    Request { client: u8, method: u16, attrs: Vec<(u16, Vec<u8>)> },
-    Allocate { client: u8 },
-    Refresh { client: u8, lifetime: u32 },
-    Permission { client: u8, peer: Peer },
-    ChannelBind { client: u8, channel: u16, peer: Peer },
-    Send { client: u8, peer: Peer, data: Vec<u8> },
-    ChannelData { client: u8, channel: u16, data: Vec<u8> },
+    Request {
+        client: u8,
+        method: u16,
+        attrs: Vec<(u16, Vec<u8>)>,
+    },
+    Allocate {
+        client: u8,
+    },
+    Refresh {
+        client: u8,
+        lifetime: u32,
+    },
+    Permission {
+        client: u8,
+        peer: Peer,
+    },
+    ChannelBind {
+        client: u8,
+        channel: u16,
+        peer: Peer,
+    },
+    Send {
+        client: u8,
+        peer: Peer,
+        data: Vec<u8>,
+    },
+    ChannelData {
+        client: u8,
+        channel: u16,
+        data: Vec<u8>,
+    },
     /// A datagram from a peer to one of the relay sockets.
-    FromPeer { relay: u8, peer: Peer, data: Vec<u8> },
-    Advance { secs: u16 },
-    Closed { client: u8 },
-    Binder { fail: bool },
+    FromPeer {
+        relay: u8,
+        peer: Peer,
+        data: Vec<u8>,
+    },
+    Advance {
+        secs: u16,
+    },
+    Closed {
+        client: u8,
+    },
+    Binder {
+        fail: bool,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -153,7 +190,10 @@ impl Harness {
             match o {
                 Output::ToClient { client, data } => {
                     if data.first().is_some_and(|b| b >> 6 == 1) {
-                        assert!(stun::parse_channel_data(&data).is_some(), "bad ChannelData sent");
+                        assert!(
+                            stun::parse_channel_data(&data).is_some(),
+                            "bad ChannelData sent"
+                        );
                         continue;
                     }
                     let msg = Message::parse(&data).expect("the core sends valid STUN");
@@ -211,7 +251,11 @@ fuzz_target!(|input: Input| {
             Op::Raw { client, data } => {
                 h.send(*client as usize % n, data);
             }
-            Op::Request { client, method, attrs } => {
+            Op::Request {
+                client,
+                method,
+                attrs,
+            } => {
                 let method = method & 0x0FFF;
                 h.call(*client as usize % n, |c| {
                     c.request(method, |mut b| {
@@ -234,7 +278,9 @@ fuzz_target!(|input: Input| {
                 client,
                 channel,
                 peer,
-            } => h.call(*client as usize % n, |c| c.channel_bind(*channel, peer.addr()).1),
+            } => h.call(*client as usize % n, |c| {
+                c.channel_bind(*channel, peer.addr()).1
+            }),
             Op::Send { client, peer, data } => {
                 let i = *client as usize % n;
                 let msg = h.clients[i].1.send_indication(peer.addr(), data);
@@ -279,5 +325,8 @@ fuzz_target!(|input: Input| {
     h.core.clear(&mut out);
     h.outputs(out);
     assert_eq!(h.core.allocation_count(), 0);
-    assert!(h.released <= h.allocated, "released more allocations than were made");
+    assert!(
+        h.released <= h.allocated,
+        "released more allocations than were made"
+    );
 });

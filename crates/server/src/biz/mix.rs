@@ -21,12 +21,14 @@ use crate::biz::mix_plan::{
     plan, play_body, stop_key, MixPlan, OutputKey, PlannedInput, PlannedOutput, MAX_MIXES,
 };
 use crate::config::apps::Apps;
+use crate::live::engine;
 use crate::live::urls::UrlBase;
 use crate::rooms::registry::Hub;
 use liveroom_proto::ErrCode;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
 /// Every running mix, and what mixing needs from the configuration.
 pub struct Mixes {
     pub urls: UrlBase,
@@ -42,7 +44,6 @@ pub struct Mixes {
     enabled: bool,
     /// One slot per output; a request holds its output's slot while it checks and taps the
     /// inputs (which can take seconds), so requests for other outputs are not held up.
-    #[cfg(feature = "live")]
     running: std::sync::Mutex<std::collections::HashMap<(u64, OutputKey), run::Slot>>,
 }
 
@@ -62,8 +63,7 @@ impl Mixes {
             apps,
             url_ttl_secs: config.live.url_ttl_secs,
             images: config.live.background_images.clone(),
-            enabled: cfg!(feature = "live") && config.live.enabled && media_on,
-            #[cfg(feature = "live")]
+            enabled: engine::BUILT && config.live.enabled && media_on,
             running: Default::default(),
         }
     }
@@ -71,7 +71,7 @@ impl Mixes {
     fn unavailable() -> BizError {
         BizError::new(
             ErrCode::MIX_FAILED,
-            if cfg!(feature = "live") {
+            if engine::BUILT {
                 "mixing is off (live.enabled = false or media off)"
             } else {
                 "this server was built without live outputs (feature `live`)"
@@ -91,15 +91,7 @@ pub async fn start_mix(
     if !mixes.enabled {
         return Err(Mixes::unavailable());
     }
-    #[cfg(feature = "live")]
-    {
-        run::start_or_update(mixer, caller, plan).await
-    }
-    #[cfg(not(feature = "live"))]
-    {
-        let _ = (caller, plan);
-        Err(Mixes::unavailable())
-    }
+    run::start_or_update(mixer, caller, plan).await
 }
 
 /// `stop_mix`: stops a mix of the caller's room.
@@ -112,24 +104,15 @@ pub async fn stop_mix(
     if !mixer.enabled {
         return Err(Mixes::unavailable());
     }
-    #[cfg(feature = "live")]
-    {
-        run::stop(mixer, caller, key).await
-    }
-    #[cfg(not(feature = "live"))]
-    {
-        let _ = (caller, key);
-        Err(Mixes::unavailable())
-    }
+    run::stop(mixer, caller, key).await
 }
 
-#[cfg(feature = "live")]
 mod run {
     use super::*;
     use crate::rooms::commands::{AdminCmd, RoomCmd, RoomKey};
-    use liveroom_live::mix::{FlvAudio, MixOutput, Mixer, Rect, RtpCallback, VideoCodec};
-    use liveroom_live::rtp_in::{probe, Probe};
-    use liveroom_live::PipelineEvent;
+    use engine::mix::{FlvAudio, MixOutput, Mixer, Rect, RtpCallback, VideoCodec};
+    use engine::rtp_in::{probe, Probe};
+    use engine::PipelineEvent;
     use liveroom_media::{
         InjectId, InjectPacket, InjectTracks, MediaCodec, SfuHandle, StreamKey, TapId, TapPacket,
     };

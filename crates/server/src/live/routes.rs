@@ -6,6 +6,7 @@
 //! (`crate::live::sign`; 403 with the reason otherwise).
 
 use crate::config::Config;
+use crate::live::engine;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -15,14 +16,12 @@ use std::sync::Arc;
 /// The running live outputs, if any.
 #[derive(Default)]
 pub struct Outputs {
-    #[cfg(feature = "live")]
     inner: Option<Inner>,
 }
 
-#[cfg(feature = "live")]
 struct Inner {
-    flv: Arc<liveroom_live::flv::FlvOutputs>,
-    hls: Arc<liveroom_live::hls::HlsOutputs>,
+    flv: Arc<engine::flv::FlvOutputs>,
+    hls: Arc<engine::hls::HlsOutputs>,
 }
 
 impl Outputs {
@@ -37,40 +36,28 @@ impl Outputs {
         let Some(sfu) = sfu else {
             return Ok(Outputs::default());
         };
-        #[cfg(feature = "live")]
-        {
-            liveroom_live::init().map_err(|e| crate::StartError::Live(e.to_string()))?;
-            let root = if config.live.hls_dir.is_empty() {
-                let tmp = std::env::temp_dir();
-                sweep_stale_hls_roots(&tmp);
-                tmp.join(format!("{HLS_ROOT_PREFIX}{}", std::process::id()))
-            } else {
-                std::path::PathBuf::from(&config.live.hls_dir)
-            };
-            Ok(Outputs {
-                inner: Some(Inner {
-                    flv: liveroom_live::flv::FlvOutputs::new(sfu.clone()),
-                    hls: liveroom_live::hls::HlsOutputs::new(sfu.clone(), root),
-                }),
-            })
-        }
-        #[cfg(not(feature = "live"))]
-        {
-            let _ = sfu;
+        if !engine::BUILT {
             tracing::warn!("live.enabled but this build has no `live` feature: no FLV/HLS outputs");
-            Ok(Outputs::default())
+            return Ok(Outputs::default());
         }
+        engine::init().map_err(|e| crate::StartError::Live(e.to_string()))?;
+        let root = if config.live.hls_dir.is_empty() {
+            let tmp = std::env::temp_dir();
+            sweep_stale_hls_roots(&tmp);
+            tmp.join(format!("{HLS_ROOT_PREFIX}{}", std::process::id()))
+        } else {
+            std::path::PathBuf::from(&config.live.hls_dir)
+        };
+        Ok(Outputs {
+            inner: Some(Inner {
+                flv: engine::flv::FlvOutputs::new(sfu.clone()),
+                hls: engine::hls::HlsOutputs::new(sfu.clone(), root),
+            }),
+        })
     }
 
     pub fn enabled(&self) -> bool {
-        #[cfg(feature = "live")]
-        {
-            self.inner.is_some()
-        }
-        #[cfg(not(feature = "live"))]
-        {
-            false
-        }
+        self.inner.is_some()
     }
 
     /// The stream list's URL prefix for the room settings (`{appid}` filled per room).
@@ -147,38 +134,28 @@ pub async fn serve(
     let Ok(appid) = appid.parse::<u64>() else {
         return text(StatusCode::NOT_FOUND, format!("no app {appid:?}\n"));
     };
-    #[cfg(feature = "live")]
-    {
-        let Some(inner) = state.outputs.inner.as_ref() else {
-            return text(
-                StatusCode::NOT_FOUND,
-                "live outputs are off on this server\n".into(),
-            );
+    let Some(inner) = state.outputs.inner.as_ref() else {
+        let why = if engine::BUILT {
+            "live outputs are off on this server\n"
+        } else {
+            "live outputs are not built into this server\n"
         };
-        let Some(target) = Target::parse(&rest) else {
-            return text(
-                StatusCode::NOT_FOUND,
-                format!("{rest:?} is not STREAM.flv, STREAM.m3u8 or STREAM/segmentN.ts\n"),
-            );
-        };
-        let pass_on = match authorize(&state, appid, target.stream_id(), query.as_deref()) {
-            Ok(q) => q,
-            Err((status, why)) => return text(status, why),
-        };
-        serve_live(inner, appid, target, pass_on).await
-    }
-    #[cfg(not(feature = "live"))]
-    {
-        let _ = (state, appid, rest, query);
-        text(
+        return text(StatusCode::NOT_FOUND, why.into());
+    };
+    let Some(target) = Target::parse(&rest) else {
+        return text(
             StatusCode::NOT_FOUND,
-            "live outputs are not built into this server\n".into(),
-        )
-    }
+            format!("{rest:?} is not STREAM.flv, STREAM.m3u8 or STREAM/segmentN.ts\n"),
+        );
+    };
+    let pass_on = match authorize(&state, appid, target.stream_id(), query.as_deref()) {
+        Ok(q) => q,
+        Err((status, why)) => return text(status, why),
+    };
+    serve_live(inner, appid, target, pass_on).await
 }
 
 /// What a `/live/{appid}/…` path asks for.
-#[cfg(feature = "live")]
 #[derive(Debug, PartialEq)]
 enum Target<'a> {
     Flv(&'a str),
@@ -186,7 +163,6 @@ enum Target<'a> {
     Segment(&'a str, &'a str),
 }
 
-#[cfg(feature = "live")]
 impl<'a> Target<'a> {
     fn parse(rest: &'a str) -> Option<Target<'a>> {
         use liveroom_proto::limits::MAX_ID_BYTES;
@@ -212,7 +188,6 @@ impl<'a> Target<'a> {
 /// Checks the signature of an app with `signed_live_urls`: `Ok(Some(query))` to pass on to a
 /// playlist's segments, `Ok(None)` for an app with plain URLs, else the 403 (or 404, no such
 /// app) to answer, with its text.
-#[cfg(feature = "live")]
 fn authorize(
     state: &AppState,
     appid: u64,
@@ -234,19 +209,18 @@ fn authorize(
         })
 }
 
-/// The playlist as served: segment URIs relative to the playlist's folder, each with `query`
-/// (a signed playlist's signature) appended.
-#[cfg(feature = "live")]
+/// The playlist as served: segment URIs (the lines that are not empty or `#` tags) relative to
+/// the playlist's folder, each with `query` (a signed playlist's signature) appended.
 fn served_playlist(playlist: &str, stream_id: &str, query: Option<&str>) -> String {
     let prefix = format!("{}/", crate::live::urls::percent_encode(stream_id));
-    let text = liveroom_live::hls::rewrite_playlist(playlist, &prefix);
-    let Some(q) = query else {
-        return text;
-    };
-    let mut out = String::with_capacity(text.len() + 80 * 8);
-    for line in text.lines() {
+    let mut out = String::with_capacity(playlist.len() + 80 * 8);
+    for line in playlist.lines() {
+        let uri = !line.is_empty() && !line.starts_with('#');
+        if uri {
+            out.push_str(&prefix);
+        }
         out.push_str(line);
-        if !line.is_empty() && !line.starts_with('#') {
+        if let Some(q) = query.filter(|_| uri) {
             out.push('?');
             out.push_str(q);
         }
@@ -255,14 +229,13 @@ fn served_playlist(playlist: &str, stream_id: &str, query: Option<&str>) -> Stri
     out
 }
 
-#[cfg(feature = "live")]
 async fn serve_live(
     inner: &Inner,
     appid: u64,
     target: Target<'_>,
     query: Option<String>,
 ) -> Response {
-    use liveroom_live::LiveError;
+    use engine::LiveError;
     use liveroom_media::StreamKey;
     let fail = |e: LiveError| {
         let status = match &e {
@@ -315,7 +288,6 @@ async fn serve_live(
 mod tests {
     use super::*;
 
-    #[cfg(feature = "live")]
     #[test]
     fn paths_and_served_playlists() {
         assert_eq!(Target::parse("a/b.flv"), Some(Target::Flv("a/b")));

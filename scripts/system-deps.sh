@@ -2,7 +2,8 @@
 # Installs the Debian packages Liveroom needs and are missing (as root; otherwise names them
 # and fails). `scripts/system-deps.sh` — what building and running the server needs
 # (GStreamer for the live outputs); `scripts/system-deps.sh --test` — also what the tests
-# drive (Chromium, coturn's tools, nginx with the RTMP module, ffmpeg's ffprobe).
+# drive (Chromium, coturn's tools, nginx with the RTMP module, ffmpeg's ffprobe, the
+# redis-server the cluster tests start on free ports).
 set -euo pipefail
 
 want=(
@@ -14,7 +15,7 @@ want=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
 )
 if [ "${1:-}" = "--test" ]; then
-  want+=(chromium coturn nginx libnginx-mod-rtmp ffmpeg gstreamer1.0-tools)
+  want+=(chromium coturn nginx libnginx-mod-rtmp ffmpeg gstreamer1.0-tools redis-server)
 fi
 
 missing=()
@@ -30,10 +31,10 @@ fi
 echo "installing: ${missing[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Packaged services may start on install (coturn on 3478, nginx on 80); the tests start
+# Packaged services may start on install (coturn on 3478, nginx on 80, redis on 6379); the tests start
 # their own instances on free ports.
 if command -v systemctl >/dev/null 2>&1; then
-  systemctl stop coturn nginx >/dev/null 2>&1 || true
+  systemctl stop coturn nginx redis-server >/dev/null 2>&1 || true
 fi
 pkill -x turnserver >/dev/null 2>&1 || true
 pkill -x nginx >/dev/null 2>&1 || true

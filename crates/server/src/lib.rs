@@ -4,6 +4,7 @@
 // Folders by concern, in import order: a module may import the ones above it, never below
 // (docs/architecture.md shows the tree; CONTRIBUTING.md says where a change goes).
 pub mod biz;
+pub mod cluster;
 pub mod config;
 pub mod crypto;
 pub mod edge;
@@ -54,6 +55,10 @@ pub struct AppState {
     pub mixes: Arc<biz::mix::Mixes>,
     /// Login limits shared by every connection: per source IP and per app.
     pub login_limits: signalling::rate_limits::LoginLimits,
+    /// This node: its id and advertised addresses (`GET /admin/v1/nodes`).
+    pub node: cluster::node::NodeInfo,
+    /// The cluster through Redis (`cluster.redis_url`), unless this node is alone.
+    pub cluster: Option<Arc<cluster::Cluster>>,
 }
 
 impl AppState {
@@ -193,7 +198,28 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         sfu.clone(),
         apps.clone(),
     );
+    let node = cluster::node::NodeInfo::new(
+        &config.cluster,
+        http_addr,
+        sfu.as_ref().map(|s| s.addr),
+        hub.clock.now().unix_ms,
+    );
+    let cluster = if config.cluster.redis_url.is_empty() {
+        None
+    } else {
+        Some(
+            cluster::Cluster::start(
+                &config.cluster,
+                node.clone(),
+                hub.clone(),
+                config.session.outbound_queue,
+            )
+            .await?,
+        )
+    };
     let state = Arc::new(AppState {
+        node,
+        cluster,
         mixes: Arc::new(mixes),
         apps,
         hub,
@@ -286,6 +312,10 @@ impl Server {
         if let Some(t) = self.turn_addr {
             line["turn"] = t.to_string().into();
         }
+        if let Some(c) = &self.state.cluster {
+            line["node_id"] = c.info.id.clone().into();
+            line["redis"] = c.redis_display.clone().into();
+        }
         line.to_string()
     }
 
@@ -301,6 +331,9 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
         let _ = self.shutdown_tx.send(true);
+        if let Some(c) = &self.state.cluster {
+            c.leave().await;
+        }
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         let deadline = tokio::time::Instant::now() + grace;
         let metrics = &self.state.hub.metrics;

@@ -2,7 +2,7 @@
 //! (`liveroom token ...`).
 
 use clap::{Parser, Subcommand};
-use liveroom_server::config::{Config, Overrides, DEV_APP_SIGN, DEV_SERVER_SECRET};
+use liveroom_server::config::{ClusterFlags, Config, Overrides, DEV_APP_SIGN, DEV_SERVER_SECRET};
 use liveroom_server::signalling::token;
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +33,13 @@ struct Cli {
     /// Embedded TURN relay's UDP and TCP listener address; port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     turn: Option<String>,
+    /// Redis the nodes of a cluster share (`redis://` or `rediss://`, password and db in the
+    /// URL): turns clustering on (docs/cluster.md).
+    #[arg(long, value_name = "URL", env = "LIVEROOM_REDIS_URL")]
+    redis: Option<String>,
+    /// This node's id in the cluster (default: host name and bound HTTP address).
+    #[arg(long, value_name = "ID")]
+    node_id: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -138,7 +145,16 @@ fn main() {
         rtc: cli.rtc,
         turn: cli.turn,
     };
-    let config = match Config::load(cli.config.as_ref(), std::env::vars(), &overrides) {
+    let cluster_flags = ClusterFlags {
+        redis_url: cli.redis,
+        node_id: cli.node_id,
+    };
+    let config = match Config::load_with(
+        cli.config.as_ref(),
+        std::env::vars(),
+        &overrides,
+        &cluster_flags,
+    ) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("liveroom: {e}");

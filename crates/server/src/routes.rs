@@ -126,6 +126,8 @@ async fn dev_token(State(state): State<Arc<AppState>>, Query(q): Query<TokenQuer
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     if state.draining.load(Ordering::SeqCst) {
         (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response()
+    } else if state.cluster.as_ref().is_some_and(|c| !c.redis_ok()) {
+        (StatusCode::SERVICE_UNAVAILABLE, "redis unreachable").into_response()
     } else {
         "ok".into_response()
     }

@@ -15,6 +15,7 @@ const LAYERS: &[&str] = &[
     "edge",
     "integrations",
     "rooms",
+    "cluster",
     "live",
     "biz",
     "signalling",

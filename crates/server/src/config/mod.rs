@@ -35,7 +35,44 @@ pub struct Config {
     pub rtc: RtcConfig,
     pub turn: TurnConfig,
     pub live: LiveConfig,
+    pub cluster: ClusterConfig,
     pub apps: Vec<AppConfig>,
+}
+
+/// Many nodes as one system through a shared Redis (docs/cluster.md); off while `redis_url` is
+/// empty, and then nothing of it runs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS) of the Redis every node of
+    /// the cluster shares ("" = one node, no cluster). `--redis`, `LIVEROOM_REDIS_URL`.
+    pub redis_url: String,
+    /// This node's name in the cluster ("" = the host name and the bound HTTP address).
+    /// `--node-id`.
+    pub node_id: String,
+    /// `host:port` clients and other nodes reach this node's HTTP listener at ("" = the bound one).
+    pub advertise_http: String,
+    /// `host:port` of this node's media UDP socket as others reach it ("" = the bound one).
+    pub advertise_rtc: String,
+    /// Lifetime of this node's record and of its rooms' ownership keys in Redis: a node that
+    /// dies is gone from the cluster this long after its last renewal.
+    pub node_ttl_ms: u64,
+    /// How often the node renews its record and its rooms' keys (at most a third of
+    /// `node_ttl_ms`, so one lost renewal does not expire them).
+    pub renew_interval_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            redis_url: String::new(),
+            node_id: String::new(),
+            advertise_http: String::new(),
+            advertise_rtc: String::new(),
+            node_ttl_ms: 10_000,
+            renew_interval_ms: 2_000,
+        }
+    }
 }
 
 /// The TURN relay media sessions use (relay-only ICE): the embedded one, or an external coturn.
@@ -486,8 +523,22 @@ pub struct Overrides {
     pub turn: Option<String>,
 }
 
+/// The cluster's flags (`--redis URL` or `LIVEROOM_REDIS_URL`, `--node-id ID`); `None` leaves
+/// the lower layers' value.
+#[derive(Debug, Default, Clone)]
+pub struct ClusterFlags {
+    pub redis_url: Option<String>,
+    pub node_id: Option<String>,
+}
+
 /// Environment variables that are not config keys but are ours (read elsewhere).
-const ENV_NOT_KEYS: &[&str] = &["LIVEROOM_CONFIG", "LIVEROOM_BIN", "LIVEROOM_LOG"];
+/// `LIVEROOM_REDIS_URL` is the `--redis` flag's variable (`cluster.redis_url`), read by the CLI.
+const ENV_NOT_KEYS: &[&str] = &[
+    "LIVEROOM_CONFIG",
+    "LIVEROOM_BIN",
+    "LIVEROOM_LOG",
+    "LIVEROOM_REDIS_URL",
+];
 
 impl Config {
     /// Builds the configuration from its four layers.
@@ -495,6 +546,16 @@ impl Config {
         file: Option<&PathBuf>,
         env: impl Iterator<Item = (String, String)>,
         flags: &Overrides,
+    ) -> Result<Config, StartError> {
+        Self::load_with(file, env, flags, &ClusterFlags::default())
+    }
+
+    /// [`Config::load`] with the cluster's flags too (`--redis`, `--node-id`).
+    pub fn load_with(
+        file: Option<&PathBuf>,
+        env: impl Iterator<Item = (String, String)>,
+        flags: &Overrides,
+        cluster: &ClusterFlags,
     ) -> Result<Config, StartError> {
         let mut table = match file {
             Some(path) => {
@@ -549,6 +610,18 @@ impl Config {
                 &["http".into(), "listen".into()],
                 toml::Value::String(http.clone()),
             );
+        }
+        for (key, value) in [
+            ("redis_url", &cluster.redis_url),
+            ("node_id", &cluster.node_id),
+        ] {
+            if let Some(v) = value {
+                set_path(
+                    &mut table,
+                    &["cluster".into(), key.into()],
+                    toml::Value::String(v.clone()),
+                );
+            }
         }
         if let Some(metrics) = &flags.metrics {
             set_path(
@@ -673,6 +746,36 @@ impl Config {
             ));
         }
         self.validate_turn()?;
+        self.validate_cluster()?;
+        Ok(())
+    }
+
+    fn validate_cluster(&self) -> Result<(), StartError> {
+        let c = &self.cluster;
+        if c.redis_url.is_empty() {
+            return Ok(());
+        }
+        if !(c.redis_url.starts_with("redis://") || c.redis_url.starts_with("rediss://")) {
+            return Err(StartError::Invalid(
+                "cluster.redis_url must start with redis:// or rediss://".into(),
+            ));
+        }
+        if !c.node_id.is_empty()
+            && (c.node_id.len() > 128
+                || !c
+                    .node_id
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.:".contains(ch)))
+        {
+            return Err(StartError::Invalid(
+                "cluster.node_id must be 1 to 128 characters of A-Z a-z 0-9 - _ . :".into(),
+            ));
+        }
+        if c.renew_interval_ms < 100 || c.node_ttl_ms < 3 * c.renew_interval_ms {
+            return Err(StartError::Invalid(
+                "cluster.renew_interval_ms must be at least 100 and cluster.node_ttl_ms at least three times it".into(),
+            ));
+        }
         Ok(())
     }
 

@@ -86,6 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/admin/v1/apps/{appid}/users/{id_name}/kick",
             post(kick_anywhere),
         )
+        .route("/admin/v1/nodes", get(list_nodes))
         .route("/admin/v1/tokens", post(mint_token))
         .route("/admin/v1/apps/{appid}/live_urls", post(mint_live_urls))
         .route("/admin/v1/{*rest}", get(not_found).post(not_found))
@@ -130,6 +131,27 @@ async fn authorize(State(state): State<Arc<AppState>>, req: Request, next: Next)
             "missing Authorization: Bearer <admin.secret>",
         )
         .into_response(),
+    }
+}
+
+/// `GET /admin/v1/nodes`: the live nodes of the cluster with their load (docs/cluster.md); a
+/// node without `cluster.redis_url` lists itself.
+async fn list_nodes(State(state): State<Arc<AppState>>) -> ApiResult {
+    let Some(c) = &state.cluster else {
+        let me = state.node.record(&state.hub, state.hub.clock.now().unix_ms);
+        return Ok(Json(
+            json!({"clustered": false, "node_id": me.node_id, "nodes": [me]}),
+        ));
+    };
+    match c.nodes().await {
+        Ok(nodes) => Ok(Json(
+            json!({"clustered": true, "node_id": c.info.id, "nodes": nodes}),
+        )),
+        Err(e) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "redis_unreachable",
+            format!("the cluster's Redis is unreachable: {e}"),
+        )),
     }
 }
 

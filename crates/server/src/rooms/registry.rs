@@ -7,13 +7,18 @@ use crate::integrations::webhooks::Webhooks;
 use crate::metrics::Metrics;
 use crate::rooms::actor::{self as room_actor, RoomHost};
 use crate::rooms::clock::Clock;
-use crate::rooms::commands::{AdminCmd, Claim, RoomCmd, RoomKey, ROOM_INBOX};
+use crate::rooms::commands::{AdminCmd, Claim, RoomCmd, RoomKey, CLOSING, ROOM_INBOX};
+use crate::rooms::member_queue::SessionOutbox;
 use crate::sync::lock;
+use liveroom_proto::body::LoginRsp;
 use liveroom_proto::ErrCode;
-use liveroom_room::Settings;
+use liveroom_room::{LoginInput, Settings};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
+
+/// How many times a login is retried when it reached a room that was just retiring.
+const LOGIN_ATTEMPTS: usize = 3;
 
 /// Streams a user of an app may hold (publishing or about to) at once.
 pub const STREAMS_OWNED_PER_USER: usize = 32;
@@ -125,6 +130,45 @@ impl Hub {
         rooms.insert(key.clone(), tx.clone());
         room_actor::spawn(self.clone(), key.clone(), user_state_updates, rx);
         Ok(tx)
+    }
+
+    /// Hands a login to its room, creating the room when `create`; a room that was retiring
+    /// as the login reached it is tried again (up to [`LOGIN_ATTEMPTS`]). The sessions of this
+    /// node and the logins other nodes relay to this one (`cluster::relay`) enter this way.
+    pub async fn enter_room(
+        self: &Arc<Self>,
+        room_key: &RoomKey,
+        create: bool,
+        user_state_updates: bool,
+        input: impl Fn() -> LoginInput<SessionOutbox>,
+    ) -> Result<(mpsc::Sender<RoomCmd>, LoginRsp), (ErrCode, String)> {
+        for _ in 0..LOGIN_ATTEMPTS {
+            let tx = if create {
+                self.room_or_create(room_key, user_state_updates)
+                    .map_err(|c| (c, String::new()))?
+            } else {
+                self.room(room_key)
+                    .ok_or((ErrCode::ROOM_NOT_EXIST, room_key.room_id.clone()))?
+            };
+            let (reply, rx) = oneshot::channel();
+            let login = RoomCmd::Login {
+                input: input(),
+                reply,
+            };
+            if tx.send(login).await.is_err() {
+                continue;
+            }
+            match rx.await {
+                Ok(Ok(rsp)) => return Ok((tx, rsp)),
+                Ok(Err(r)) if r.code == CLOSING => continue,
+                Ok(Err(r)) => return Err((r.code, r.detail)),
+                Err(_) => continue,
+            }
+        }
+        Err((
+            ErrCode::LIVEROOM_REQUEST,
+            "room busy; try again".to_string(),
+        ))
     }
 
     /// Called by a room actor with nothing left: removes it unless a command is waiting.

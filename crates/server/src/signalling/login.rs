@@ -5,7 +5,7 @@
 
 use crate::config::apps::App;
 use crate::integrations::third_party_auth;
-use crate::rooms::commands::{Claim, RoomCmd, RoomKey, CLOSING};
+use crate::rooms::commands::{Claim, RoomCmd, RoomKey};
 use crate::rooms::member_queue::SessionOutbox;
 use crate::rooms::registry::Hub;
 use crate::signalling::rate_limits::{LoginScope, Take};
@@ -17,10 +17,7 @@ use liveroom_proto::limits::{check_id, MAX_TOKEN_BYTES};
 use liveroom_proto::ErrCode;
 use liveroom_room::LoginInput;
 use std::net::SocketAddr;
-use tokio::sync::{mpsc, oneshot};
-
-/// How many times a login is retried when it reached a room that was just retiring.
-const LOGIN_ATTEMPTS: usize = 3;
+use tokio::sync::mpsc;
 
 /// Why a login step said no.
 #[derive(Debug)]
@@ -163,8 +160,8 @@ pub async fn claim_user(hub: &Hub, appid: u64, id_name: &str, claim: Claim) {
     }
 }
 
-/// Hands the login to its room, creating the room when `create`; a room that was retiring
-/// as the login reached it is tried again (up to [`LOGIN_ATTEMPTS`]).
+/// Hands the login to its room on this node, creating the room when `create`
+/// ([`Hub::enter_room`]: a room that was retiring as the login reached it is tried again).
 pub async fn enter_room(
     hub: &std::sync::Arc<Hub>,
     room_key: &RoomKey,
@@ -172,31 +169,6 @@ pub async fn enter_room(
     user_state_updates: bool,
     input: impl Fn() -> LoginInput<SessionOutbox>,
 ) -> Result<(mpsc::Sender<RoomCmd>, LoginRsp), (ErrCode, String)> {
-    for _ in 0..LOGIN_ATTEMPTS {
-        let tx = if create {
-            hub.room_or_create(room_key, user_state_updates)
-                .map_err(|c| (c, String::new()))?
-        } else {
-            hub.room(room_key)
-                .ok_or((ErrCode::ROOM_NOT_EXIST, room_key.room_id.clone()))?
-        };
-        let (reply, rx) = oneshot::channel();
-        let login = RoomCmd::Login {
-            input: input(),
-            reply,
-        };
-        if tx.send(login).await.is_err() {
-            continue;
-        }
-        match rx.await {
-            Ok(Ok(rsp)) => return Ok((tx, rsp)),
-            Ok(Err(r)) if r.code == CLOSING => continue,
-            Ok(Err(r)) => return Err((r.code, r.detail)),
-            Err(_) => continue,
-        }
-    }
-    Err((
-        ErrCode::LIVEROOM_REQUEST,
-        "room busy; try again".to_string(),
-    ))
+    hub.enter_room(room_key, create, user_state_updates, input)
+        .await
 }

@@ -426,7 +426,15 @@ impl Session {
             can_publish: grant.can_publish,
             handle: out.clone(),
         };
-        match login::enter_room(hub, &room_key, create, req.user_state_flag == 1, input).await {
+        let user_state_updates = req.user_state_flag == 1;
+        let entered = match &state.cluster {
+            Some(c) => {
+                c.enter_room(&room_key, create, user_state_updates, input)
+                    .await
+            }
+            None => login::enter_room(hub, &room_key, create, user_state_updates, input).await,
+        };
+        match entered {
             Ok((tx, rsp)) => {
                 out.reply("login", h.seq, ok_body(rsp));
                 self.login = Some(LoggedIn {

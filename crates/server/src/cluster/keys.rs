@@ -1,0 +1,39 @@
+//! The names of everything the cluster keeps in Redis and the scripts that change them
+//! atomically (docs/cluster.md lists them). Every name starts with `liveroom:`.
+
+/// A node's record (JSON, [`crate::cluster::node::NodeRecord`]), with a TTL, renewed.
+pub fn node(node_id: &str) -> String {
+    format!("liveroom:node:{node_id}")
+}
+
+/// What `SCAN` matches to list the live nodes.
+pub const NODE_PATTERN: &str = "liveroom:node:*";
+
+/// The id of the node that owns a room (the room's actor runs there), with a TTL, renewed.
+pub fn room(appid: u64, room_id: &str) -> String {
+    format!("liveroom:room:{appid}:{room_id}")
+}
+
+/// The pub/sub channel a node reads the messages of other nodes from.
+pub fn inbox(node_id: &str) -> String {
+    format!("liveroom:inbox:{node_id}")
+}
+
+/// Renews a room key if it is this node's (ARGV[1]) or free; 0 when another node holds it.
+pub const RENEW_ROOM: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0";
+
+/// Deletes a room key if it is still this node's (ARGV[1]).
+pub const RELEASE_ROOM: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0";
+
+/// Hands a room key from a dead node (ARGV[1]) to this one (ARGV[2]); 0 when it changed meanwhile.
+pub const TAKE_OVER_ROOM: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1
+end
+return 0";

@@ -1,0 +1,126 @@
+//! This node: its id, the addresses it advertises, and the record of its load it keeps in
+//! Redis (and `GET /admin/v1/nodes` lists).
+
+use crate::config::ClusterConfig;
+use crate::rooms::registry::Hub;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// Longest node id (`cluster.node_id`); a derived one is cut to it.
+pub const MAX_NODE_ID: usize = 128;
+
+/// Who this node is and where others reach it.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    pub id: String,
+    /// `host:port` of the HTTP/WebSocket listener as clients and nodes reach it.
+    pub http: String,
+    /// `host:port` of the media UDP socket, unless media is off.
+    pub rtc: Option<String>,
+    /// Unix ms.
+    pub started_at: u64,
+}
+
+/// A node as Redis holds it: who, where, and its load when it last renewed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NodeRecord {
+    pub node_id: String,
+    pub http: String,
+    pub rtc: Option<String>,
+    pub version: String,
+    /// Unix ms.
+    pub started_at: u64,
+    /// Unix ms of this renewal.
+    pub updated_at: u64,
+    /// Rooms whose actor runs on this node.
+    pub rooms: usize,
+    /// Room connections open on this node.
+    pub sessions: i64,
+    /// Members of the rooms on this node (wherever their connection is).
+    pub users: i64,
+    /// Streams in the rooms on this node.
+    pub streams: i64,
+}
+
+impl NodeInfo {
+    pub fn new(
+        cfg: &ClusterConfig,
+        http: SocketAddr,
+        rtc: Option<SocketAddr>,
+        now_ms: u64,
+    ) -> NodeInfo {
+        let id = if cfg.node_id.is_empty() {
+            default_id(&host_name(), http)
+        } else {
+            cfg.node_id.clone()
+        };
+        let or = |set: &str, bound: String| {
+            if set.is_empty() {
+                bound
+            } else {
+                set.to_string()
+            }
+        };
+        NodeInfo {
+            id,
+            http: or(&cfg.advertise_http, http.to_string()),
+            rtc: rtc.map(|r| or(&cfg.advertise_rtc, r.to_string())),
+            started_at: now_ms,
+        }
+    }
+
+    /// The record of this node's load now.
+    pub fn record(&self, hub: &Hub, now_ms: u64) -> NodeRecord {
+        let m = &hub.metrics;
+        NodeRecord {
+            node_id: self.id.clone(),
+            http: self.http.clone(),
+            rtc: self.rtc.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: self.started_at,
+            updated_at: now_ms,
+            rooms: hub.room_count(),
+            sessions: m.connections.get(),
+            users: m.users.get(),
+            streams: m.streams.get(),
+        }
+    }
+}
+
+/// The id a node gets when `cluster.node_id` is not set: its host name and bound HTTP address
+/// (unique on one machine too), in the characters node ids allow.
+pub fn default_id(host: &str, http: SocketAddr) -> String {
+    let raw = format!("{host}-{http}");
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.:".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(MAX_NODE_ID)
+        .collect()
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "liveroom".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_ids_name_the_host_and_the_address() {
+        let a: SocketAddr = "127.0.0.1:8282".parse().unwrap();
+        assert_eq!(default_id("box", a), "box-127.0.0.1:8282");
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        assert_eq!(default_id("my box", v6), "my-box--::1-:9");
+    }
+}

@@ -1,0 +1,281 @@
+//! Clustering through Redis (docs/cluster.md), end to end: a real `redis-server` started here
+//! on a free port and real `liveroom` processes on this machine.
+//!
+//! Slice 1: the node registry (records with their load, a killed node gone within 15 s, Redis
+//! restarted: `/readyz` says so, the keys come back). Slice 2: one room spanning two nodes.
+
+mod common;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use common::process::{spawn_dev, Proc};
+use common::*;
+use redis_server::RedisServer;
+use std::time::Instant;
+
+const ADMIN_SECRET: &str = "cluster-test-admin-secret";
+
+/// A `liveroom --dev` node of the cluster on `redis`.
+struct Node {
+    proc: Proc,
+    http: String,
+    ready: Value,
+    _dir: TempDir,
+}
+
+fn node(redis: &RedisServer, id: &str, extra_toml: &str) -> Node {
+    let dir = TempDir::new("cluster");
+    let cfg = dir.file("liveroom.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[admin]\nsecret = \"{ADMIN_SECRET}\"\n[cluster]\nredis_url = \"{}\"\nnode_id = \"{id}\"\n{extra_toml}",
+            redis.url()
+        ),
+    )
+    .unwrap();
+    let (proc, ready) = spawn_dev(
+        &[
+            "--config",
+            &cfg,
+            "--http",
+            "127.0.0.1:0",
+            "--metrics",
+            "",
+            "--rtc",
+            "",
+            "--turn",
+            "127.0.0.1:0",
+        ],
+        "warn",
+    );
+    let http = ready["http"].as_str().expect("http").to_string();
+    Node {
+        proc,
+        http,
+        ready,
+        _dir: dir,
+    }
+}
+
+impl Node {
+    async fn admin(&self, path: &str) -> (u16, Value) {
+        let auth = format!("Bearer {ADMIN_SECRET}");
+        let a = http(&self.http, "GET", path, &[("Authorization", &auth)], b"").await;
+        (
+            a.status,
+            serde_json::from_str(&a.body).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The node ids `GET /admin/v1/nodes` lists, with the records.
+    async fn nodes(&self) -> (Vec<String>, Vec<Value>) {
+        let (status, v) = self.admin("/admin/v1/nodes").await;
+        assert_eq!(status, 200, "{v}");
+        let list = v["nodes"].as_array().cloned().unwrap_or_default();
+        let ids = list
+            .iter()
+            .map(|n| n["node_id"].as_str().unwrap_or("").to_string())
+            .collect();
+        (ids, list)
+    }
+
+    async fn readyz(&self) -> (u16, String) {
+        let a = http(&self.http, "GET", "/readyz", &[], b"").await;
+        (a.status, a.body)
+    }
+
+    async fn join(&self, room: &str, id_name: &str, o: LoginOptions) -> RoomClient {
+        let mut c = RoomClient::connect(&format!("ws://{}/ws", self.http), APPID)
+            .await
+            .expect("connect");
+        c.login(room, id_name, &dev_token(id_name), &o)
+            .await
+            .unwrap_or_else(|e| panic!("{id_name} logs in on {}: {e}", self.http));
+        c
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.proc.child.kill();
+        let _ = self.proc.child.wait();
+    }
+}
+
+/// Polls `check` every 100 ms until it holds or `within` passed; returns how long it took.
+async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let t0 = Instant::now();
+    loop {
+        if check().await {
+            return t0.elapsed();
+        }
+        assert!(t0.elapsed() < within, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn room_key(room: &str) -> String {
+    format!("liveroom:room:{APPID}:{room}")
+}
+
+#[tokio::test]
+async fn nodes_register_with_their_load_expire_when_killed_and_come_back_after_a_redis_restart() {
+    let mut redis = RedisServer::start();
+    let a = node(&redis, "node-a", "");
+    let mut b = node(&redis, "node-b", "");
+    assert_eq!(a.ready["node_id"], "node-a", "{}", a.ready);
+    assert_eq!(a.ready["redis"], redis.url().as_str(), "{}", a.ready);
+    assert_eq!(b.ready["node_id"], "node-b");
+
+    // Both registered by the time they said ready, each with its advertised address.
+    let (ids, list) = a.nodes().await;
+    assert_eq!(ids, ["node-a", "node-b"]);
+    assert_eq!(list[0]["http"], a.http.as_str());
+    assert_eq!(list[1]["http"], b.http.as_str());
+    assert_eq!(b.nodes().await.0, ["node-a", "node-b"]);
+    assert_eq!(a.readyz().await, (200, "ok".into()));
+
+    // The load is renewed: a room and its connection on node-a show in its record.
+    let mut alice = a.join("r1", "alice", anchor("Alice")).await;
+    eventually(
+        Duration::from_secs(5),
+        "node-a reports its room",
+        || async {
+            let (_, list) = a.nodes().await;
+            list[0]["rooms"] == 1 && list[0]["sessions"] == 1 && list[0]["users"] == 1
+        },
+    )
+    .await;
+    assert_eq!(redis.cmd(&["GET", &room_key("r1")]), "node-a");
+
+    // kill -9: the record expires without anyone removing it, within 15 s.
+    b.kill9();
+    let took = eventually(
+        Duration::from_secs(15),
+        "node-b's record expires",
+        || async { a.nodes().await.0 == ["node-a"] },
+    )
+    .await;
+    eprintln!("a killed node left the node list after {took:?}");
+
+    // Redis goes away: the node says it is not ready, and keeps serving its own clients.
+    redis.kill();
+    eventually(Duration::from_secs(10), "/readyz reports Redis", || async {
+        a.readyz().await == (503, "redis unreachable".into())
+    })
+    .await;
+    assert_eq!(a.admin("/admin/v1/nodes").await.0, 503);
+    assert_eq!(hb(&mut alice).await["err_code"], 0);
+
+    // An empty Redis comes back on the same address: the node's record and its room's key
+    // are restored by its renewals.
+    redis.restart();
+    assert_eq!(redis.cmd(&["EXISTS", "liveroom:node:node-a"]), "0");
+    eventually(Duration::from_secs(10), "node-a re-registers", || async {
+        a.readyz().await.0 == 200 && a.nodes().await.0 == ["node-a"]
+    })
+    .await;
+    assert_eq!(redis.cmd(&["GET", &room_key("r1")]), "node-a");
+    let (_, list) = a.nodes().await;
+    assert_eq!(list[0]["rooms"], 1, "{list:?}");
+    assert_eq!(hb(&mut alice).await["err_code"], 0);
+}
+
+#[tokio::test]
+async fn a_room_spans_two_nodes() {
+    let redis = RedisServer::start();
+    let a = node(&redis, "node-a", "");
+    let b = node(&redis, "node-b", "");
+
+    // alice creates the room on node-a: it lives there.
+    let mut alice = a
+        .join("r", "alice", with_user_updates(anchor("Alice")))
+        .await;
+    assert_eq!(redis.cmd(&["GET", &room_key("r")]), "node-a");
+
+    // bob logs in through node-b: relayed to the room on node-a, and they see each other.
+    let rsp = b.join_rsp("r", "bob", anchor("Bob")).await;
+    let (mut bob, login) = rsp;
+    assert_eq!(login["err_code"], 0, "{login}");
+    let p = expect_push(&mut alice, "push_userlist_update").await;
+    assert_eq!(p.body["user_actions"][0]["Action"], 1, "{}", p.body);
+    assert_eq!(p.body["user_actions"][0]["IdName"], "bob", "{}", p.body);
+    for c in [&mut alice, &mut bob] {
+        assert_eq!(hb(c).await["online_count"], 2, "{}", c.id_name);
+        let list = ok(c, "user_list", json!({"user_index": 0, "sort_type": 0})).await;
+        let mut names: Vec<String> = list["user_baseinfos"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}"))
+            .iter()
+            .map(|u| u["id_name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["alice", "bob"], "{list}");
+    }
+
+    // Chat both ways, with ids rising per room.
+    ok(&mut bob, "im_chat", chat_body("hello from node-b")).await;
+    let p = expect_push(&mut alice, "push_im_chat").await;
+    let m1 = p.body["chat_data"][0].clone();
+    assert_eq!(m1["msg_content"], "hello from node-b", "{}", p.body);
+    assert_eq!(m1["id_name"], "bob", "{}", p.body);
+    ok(&mut alice, "im_chat", chat_body("hello from node-a")).await;
+    let p = expect_push(&mut bob, "push_im_chat").await;
+    let m2 = p.body["chat_data"][0].clone();
+    assert_eq!(m2["msg_content"], "hello from node-a", "{}", p.body);
+    assert_eq!(m1["msg_id"], 1, "{m1}");
+    assert_eq!(m2["msg_id"], 2, "{m2}");
+
+    // A custom command to a named member on the other node.
+    let f = custom(&mut alice, &["bob"], json!({"hi": "bob"})).await;
+    assert_eq!(f.body["err_code"], 0, "{}", f.body);
+    let p = expect_push(&mut bob, "push_custommsg").await;
+    let env: Value = serde_json::from_str(p.body["custommsg"].as_str().unwrap()).unwrap();
+    assert_eq!(env["custom_content"], json!({"hi": "bob"}), "{env}");
+
+    // A stream of bob's reaches alice.
+    let r = ok(&mut bob, "stream", stream_body(2001, "bob-cam", "x")).await;
+    assert_eq!(r["stream_seq"], 1, "{r}");
+    let p = expect_push(&mut alice, "push_stream_update").await;
+    assert_eq!(p.body["stream_cmd"], 12001, "{}", p.body);
+    assert_eq!(
+        p.body["stream_info"][0]["stream_id"], "bob-cam",
+        "{}",
+        p.body
+    );
+
+    // Node-b holds no room; node-a holds it with both members.
+    eventually(
+        Duration::from_secs(5),
+        "the load shows where the room is",
+        || async {
+            let (_, list) = a.nodes().await;
+            list[0]["rooms"] == 1 && list[0]["users"] == 2 && list[1]["rooms"] == 0
+        },
+    )
+    .await;
+
+    // bob logs out: alice sees him leave.
+    ok(&mut bob, "logout", json!({"reserve": 0})).await;
+    let p = expect_push(&mut alice, "push_userlist_update").await;
+    assert_eq!(p.body["user_actions"][0]["Action"], 2, "{}", p.body);
+    assert_eq!(p.body["user_actions"][0]["IdName"], "bob", "{}", p.body);
+    assert_eq!(hb(&mut alice).await["online_count"], 1);
+}
+
+impl Node {
+    /// Logs in and returns the client with its login reply.
+    async fn join_rsp(&self, room: &str, id_name: &str, o: LoginOptions) -> (RoomClient, Value) {
+        let mut c = RoomClient::connect(&format!("ws://{}/ws", self.http), APPID)
+            .await
+            .expect("connect");
+        let rsp = c
+            .login(room, id_name, &dev_token(id_name), &o)
+            .await
+            .unwrap_or_else(|e| panic!("{id_name} logs in on {}: {e}", self.http));
+        (c, rsp)
+    }
+}

@@ -279,3 +279,101 @@ impl Node {
         (c, rsp)
     }
 }
+
+/// Short lifetimes, so that the tests of dead nodes do not wait the defaults' 10 s.
+const FAST: &str =
+    "node_ttl_ms = 3000\nrenew_interval_ms = 500\n[room]\nreconnect_grace_ms = 1000\n";
+
+async fn expect_kicked(old: &mut RoomClient) {
+    let p = expect_push(old, "push_kickout").await;
+    assert_eq!(
+        p.body,
+        json!({"reason": 1, "err_message": "logged in elsewhere"})
+    );
+    assert_eq!(
+        old.closed_within(Duration::from_secs(2)).await,
+        Some((1000, "kicked out".to_string()))
+    );
+}
+
+#[tokio::test]
+async fn a_login_on_another_node_kicks_out_the_users_login_in_another_room() {
+    let redis = RedisServer::start();
+    let a = node(&redis, "node-a", "");
+    let b = node(&redis, "node-b", "");
+
+    // alice in r1 on node-a, then alice in r2 on node-b: the first is kicked out.
+    let mut first = a.join("r1", "alice", anchor("Alice")).await;
+    let mut second = b.join("r2", "alice", anchor("Alice")).await;
+    expect_kicked(&mut first).await;
+    assert_eq!(hb(&mut second).await["online_count"], 1);
+
+    // A relayed login is kicked out too: alice in r3, a room of node-a's, through node-b…
+    let _carol = a.join("r3", "carol", anchor("Carol")).await;
+    let mut third = b.join("r3", "alice", anchor("Alice")).await;
+    expect_kicked(&mut second).await;
+    assert_eq!(hb(&mut third).await["online_count"], 2);
+    // …when alice logs in once more, on node-a in r1.
+    let mut fourth = a.join("r1", "alice", anchor("Alice")).await;
+    expect_kicked(&mut third).await;
+    assert_eq!(hb(&mut fourth).await["online_count"], 1);
+}
+
+#[tokio::test]
+async fn a_dead_nodes_members_leave_and_its_rooms_are_taken_over() {
+    let redis = RedisServer::start();
+    let a = node(&redis, "node-a", FAST);
+    let mut b = node(&redis, "node-b", FAST);
+
+    // The connection's node dies: the room's other members see its member leave.
+    let mut alice = a
+        .join("r", "alice", with_user_updates(anchor("Alice")))
+        .await;
+    let _bob = b.join("r", "bob", anchor("Bob")).await;
+    let p = expect_push(&mut alice, "push_userlist_update").await;
+    assert_eq!(p.body["user_actions"][0]["IdName"], "bob");
+    b.kill9();
+    let t0 = Instant::now();
+    let p = alice
+        .push_within("push_userlist_update", Duration::from_secs(15))
+        .await
+        .expect("bob's leave within 15 s");
+    assert_eq!(p.body["user_actions"][0]["Action"], 2, "{}", p.body);
+    assert_eq!(p.body["user_actions"][0]["IdName"], "bob", "{}", p.body);
+    eprintln!(
+        "a dead node's member left its room after {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(hb(&mut alice).await["online_count"], 1);
+
+    // The room's node dies: connections relayed to it are closed (try again), and the login
+    // that follows takes the room over on the node it reaches.
+    let mut a = a;
+    let c = node(&redis, "node-c", FAST);
+    let mut gina = c.join("t", "gina", anchor("Gina")).await;
+    let _frank = a.join("t", "frank", anchor("Frank")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("t")]), "node-c");
+    let _hank = a.join("u", "hank", anchor("Hank")).await;
+    let mut ivy = c.join("u", "ivy", anchor("Ivy")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("u")]), "node-a");
+    assert_eq!(hb(&mut ivy).await["online_count"], 2);
+    a.kill9();
+    let closed = ivy.closed_within(Duration::from_secs(15)).await;
+    assert_eq!(
+        closed.map(|c| c.0),
+        Some(1013),
+        "ivy's relayed connection closes"
+    );
+    let mut ivy = c.join("u", "ivy", anchor("Ivy")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("u")]), "node-c");
+    assert_eq!(hb(&mut ivy).await["online_count"], 1);
+    // The room that lives on node-c loses node-a's member (after the reconnect grace).
+    let t0 = Instant::now();
+    loop {
+        if hb(&mut gina).await["online_count"] == 1 {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(15), "frank still in t");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

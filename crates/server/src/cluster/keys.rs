@@ -14,6 +14,16 @@ pub fn room(appid: u64, room_id: &str) -> String {
     format!("liveroom:room:{appid}:{room_id}")
 }
 
+/// Where a user of an app last logged in (JSON [`crate::cluster::UserClaim`]), so that a login
+/// on any node kicks out the user's login in another room on any node.
+pub fn user(appid: u64, id_name: &str) -> String {
+    format!("liveroom:user:{appid}:{id_name}")
+}
+
+/// Lifetime of a user's claim: refreshed by each login; a claim whose node died meanwhile
+/// only sends a kick-out nobody reads.
+pub const USER_CLAIM_TTL_MS: u64 = 24 * 3600 * 1000;
+
 /// The pub/sub channel a node reads the messages of other nodes from.
 pub fn inbox(node_id: &str) -> String {
     format!("liveroom:inbox:{node_id}")

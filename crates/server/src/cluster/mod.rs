@@ -44,6 +44,14 @@ const RESUBSCRIBE_PAUSE: Duration = Duration::from_millis(500);
 /// node whose Redis is down still starts, serves its own rooms and says so on `/readyz`).
 const FIRST_CONTACT: Duration = Duration::from_secs(3);
 
+/// A user's latest login, as the cluster remembers it (`keys::user`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct UserClaim {
+    pub node: String,
+    pub room_id: String,
+    pub key: u64,
+}
+
 /// Where a room lives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Route {
@@ -209,6 +217,56 @@ impl Cluster {
                     .login(&node, room_key, create, user_state_updates, input())
                     .await
             }
+        }
+    }
+
+    /// Makes login `key` the user's one login of the app in the whole cluster: the user's
+    /// earlier login, on any node, in another room is kicked out with `DUPLICATE_LOGIN` (one in
+    /// the same room is replaced by the room itself). Redis unreachable: only this node's
+    /// logins are checked (`login::claim_user`).
+    pub async fn claim_user(&self, appid: u64, id_name: &str, room: &RoomKey, key: u64) {
+        let claim = UserClaim {
+            node: self.info.id.clone(),
+            room_id: room.room_id.clone(),
+            key,
+        };
+        let mut c = self.bus.conn();
+        let prev: redis::RedisResult<Option<String>> = redis::cmd("SET")
+            .arg(keys::user(appid, id_name))
+            .arg(serde_json::to_string(&claim).unwrap_or_default())
+            .arg("PX")
+            .arg(keys::USER_CLAIM_TTL_MS)
+            .arg("GET")
+            .query_async(&mut c)
+            .await;
+        let prev = match prev {
+            Ok(p) => p.and_then(|p| serde_json::from_str::<UserClaim>(&p).ok()),
+            Err(e) => {
+                tracing::warn!(appid, user = %id_name, error = %e, "cluster: Redis unreachable; a login elsewhere in the cluster is not kicked out");
+                return;
+            }
+        };
+        let Some(prev) = prev else { return };
+        if prev.key == key || prev.room_id == room.room_id {
+            return;
+        }
+        let reason = liveroom_proto::errors::kick_reason::DUPLICATE_LOGIN;
+        tracing::info!(appid, user = %id_name, node = %prev.node, room = %prev.room_id, "cluster: the user's login elsewhere is kicked out");
+        if prev.node == self.info.id {
+            self.relays
+                .kick(appid, prev.room_id, id_name.to_string(), prev.key, reason)
+                .await;
+            return;
+        }
+        let msg = wire::Wire::Kick {
+            appid,
+            room_id: prev.room_id,
+            id_name: id_name.to_string(),
+            key: prev.key,
+            reason,
+        };
+        if let Err(e) = self.bus.send(&prev.node, &msg).await {
+            tracing::warn!(node = %prev.node, error = %e, "cluster: a kick-out could not be sent");
         }
     }
 

@@ -328,6 +328,42 @@ impl Relays {
                     conn.kill(code, &reason);
                 }
             }
+            Wire::Kick {
+                appid,
+                room_id,
+                id_name,
+                key,
+                reason,
+            } => self.kick(appid, room_id, id_name, key, reason).await,
+        }
+    }
+
+    /// Kicks login `key` of `id_name` out of its room: the room is on this node, or the login
+    /// is relayed from this node to its room's node, which is told.
+    pub async fn kick(&self, appid: u64, room_id: String, id_name: String, key: u64, reason: u32) {
+        let room_key = RoomKey { appid, room_id };
+        if let Some(tx) = self.hub.room(&room_key) {
+            let _ = tx
+                .send(RoomCmd::Kick {
+                    id_name,
+                    key: Some(key),
+                    reason,
+                })
+                .await;
+            return;
+        }
+        let owner = lock(&self.edge).get(&key).map(|m| m.owner.clone());
+        if let Some(owner) = owner {
+            let msg = Wire::Kick {
+                appid,
+                room_id: room_key.room_id,
+                id_name,
+                key,
+                reason,
+            };
+            if let Err(e) = self.bus.send(&owner, &msg).await {
+                tracing::warn!(node = %owner, error = %e, "cluster: a kick-out could not be sent");
+            }
         }
     }
 

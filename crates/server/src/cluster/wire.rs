@@ -44,6 +44,15 @@ pub enum Wire {
     Out { key: u64, item: OutItem },
     /// Room node → connection node: the room closed the member's connection.
     Closed { key: u64, code: u16, reason: String },
+    /// Any node → the node of a user's earlier login (and on to its room's node): kick login
+    /// `key` of `id_name` out of its room (the user logged in again elsewhere).
+    Kick {
+        appid: u64,
+        room_id: String,
+        id_name: String,
+        key: u64,
+        reason: u32,
+    },
 }
 
 /// A member's identity as the room needs it (`liveroom_room::LoginInput` without its handle).

@@ -416,6 +416,9 @@ impl Session {
             room: room_key.clone(),
         };
         login::claim_user(hub, app.appid, &req.id_name, claim).await;
+        if let Some(c) = &state.cluster {
+            c.claim_user(app.appid, &req.id_name, &room_key, key).await;
+        }
         let create = req.room_create_flag != 0 && state.config.room.allow_create;
         let input = || LoginInput {
             key,

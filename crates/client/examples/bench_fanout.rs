@@ -1,13 +1,22 @@
-//! Fan-out benchmark: one publisher to N subscribers on loopback, through a real `liveroom`
-//! process. Reports the server's egress packets per second, its CPU use (from /proc), the
-//! egress packets per second per core, and the loss each subscriber saw.
+//! Fan-out benchmark: one publisher to N players on loopback, through a real `liveroom`
+//! process. The publisher sends a camera-shaped load: H.264 video at ≈ 1.5 Mbit/s (30 frames
+//! a second, each a burst of `--video-packets` packets of `--payload` bytes, a key frame every
+//! 2 s) and Opus audio (one 120-byte packet every 20 ms). Every player counts the RTP packets
+//! it RECEIVES; the server's CPU time comes from /proc. Reports the egress packets per second
+//! of server CPU and the loss, as a table and as one JSON line (the last line of stdout).
 //!
 //! `cargo run --release -p liveroom-client --example bench_fanout -- \
-//!     --server target/release/liveroom --subscribers 50 --seconds 10 --pps 600`
+//!     --server target/release/liveroom --players 200 --seconds 10`
+//!
+//! Flags: `--players N` (`--subscribers` is the old name), `--seconds S`, `--payload BYTES`
+//! (video packet payload, default 1200), `--video-packets P` (per frame, default 5),
+//! `--fps F` (default 30), `--audio 0|1` (default 1), `--connect-parallel K` (players
+//! negotiating at once, default 16). The server's environment passes through, e.g.
+//! `LIVEROOM_RTC_WORKERS=1`.
 
-use liveroom_client::media::{start_peer, MediaSignal, PeerCmd, PeerOut};
+use liveroom_client::media::{start_peer, MediaPeer, MediaSignal, PeerCmd, PeerOut};
 use liveroom_client::server_process::ServerProcess;
-use liveroom_client::{dev_token, LoginOptions, RoomClient};
+use liveroom_client::{dev_token, KeptAlive, LoginOptions, RoomClient};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,16 +24,26 @@ use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind};
 
 const APPID: u64 = 1;
+/// Opus: one packet per 20 ms of this many bytes (≈ 48 kbit/s).
+const OPUS_PAYLOAD: usize = 120;
+/// A key frame (an IDR burst) every this many video frames (2 s at 30 fps).
+const GOP_FRAMES: u64 = 60;
 
-fn arg(name: &str, default: &str) -> String {
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+fn arg(names: &[&str], default: &str) -> String {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
+    names
+        .iter()
+        .find_map(|name| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1).cloned())
+        })
         .unwrap_or_else(|| default.to_string())
 }
 
-/// utime + stime of a process, in seconds.
+/// utime + stime of a process (all its threads), in seconds.
 fn cpu_secs(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
@@ -34,13 +53,70 @@ fn cpu_secs(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// The server's threads (name, cpu seconds), to show how the media work is spread.
+fn thread_cpu(pid: u32) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let name = stat
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map(|(n, _)| n.to_string())
+            .unwrap_or_default();
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        out.push((name, (t(11) + t(12)) / 100.0));
+    }
+    out
+}
+
+/// One logged-in user with a negotiated, connected media peer.
+async fn join(
+    http: String,
+    user: String,
+    kind: u8,
+    kinds: Vec<MediaKind>,
+) -> Result<(MediaSignal, MediaPeer, KeptAlive), Error> {
+    let token = dev_token(&http, APPID, &user).await?;
+    let mut room = RoomClient::connect(&format!("ws://{http}/ws"), APPID).await?;
+    room.login("bench", &user, &token, &LoginOptions::default())
+        .await?;
+    let room = room.keep_alive(Duration::from_secs(10));
+    let mut sig = MediaSignal::connect(&format!("ws://{http}/media"), APPID, &user).await?;
+    sig.login(&token, "bench").await?;
+    let (sid, _) = sig.create_session(kind, "bench", "").await?;
+    let dir = if kind == 0 {
+        Direction::SendOnly
+    } else {
+        Direction::RecvOnly
+    };
+    let mut p = start_peer(&mut sig, sid, &kinds, dir, Codec::H264).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(deadline, p.out.recv()).await {
+            Ok(Some(PeerOut::Connected)) => break,
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(format!("{user}: peer ended before connecting").into()),
+            Err(_) => return Err(format!("{user}: not connected in 20 s").into()),
+        }
+    }
+    Ok((sig, p, room))
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = arg("--server", "/var/tmp/liveroom-target/release/liveroom");
-    let subscribers: usize = arg("--subscribers", "20").parse()?;
-    let seconds: u64 = arg("--seconds", "10").parse()?;
-    let pps: u64 = arg("--pps", "600").parse()?;
-    let payload_len: usize = arg("--payload", "1000").parse()?;
+async fn main() -> Result<(), Error> {
+    let server = arg(&["--server"], "/var/tmp/liveroom-target/release/liveroom");
+    let players: usize = arg(&["--players", "--subscribers"], "50").parse()?;
+    let seconds: u64 = arg(&["--seconds"], "10").parse()?;
+    let payload_len: usize = arg(&["--payload"], "1200").parse()?;
+    let video_packets: u64 = arg(&["--video-packets"], "5").parse()?;
+    let fps: u64 = arg(&["--fps"], "30").parse()?;
+    let audio = arg(&["--audio"], "1") == "1";
+    let parallel: usize = arg(&["--connect-parallel"], "16").parse()?;
 
     let log = std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into());
     let args = [
@@ -54,55 +130,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     let child = ServerProcess::start(&server, &args, &log)?;
     let http = child.http()?;
-    let media_url = format!("ws://{http}/media");
     let pid = child.pid();
 
-    // A media session belongs to a room login of its user: each user logs in to the room first.
-    let room_login = |user: String| {
-        let (http, url) = (http.clone(), format!("ws://{http}/ws"));
-        async move {
-            let token = dev_token(&http, APPID, &user).await?;
-            let mut c = RoomClient::connect(&url, APPID).await?;
-            c.login("bench", &user, &token, &LoginOptions::default())
-                .await?;
-            Ok::<_, Box<dyn std::error::Error>>((c.keep_alive(Duration::from_secs(10)), token))
-        }
-    };
-    let (_proom, ptoken) = room_login("publisher".into()).await?;
-    let mut psig = MediaSignal::connect(&media_url, APPID, "publisher").await?;
-    psig.login(&ptoken, "bench").await?;
-    let (sid, _) = psig.create_session(0, "bench", "").await?;
-    let mut publisher = start_peer(
-        &mut psig,
-        sid,
-        &[MediaKind::Video],
-        Direction::SendOnly,
-        Codec::H264,
-    )
-    .await?;
-    while publisher.out.recv().await != Some(PeerOut::Connected) {}
-
-    let mut subs = Vec::new();
-    for i in 0..subscribers {
-        let user = format!("sub{i}");
-        let (room, token) = room_login(user.clone()).await?;
-        let mut sig = MediaSignal::connect(&media_url, APPID, &user).await?;
-        sig.login(&token, "bench").await?;
-        let (sid, _) = sig.create_session(1, "bench", "").await?;
-        let mut p = start_peer(
-            &mut sig,
-            sid,
-            &[MediaKind::Video],
-            Direction::RecvOnly,
-            Codec::H264,
-        )
-        .await?;
-        while p.out.recv().await != Some(PeerOut::Connected) {}
-        subs.push((sig, p, room));
+    let mut kinds = vec![MediaKind::Video];
+    if audio {
+        kinds.insert(0, MediaKind::Audio);
     }
-    eprintln!("{subscribers} subscribers connected; sending {pps} packets/s of {payload_len} bytes for {seconds} s");
+    let (_psig, publisher, _proom) =
+        join(http.clone(), "publisher".into(), 0, kinds.clone()).await?;
 
-    // Count what each subscriber receives, in its own task.
+    let t_connect = Instant::now();
+    let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let mut joins = Vec::new();
+    for i in 0..players {
+        let (http, kinds, sem) = (http.clone(), kinds.clone(), sem.clone());
+        joins.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await?;
+            join(http, format!("player{i}"), 1, kinds).await
+        }));
+    }
+    let mut subs = Vec::new();
+    for j in joins {
+        subs.push(j.await??);
+    }
+    eprintln!(
+        "{players} players connected in {:.1} s; sending for {seconds} s",
+        t_connect.elapsed().as_secs_f64()
+    );
+
+    // Count what each player receives, in its own task.
     let mut counters = Vec::new();
     let mut keep = Vec::new();
     for (sig, mut p, room) in subs.drain(..) {
@@ -111,9 +167,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         counters.push(n.clone());
         tokio::spawn(async move {
             while let Some(ev) = p.out.recv().await {
-                if std::env::var("BENCH_DEBUG").is_ok() {
-                    eprintln!("{ev:?}");
-                }
                 if matches!(ev, PeerOut::Rtp { .. }) {
                     n.fetch_add(1, Ordering::Relaxed);
                 }
@@ -122,53 +175,117 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let cpu0 = cpu_secs(pid);
+    let threads0 = thread_cpu(pid);
     let t0 = Instant::now();
-    let total = pps * seconds;
-    let interval = Duration::from_secs_f64(1.0 / pps as f64);
-    let mut next = tokio::time::Instant::now();
-    for i in 0..total {
-        // The first packet is a key frame (players start at one), the rest are deltas.
-        let mut payload = vec![if i == 0 { 0x65 } else { 0x41 }; payload_len];
-        payload[1] = 0x88;
-        publisher
-            .cmd
-            .send(PeerCmd::Rtp {
-                kind: MediaKind::Video,
-                seq: 1000 + i,
-                time: (i as u32) * 90,
-                marker: i % 10 == 9,
-                payload,
-            })
-            .await?;
-        next += interval;
-        tokio::time::sleep_until(next).await;
+    let frames = fps * seconds;
+    let frame_interval = Duration::from_secs_f64(1.0 / fps as f64);
+    let audio_interval = Duration::from_millis(20);
+    let start = tokio::time::Instant::now();
+    let (mut vseq, mut aseq, mut sent) = (1000u64, 1000u64, 0u64);
+    let (mut next_frame, mut next_audio) = (start, start);
+    let end = start + frame_interval * frames as u32;
+    let (mut frame, mut audio_i) = (0u64, 0u64);
+    while frame < frames || (audio && next_audio < end) {
+        if frame < frames && (next_frame <= next_audio || !audio || next_audio >= end) {
+            tokio::time::sleep_until(next_frame).await;
+            let key = frame % GOP_FRAMES == 0;
+            for k in 0..video_packets {
+                // H.264 FU-A-free shape: the key frame's first packet is an IDR NAL, the rest
+                // non-IDR slices; the frame's last packet has the marker bit.
+                let nal = if key && k == 0 { 0x65 } else { 0x41 };
+                let mut payload = vec![nal; payload_len];
+                payload[1] = 0x88;
+                publisher
+                    .cmd
+                    .send(PeerCmd::Rtp {
+                        kind: MediaKind::Video,
+                        seq: vseq,
+                        time: (frame * 90_000 / fps) as u32,
+                        marker: k + 1 == video_packets,
+                        payload,
+                    })
+                    .await?;
+                vseq += 1;
+                sent += 1;
+            }
+            frame += 1;
+            next_frame += frame_interval;
+        } else {
+            tokio::time::sleep_until(next_audio).await;
+            publisher
+                .cmd
+                .send(PeerCmd::Rtp {
+                    kind: MediaKind::Audio,
+                    seq: aseq,
+                    time: (audio_i * 960) as u32,
+                    marker: false,
+                    payload: vec![0xfc; OPUS_PAYLOAD],
+                })
+                .await?;
+            aseq += 1;
+            audio_i += 1;
+            sent += 1;
+            next_audio += audio_interval;
+        }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs(pid) - cpu0;
+    let threads1 = thread_cpu(pid);
     drop(publisher);
     drop(child);
     let received: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     drop(keep);
-    report(subscribers, total, wall, cpu, &received);
+    let mut busy: Vec<(String, f64)> = threads1
+        .iter()
+        .map(|(n, c)| {
+            let before = threads0
+                .iter()
+                .find(|(m, _)| m == n)
+                .map_or(0.0, |(_, c)| *c);
+            (n.clone(), c - before)
+        })
+        .collect();
+    busy.sort_by(|a, b| b.1.total_cmp(&a.1));
+    report(players, sent, wall, cpu, &received, &busy);
     Ok(())
 }
 
-fn report(subscribers: usize, sent: u64, wall: f64, cpu: f64, received: &[u64]) {
+fn report(
+    players: usize,
+    sent: u64,
+    wall: f64,
+    cpu: f64,
+    received: &[u64],
+    busy: &[(String, f64)],
+) {
     let got: u64 = received.iter().sum();
-    let expected = sent * subscribers as u64;
+    let expected = sent * players as u64;
     let worst = received.iter().min().copied().unwrap_or(0);
-    println!("subscribers:            {subscribers}");
-    println!("packets sent:           {sent}");
+    let loss = 1.0 - got as f64 / expected.max(1) as f64;
+    let per_core = if cpu > 0.0 { got as f64 / cpu } else { 0.0 };
+    println!("players:                {players}");
+    println!(
+        "packets sent:           {sent} ({:.0}/s)",
+        sent as f64 / wall
+    );
     println!("packets received:       {got} of {expected}");
     println!(
-        "loss (all / worst sub): {:.3}% / {:.3}%",
-        100.0 * (1.0 - got as f64 / expected as f64),
-        100.0 * (1.0 - worst as f64 / sent as f64)
+        "loss (all / worst):     {:.3}% / {:.3}%",
+        100.0 * loss,
+        100.0 * (1.0 - worst as f64 / sent.max(1) as f64)
     );
     println!("server egress pkt/s:    {:.0}", got as f64 / wall);
     println!("server CPU (cores):     {:.3}", cpu / wall);
-    if cpu > 0.0 {
-        println!("egress pkt/s per core:  {:.0}", got as f64 / cpu);
-    }
+    println!("egress pkt/s per core:  {per_core:.0}");
+    let top: Vec<String> = busy
+        .iter()
+        .take(4)
+        .map(|(n, c)| format!("{n} {:.2}", c / wall))
+        .collect();
+    println!("busiest server threads: {}", top.join(", "));
+    println!(
+        "{{\"players\": {players}, \"sent\": {sent}, \"received\": {got}, \"expected\": {expected}, \"loss\": {loss:.6}, \"wall_s\": {wall:.3}, \"server_cpu_s\": {cpu:.3}, \"egress_pps\": {:.0}, \"egress_pps_per_core\": {per_core:.0}}}",
+        got as f64 / wall
+    );
 }

@@ -21,6 +21,8 @@
 //!   replayed to joiners, key-frame requests and their rate limit.
 //! - `core/taps.rs`: taps (internal consumers) and injected sources (internal publishers).
 //! - `core/timers.rs`: each peer's str0m deadline and its connect deadline, in ordered sets.
+//! - `core/mirrors.rs`: a stream spread over several workers (the SFU runs one core per
+//!   worker thread): players placed on other workers, the source's packets relayed to them.
 //!
 //! Channels: the core never writes to a peer's event channel: a peer's events come out of
 //! [`Core::poll_event`], and the sender given in [`SfuCmd::Open`] is handed back in
@@ -32,6 +34,7 @@
 //! frame and has one asked for; an injected source has at most one key-frame request pending).
 
 mod forwarding;
+mod mirrors;
 mod peers;
 mod taps;
 mod timers;
@@ -48,6 +51,8 @@ use std::time::{Duration, Instant};
 use str0m::config::DtlsCert;
 use str0m::Event;
 use tokio::sync::mpsc;
+
+pub use mirrors::{home_worker, Relay, MAX_WORKERS, PLAYERS_BEFORE_SPREAD};
 
 /// A publisher (or an injected source) is asked for a key frame at most this often.
 pub const KEYFRAME_REQUEST_MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -84,6 +89,14 @@ struct Stream {
     players: Vec<PeerId>,
     taps: Vec<Tap>,
     status: AvStatus,
+    /// On the stream's home worker: the other workers that hold players of it (each gets
+    /// every packet once, see `core/mirrors.rs`).
+    mirrors: Vec<usize>,
+    /// On another worker: the stream's packets come from its home worker.
+    mirror: Option<mirrors::MirrorSource>,
+    /// On the home worker: players placed on each other worker since it subscribed (the
+    /// next one goes where the fewest are, this worker's own players counted).
+    placed: Vec<usize>,
 }
 
 impl Stream {
@@ -92,6 +105,7 @@ impl Stream {
             && self.injected.is_none()
             && self.players.is_empty()
             && self.taps.is_empty()
+            && self.mirrors.is_empty()
     }
 }
 
@@ -125,6 +139,11 @@ pub struct Core {
     dtls_cert: Option<DtlsCert>,
     /// The time of the input being handled (set by every entry point).
     now: Instant,
+    /// This core's worker and how many workers the SFU has (ids are `k * workers + worker`).
+    worker: usize,
+    workers: usize,
+    /// Messages for other workers' cores (placed players, relayed packets).
+    relays: VecDeque<(usize, Relay)>,
 }
 
 impl Core {
@@ -161,7 +180,25 @@ impl Core {
             stats: SfuStats::default(),
             dtls_cert,
             now,
+            worker: 0,
+            workers: 1,
+            relays: VecDeque::new(),
         }
+    }
+
+    /// Makes this the core of worker `worker` of `workers` (the default: the only one). Its
+    /// ids are `worker` modulo `workers`, so an id names its worker.
+    pub fn on_worker(mut self, worker: usize, workers: usize) -> Core {
+        assert!(worker < workers && workers <= MAX_WORKERS);
+        self.worker = worker;
+        self.workers = workers;
+        self.next_id = workers as u64 + worker as u64;
+        self
+    }
+
+    /// The worker whose core owns `id` (a peer, tap or injected source).
+    pub fn worker_of(id: u64, workers: usize) -> usize {
+        (id % workers as u64) as usize
     }
 
     /// A datagram arrived on the socket from `from`.
@@ -188,6 +225,19 @@ impl Core {
                 events,
                 reply,
             } => {
+                if let Some(w) = self.placement(&key, role) {
+                    // A big stream: this player goes to another worker (it answers).
+                    let cmd = SfuCmd::Open {
+                        key,
+                        role,
+                        owner,
+                        offer,
+                        events,
+                        reply,
+                    };
+                    self.relays.push_back((w, Relay::Open(cmd)));
+                    return;
+                }
                 let r = self.open(key, role, owner, &offer, events);
                 let _ = reply.send(r);
             }
@@ -225,6 +275,18 @@ impl Core {
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
+    }
+
+    /// A message from another worker's core (see [`Relay`]).
+    pub fn handle_relay(&mut self, now: Instant, relay: Relay) {
+        self.now = now;
+        self.on_relay(relay);
+        self.process_queue();
+    }
+
+    /// The next message for another worker's core: (its worker, the message).
+    pub fn poll_relay(&mut self) -> Option<(usize, Relay)> {
+        self.relays.pop_front()
     }
 
     /// The next event for the shell.
@@ -267,7 +329,7 @@ impl Core {
     /// A new id for a peer, tap or injected source (one sequence for all).
     fn next_id(&mut self) -> u64 {
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id += self.workers as u64;
         id
     }
 }

@@ -9,9 +9,12 @@
 //!   send, peers' events and its next deadline come out. It demultiplexes datagrams by ICE
 //!   ufrag and then by remote address, drives each str0m `Rtc` (which takes `now` too) and
 //!   forwards packets. Its unit tests drive it with a fake clock against real str0m clients.
-//! - **The shell** (`worker.rs`): one tokio task that owns the UDP socket, the clock and the
-//!   command inbox, feeds the core, writes its datagrams to the socket, routes its events to
-//!   the peers' channels and sleeps until its deadline.
+//! - **The shell** (`worker.rs`): one thread per worker (`SfuConfig::workers`, one per CPU
+//!   core by default), each with its own core, clock and inbox, sharing the one UDP socket:
+//!   worker 0 reads it and hands each datagram to the worker of its peer; every worker writes
+//!   its own datagrams with batched `sendmmsg`, routes its events to the peers' channels and
+//!   sleeps until its deadline. A stream lives on one worker (a hash of its key); a big
+//!   stream's players are spread over all of them (`core/mirrors.rs`).
 //!
 //! Beside them, what the core is built from: `peer.rs` (one peer's state), `forward.rs`
 //! (per-player rewriting and the cached group of pictures), `internal.rs` (taps and injected
@@ -260,12 +263,18 @@ pub struct SfuConfig {
     pub advertise: Vec<std::net::IpAddr>,
     /// A peer that is not connected this long after its creation is dropped.
     pub connect_timeout: std::time::Duration,
+    /// Media worker threads, each with its own core; 0 = one per available CPU core (at most
+    /// [`MAX_WORKERS`]).
+    pub workers: usize,
 }
 
-/// Talks to the worker; cheap to clone.
+pub use crate::core::{MAX_WORKERS, PLAYERS_BEFORE_SPREAD};
+
+/// Talks to the workers; cheap to clone. Commands about a stream go to its home worker,
+/// commands about a peer, tap or injected source to the worker its id names.
 #[derive(Clone)]
 pub struct SfuHandle {
-    tx: mpsc::Sender<SfuCmd>,
+    workers: std::sync::Arc<[mpsc::Sender<worker::Inbox>]>,
     /// The bound UDP address.
     pub addr: SocketAddr,
 }
@@ -282,15 +291,15 @@ impl SfuHandle {
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<Opened, MediaError> {
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(SfuCmd::Open {
+        self.to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::Open {
                 key,
                 role,
                 owner: owner.to_string(),
                 offer,
                 events,
                 reply,
-            })
+            }))
             .await
             .map_err(|_| MediaError::WorkerStopped)?;
         rx.await.map_err(|_| MediaError::WorkerStopped)?
@@ -298,12 +307,18 @@ impl SfuHandle {
 
     /// Drops a peer.
     pub async fn close(&self, peer: PeerId) {
-        let _ = self.tx.send(SfuCmd::Close { peer }).await;
+        let _ = self
+            .to_id(peer)
+            .send(worker::Inbox::Cmd(SfuCmd::Close { peer }))
+            .await;
     }
 
     /// Sets a publisher's camera/mic status (passed on to its players).
     pub async fn set_status(&self, peer: PeerId, status: AvStatus) {
-        let _ = self.tx.send(SfuCmd::SetStatus { peer, status }).await;
+        let _ = self
+            .to_id(peer)
+            .send(worker::Inbox::Cmd(SfuCmd::SetStatus { peer, status }))
+            .await;
     }
 
     /// Copies a stream's packets to a new channel (whether or not it is published yet).
@@ -314,14 +329,20 @@ impl SfuHandle {
     ) -> Option<(TapId, mpsc::Receiver<TapPacket>, SourceKinds)> {
         let (tx, rx) = mpsc::channel(TAP_QUEUE);
         let (reply, r) = oneshot::channel();
-        self.tx.send(SfuCmd::Tap { key, tx, reply }).await.ok()?;
+        self.to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::Tap { key, tx, reply }))
+            .await
+            .ok()?;
         let (id, kinds) = r.await.ok()?;
         Some((id, rx, kinds))
     }
 
     /// Stops a tap.
     pub async fn untap(&self, key: StreamKey, id: TapId) {
-        let _ = self.tx.send(SfuCmd::Untap { key, id }).await;
+        let _ = self
+            .to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::Untap { key, id }))
+            .await;
     }
 
     /// Publishes a stream from inside the server; returns its id and the key-frame requests.
@@ -332,13 +353,13 @@ impl SfuHandle {
     ) -> Result<(InjectId, mpsc::Receiver<()>), MediaError> {
         let (keyframes, krx) = mpsc::channel(1);
         let (reply, r) = oneshot::channel();
-        self.tx
-            .send(SfuCmd::Inject {
+        self.to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::Inject {
                 key,
                 tracks,
                 keyframes,
                 reply,
-            })
+            }))
             .await
             .map_err(|_| MediaError::WorkerStopped)?;
         let id = r.await.map_err(|_| MediaError::WorkerStopped)??;
@@ -347,26 +368,34 @@ impl SfuHandle {
 
     /// Queues a packet of an injected source; false if the worker's inbox is full (dropped).
     pub fn inject_rtp(&self, id: InjectId, pkt: InjectPacket) -> bool {
-        self.tx.try_send(SfuCmd::InjectRtp { id, pkt }).is_ok()
+        self.to_id(id)
+            .try_send(worker::Inbox::Cmd(SfuCmd::InjectRtp { id, pkt }))
+            .is_ok()
     }
 
     /// Stops an injected source.
     pub async fn uninject(&self, id: InjectId) {
-        let _ = self.tx.send(SfuCmd::Uninject { id }).await;
+        let _ = self
+            .to_id(id)
+            .send(worker::Inbox::Cmd(SfuCmd::Uninject { id }))
+            .await;
     }
 
     /// Asks a stream's source (publisher or injected) for a key frame; rate limited by the
     /// worker like players' requests.
     pub async fn request_keyframe(&self, key: StreamKey) {
-        let _ = self.tx.send(SfuCmd::RequestKeyframe { key }).await;
+        let _ = self
+            .to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::RequestKeyframe { key }))
+            .await;
     }
 
     /// Whether a stream has a source now (false if the worker is gone).
     pub async fn is_published(&self, key: StreamKey) -> bool {
         let (reply, rx) = oneshot::channel();
         if self
-            .tx
-            .send(SfuCmd::Published { key, reply })
+            .to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::Published { key, reply }))
             .await
             .is_err()
         {
@@ -375,17 +404,56 @@ impl SfuHandle {
         rx.await.unwrap_or(false)
     }
 
-    /// The worker's counters (None if the worker is gone).
+    /// The counters, summed over the workers (None if a worker is gone).
     pub async fn stats(&self) -> Option<SfuStats> {
-        let (reply, rx) = oneshot::channel();
-        self.tx.send(SfuCmd::Stats { reply }).await.ok()?;
-        rx.await.ok()
+        let mut sum = SfuStats::default();
+        for w in self.workers.iter() {
+            let (reply, rx) = oneshot::channel();
+            w.send(worker::Inbox::Cmd(SfuCmd::Stats { reply }))
+                .await
+                .ok()?;
+            sum.add(&rx.await.ok()?);
+        }
+        Some(sum)
+    }
+
+    /// How many media workers run.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    fn to_stream(&self, key: &StreamKey) -> &mpsc::Sender<worker::Inbox> {
+        &self.workers[crate::core::home_worker(key, self.workers.len())]
+    }
+
+    fn to_id(&self, id: u64) -> &mpsc::Sender<worker::Inbox> {
+        &self.workers[crate::core::Core::worker_of(id, self.workers.len())]
     }
 }
 
-/// Binds the UDP socket and starts the worker.
+impl SfuStats {
+    /// Adds another worker's counters.
+    pub(crate) fn add(&mut self, o: &SfuStats) {
+        self.peers += o.peers;
+        self.publishers += o.publishers;
+        self.players += o.players;
+        self.rx_packets += o.rx_packets;
+        self.rx_bytes += o.rx_bytes;
+        self.tx_packets += o.tx_packets;
+        self.tx_bytes += o.tx_bytes;
+        self.forwarded_rtp += o.forwarded_rtp;
+        self.keyframe_requests += o.keyframe_requests;
+        self.gop_replays += o.gop_replays;
+        self.dropped_datagrams += o.dropped_datagrams;
+        self.taps += o.taps;
+        self.injected += o.injected;
+    }
+}
+
+/// Binds the UDP socket and starts the workers.
 pub async fn start(config: SfuConfig) -> std::io::Result<SfuHandle> {
-    let socket = tokio::net::UdpSocket::bind(config.listen).await?;
+    let socket = std::net::UdpSocket::bind(config.listen)?;
+    socket.set_nonblocking(true)?;
     let addr = socket.local_addr()?;
     let advertise = if config.advertise.is_empty() {
         if addr.ip().is_unspecified() {
@@ -398,17 +466,18 @@ pub async fn start(config: SfuConfig) -> std::io::Result<SfuHandle> {
     } else {
         config.advertise.clone()
     };
-    let (tx, rx) = mpsc::channel(SFU_INBOX);
     let candidates: Vec<SocketAddr> = advertise
         .iter()
         .map(|ip| SocketAddr::new(*ip, addr.port()))
         .collect();
-    tokio::spawn(worker::run(
-        socket,
+    let n = match config.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(MAX_WORKERS);
+    let workers = worker::spawn(socket, addr, candidates, config.connect_timeout, n)?;
+    Ok(SfuHandle {
+        workers: workers.into(),
         addr,
-        candidates,
-        config.connect_timeout,
-        rx,
-    ));
-    Ok(SfuHandle { tx, addr })
+    })
 }

@@ -30,6 +30,7 @@ async fn injected_packets_reach_taps_from_a_key_frame() {
         listen: "127.0.0.1:0".parse().unwrap(),
         advertise: vec![],
         connect_timeout: Duration::from_secs(5),
+        workers: 2,
     })
     .await
     .unwrap();

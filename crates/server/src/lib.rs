@@ -389,6 +389,7 @@ async fn start_sfu(config: &Config) -> Result<Option<liveroom_media::SfuHandle>,
         listen,
         advertise,
         connect_timeout: Duration::from_millis(config.rtc.connect_timeout_ms),
+        workers: config.rtc.workers,
     })
     .await
     .map_err(|source| StartError::Media {

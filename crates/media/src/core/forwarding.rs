@@ -4,7 +4,9 @@
 //! source, at most one per [`KEYFRAME_REQUEST_MIN_INTERVAL`].
 //!
 //! Per packet the work is one map lookup for the stream and, per receiver, one write into its
-//! `Rtc` and one drain: nothing grows with anything but the number of receivers.
+//! `Rtc` and one drain: nothing grows with anything but the number of receivers. The payload
+//! is one `Arc<[u8]>` for every receiver (and every worker a big stream is mirrored on); each
+//! player's `Rtc` encrypts it once into that player's datagram.
 
 use super::taps::tap_packet;
 use super::{Core, KEYFRAME_REQUEST_MIN_INTERVAL};
@@ -50,6 +52,9 @@ impl Core {
         if let Some(p) = s.publisher.and_then(|id| self.peers.get(&id)) {
             return p.gop.snapshot();
         }
+        if let Some(m) = &s.mirror {
+            return m.gop.snapshot();
+        }
         s.injected
             .and_then(|id| self.injected.get(&id))
             .and_then(|i| i.gop.snapshot())
@@ -58,6 +63,9 @@ impl Core {
     /// Asks a stream's source for a key frame, whichever kind it is.
     pub(super) fn request_source_keyframe(&mut self, key: &StreamKey) {
         let now = self.now;
+        if self.request_mirror_keyframe(key) {
+            return;
+        }
         let Some(s) = self.streams.get(key) else {
             return;
         };
@@ -174,6 +182,7 @@ impl Core {
     /// Writes a source's packet to every player and tap of its stream; true if one of them
     /// waits for a key frame.
     pub(super) fn fan_out(&mut self, key: &StreamKey, src: &PayloadParams, fwd: &Fwd) -> bool {
+        self.relay_packet(key, src, fwd);
         let Some(stream) = self.streams.get_mut(key) else {
             return false;
         };

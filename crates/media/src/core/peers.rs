@@ -46,7 +46,11 @@ impl Core {
             Role::Publish => SdpOffer::from_sdp_string(offer),
         }
         .map_err(|e| MediaError::BadOffer(e.to_string()))?;
-        let creds = IceCreds::new();
+        let mut creds = IceCreds::new();
+        if self.workers > 1 {
+            // The receiving worker routes a new address's first check by this prefix.
+            creds.ufrag = format!("{:02}{}", self.worker, creds.ufrag);
+        }
         let (ufrag, pwd) = (creds.ufrag.clone(), creds.pass.clone());
         let mut config = codecs::rtc_config().set_local_ice_credentials(creds);
         if let Some(cert) = &self.dtls_cert {
@@ -87,6 +91,7 @@ impl Core {
                 stream.players.push(id);
                 let status = stream.status;
                 self.emit(id, PeerEvent::StreamStatus(id, status));
+                self.mirror_for_player(&key);
             }
         }
         self.drain(id);
@@ -118,10 +123,8 @@ impl Core {
                     Role::Play => s.players.retain(|x| *x != id),
                     _ => {}
                 }
-                if s.unused() {
-                    self.streams.remove(&p.key);
-                }
             }
+            self.release_stream(&p.key);
         }
         self.events.push_back(CoreEvent::Gone(id));
         tracing::info!(appid = p.key.appid, stream = %p.key.stream_id, peer = id, "media peer closed");

@@ -63,10 +63,8 @@ impl Core {
     pub(super) fn untap(&mut self, key: &StreamKey, id: TapId) {
         if let Some(s) = self.streams.get_mut(key) {
             s.taps.retain(|t| t.id != id);
-            if s.unused() {
-                self.streams.remove(key);
-            }
         }
+        self.release_stream(key);
         tracing::info!(appid = key.appid, stream = %key.stream_id, tap = id, "tap closed");
     }
 
@@ -92,8 +90,8 @@ impl Core {
                 .ok_or(MediaError::CodecNotNegotiated(c))
         };
         let (audio, video) = (find(tracks.audio)?, find(tracks.video)?);
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.next_id();
+        let stream = self.streams.entry(key.clone()).or_default();
         stream.injected = Some(id);
         self.injected.insert(
             id,
@@ -137,10 +135,8 @@ impl Core {
             if s.injected == Some(id) {
                 s.injected = None;
             }
-            if s.unused() {
-                self.streams.remove(&i.key);
-            }
         }
+        self.release_stream(&i.key);
         tracing::info!(appid = i.key.appid, stream = %i.key.stream_id, source = id, "injected source closed");
     }
 }

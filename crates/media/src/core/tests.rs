@@ -112,7 +112,10 @@ fn a_peer_that_never_connects_is_dropped_after_the_connect_timeout() {
     let mut net = Net::new();
     let publisher = net.open_offline("s", Role::Publish, "alice");
     let peer = net.clients[publisher].peer;
-    assert!(net.core.poll_timeout().is_some(), "the core has a deadline");
+    assert!(
+        net.cores[0].poll_timeout().is_some(),
+        "the core has a deadline"
+    );
 
     net.advance(CONNECT_TIMEOUT - Duration::from_millis(10));
     assert_eq!(net.stats().peers, 1, "still waiting");
@@ -123,8 +126,8 @@ fn a_peer_that_never_connects_is_dropped_after_the_connect_timeout() {
     assert_eq!(net.gone, [peer]);
     assert_eq!(net.stats().peers, 0);
     assert!(!net.published("s"), "its stream is gone");
-    assert!(net.core.streams.is_empty() && net.core.by_ufrag.is_empty());
-    assert!(net.core.connect_timers.is_empty() && net.core.rtc_timers.is_empty());
+    assert!(net.cores[0].streams.is_empty() && net.cores[0].by_ufrag.is_empty());
+    assert!(net.cores[0].connect_timers.is_empty() && net.cores[0].rtc_timers.is_empty());
 }
 
 #[test]
@@ -135,7 +138,7 @@ fn a_connected_peer_is_not_dropped_at_the_connect_timeout() {
     assert_eq!(net.stats().peers, 2);
     assert!(net.gone.is_empty());
     assert!(
-        net.core.connect_timers.is_empty(),
+        net.cores[0].connect_timers.is_empty(),
         "no connect deadline once connected"
     );
 }
@@ -167,7 +170,7 @@ fn when_the_publisher_closes_its_stream_is_unpublished_and_players_get_nothing_m
     // When the player goes too, the stream is gone from the core.
     net.command(SfuCmd::Close { peer: play_peer });
     assert_eq!(net.gone, [pub_peer, play_peer]);
-    assert!(net.core.streams.is_empty());
+    assert!(net.cores[0].streams.is_empty());
     assert_eq!(net.stats().peers, 0);
 }
 
@@ -187,4 +190,72 @@ fn a_publisher_closed_by_its_session_unpublishes_the_stream() {
     net.send_video(publisher, 2, 3000, false, 2);
     assert_eq!(net.stats().forwarded_rtp, forwarded);
     assert_eq!(net.received_tags(player), [1]);
+}
+
+#[test]
+fn a_big_streams_players_are_spread_over_the_workers_and_all_get_every_packet() {
+    use crate::core::{home_worker, Core, PLAYERS_BEFORE_SPREAD};
+    let mut net = Net::with_workers(2);
+    let home = home_worker(&key("s"), 2);
+    let publisher = net.open("s", Role::Publish, "alice");
+    net.connect(&[publisher]);
+    let players: Vec<usize> = (0..PLAYERS_BEFORE_SPREAD + 6)
+        .map(|i| net.open("s", Role::Play, &format!("p{i}")))
+        .collect();
+    net.connect(&players);
+    let worker = |net: &Net, i: usize| Core::worker_of(net.clients[i].peer, 2);
+    assert_eq!(Core::worker_of(net.clients[publisher].peer, 2), home);
+    // The first ones stay home; beyond them, players go where the fewest are: all 6 to the
+    // other worker (it has fewer than the home worker's 32).
+    assert!(players[..PLAYERS_BEFORE_SPREAD]
+        .iter()
+        .all(|&i| worker(&net, i) == home));
+    let away: Vec<usize> = players
+        .iter()
+        .copied()
+        .filter(|&i| worker(&net, i) != home)
+        .collect();
+    assert_eq!(away, players[PLAYERS_BEFORE_SPREAD..]);
+    assert_eq!(net.cores[home].streams[&key("s")].mirrors, [1 - home]);
+
+    net.send_video(publisher, 1, 0, true, 1);
+    net.send_video(publisher, 2, 3000, false, 2);
+    net.send_video(publisher, 3, 6000, false, 3);
+    for &p in &players {
+        assert_eq!(
+            net.received_tags(p),
+            [1, 2, 3],
+            "player {p} (worker {})",
+            worker(&net, p)
+        );
+    }
+    let stats = net.stats();
+    assert_eq!((stats.publishers, stats.players), (1, players.len()));
+    assert_eq!(stats.forwarded_rtp, 3 * players.len() as u64);
+
+    // A player joining on the mirror worker mid-group starts from the group of pictures the
+    // mirror kept.
+    let late = net.open("s", Role::Play, "late");
+    net.connect(&[late]);
+    let late_worker = worker(&net, late);
+    net.send_video(publisher, 4, 9000, false, 4);
+    assert_eq!(
+        net.received_tags(late),
+        [1, 2, 3, 4],
+        "on worker {late_worker}"
+    );
+
+    // When the last player on the other worker leaves, its mirror unsubscribes.
+    let mut gone: Vec<usize> = away.clone();
+    if late_worker != home {
+        gone.push(late);
+    }
+    for i in gone {
+        let peer = net.clients[i].peer;
+        net.command(SfuCmd::Close { peer });
+    }
+    assert!(net.cores[1 - home].streams.is_empty());
+    assert!(net.cores[home].streams[&key("s")].mirrors.is_empty());
+    net.send_video(publisher, 5, 12000, false, 5);
+    assert_eq!(net.received_tags(players[0]), [1, 2, 3, 4, 5]);
 }

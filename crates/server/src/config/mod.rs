@@ -174,6 +174,8 @@ pub struct RtcConfig {
     pub stream_auth: bool,
     /// A media peer that has not connected this long after its offer is dropped.
     pub connect_timeout_ms: u64,
+    /// Media worker threads (each its own SFU core, sharing the UDP port); 0 = one per CPU core.
+    pub workers: usize,
 }
 
 impl Default for RtcConfig {
@@ -183,6 +185,7 @@ impl Default for RtcConfig {
             public_ips: Vec::new(),
             stream_auth: false,
             connect_timeout_ms: 15_000,
+            workers: 0,
         }
     }
 }

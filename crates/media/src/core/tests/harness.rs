@@ -1,4 +1,4 @@
-//! Test plumbing: a [`Net`] of one [`Core`] and real str0m clients (RTP mode, not ICE-lite,
+//! Test plumbing: a [`Net`] of one [`Core`] per worker (one unless a test asks for more) and real str0m clients (RTP mode, not ICE-lite,
 //! as a browser is), their datagrams passed between them in memory, and a fake clock that only
 //! moves when a test advances it.
 
@@ -73,9 +73,9 @@ impl Client {
     }
 }
 
-/// The core, its clients and the fake clock.
+/// The cores (one per worker), their clients and the fake clock.
 pub struct Net {
-    pub core: Core,
+    pub cores: Vec<Core>,
     pub now: Instant,
     pub clients: Vec<Client>,
     /// Events the core emitted for peers' sessions, in order.
@@ -86,9 +86,17 @@ pub struct Net {
 
 impl Net {
     pub fn new() -> Net {
+        Net::with_workers(1)
+    }
+
+    /// A net whose SFU has `n` workers, each its own core (messages between them carried as
+    /// the shells carry them).
+    pub fn with_workers(n: usize) -> Net {
         let now = Instant::now();
         Net {
-            core: Core::new(SFU, vec![SFU], CONNECT_TIMEOUT, now),
+            cores: (0..n)
+                .map(|w| Core::new(SFU, vec![SFU], CONNECT_TIMEOUT, now).on_worker(w, n))
+                .collect(),
             now,
             clients: Vec::new(),
             events: Vec::new(),
@@ -165,17 +173,35 @@ impl Net {
         rx.try_recv().expect("answered in place")
     }
 
-    /// Hands a command to the core and moves what it caused.
+    /// Hands a command to the core an `SfuHandle` sends it to (the stream's home worker, or
+    /// the worker the id names) and moves what it caused.
     pub fn command(&mut self, cmd: SfuCmd) {
-        self.core.handle_command(self.now, cmd);
+        let n = self.cores.len();
+        let w = match &cmd {
+            SfuCmd::Open { key, .. }
+            | SfuCmd::Tap { key, .. }
+            | SfuCmd::Untap { key, .. }
+            | SfuCmd::Inject { key, .. }
+            | SfuCmd::RequestKeyframe { key }
+            | SfuCmd::Published { key, .. } => crate::core::home_worker(key, n),
+            SfuCmd::Close { peer } | SfuCmd::SetStatus { peer, .. } => Core::worker_of(*peer, n),
+            SfuCmd::InjectRtp { id, .. } | SfuCmd::Uninject { id } => Core::worker_of(*id, n),
+            SfuCmd::Stats { .. } => 0,
+        };
+        self.cores[w].handle_command(self.now, cmd);
         self.pump();
     }
 
-    /// The core's counters, through [`SfuCmd::Stats`].
+    /// The counters of every core, summed, through [`SfuCmd::Stats`].
     pub fn stats(&mut self) -> SfuStats {
-        let (reply, mut rx) = oneshot::channel();
-        self.command(SfuCmd::Stats { reply });
-        rx.try_recv().unwrap()
+        let mut sum = SfuStats::default();
+        for w in 0..self.cores.len() {
+            let (reply, mut rx) = oneshot::channel();
+            self.cores[w].handle_command(self.now, SfuCmd::Stats { reply });
+            sum.add(&rx.try_recv().unwrap());
+        }
+        self.pump();
+        sum
     }
 
     /// Whether the core says `stream` has a source, through [`SfuCmd::Published`].
@@ -222,16 +248,35 @@ impl Net {
     /// shell does) and passes datagrams between the clients and the core until nothing moves,
     /// collecting what each side reports.
     pub fn pump(&mut self) {
-        // Datagrams of the clients on their way to the core.
+        // Datagrams of the clients on their way to the cores.
         let mut to_core: Vec<(SocketAddr, Vec<u8>)> = Vec::new();
+        let n = self.cores.len();
         for _ in 0..10_000 {
             let mut moved = false;
             for (from, d) in to_core.drain(..) {
-                self.core.handle_datagram(self.now, from, &d);
+                // Worker 0's router sends a client's datagrams to the worker of its peer.
+                let w = self
+                    .clients
+                    .iter()
+                    .find(|c| c.addr == from)
+                    .map_or(0, |c| Core::worker_of(c.peer, n));
+                self.cores[w].handle_datagram(self.now, from, &d);
                 moved = true;
             }
-            if self.core.poll_timeout().is_some_and(|t| t <= self.now) {
-                self.core.handle_timeout(self.now);
+            for core in &mut self.cores {
+                if core.poll_timeout().is_some_and(|t| t <= self.now) {
+                    core.handle_timeout(self.now);
+                    moved = true;
+                }
+            }
+            let mut relays = Vec::new();
+            for core in &mut self.cores {
+                while let Some(r) = core.poll_relay() {
+                    relays.push(r);
+                }
+            }
+            for (w, r) in relays {
+                self.cores[w].handle_relay(self.now, r);
                 moved = true;
             }
             for c in self.clients.iter_mut().filter(|c| c.online) {
@@ -241,7 +286,13 @@ impl Net {
                 }
                 c.drain(&mut to_core);
             }
-            while let Some(t) = self.core.poll_transmit() {
+            let mut transmits = Vec::new();
+            for core in &mut self.cores {
+                while let Some(t) = core.poll_transmit() {
+                    transmits.push(t);
+                }
+            }
+            for t in transmits {
                 let Some(c) = self
                     .clients
                     .iter_mut()
@@ -256,11 +307,13 @@ impl Net {
                 c.drain(&mut to_core);
                 moved = true;
             }
-            while let Some(e) = self.core.poll_event() {
-                match e {
-                    CoreEvent::Opened(..) => {}
-                    CoreEvent::Peer(peer, e) => self.events.push((peer, e)),
-                    CoreEvent::Gone(peer) => self.gone.push(peer),
+            for core in &mut self.cores {
+                while let Some(e) = core.poll_event() {
+                    match e {
+                        CoreEvent::Opened(..) => {}
+                        CoreEvent::Peer(peer, e) => self.events.push((peer, e)),
+                        CoreEvent::Gone(peer) => self.gone.push(peer),
+                    }
                 }
             }
             if !moved && to_core.is_empty() {

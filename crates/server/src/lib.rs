@@ -234,6 +234,9 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         login_limits: signalling::rate_limits::LoginLimits::new(&config.session),
         config,
     });
+    if let Some(c) = &state.cluster {
+        c.set_admin_handler(ops::admin::forwarded_handler(Arc::downgrade(&state)));
+    }
     if let Some(sfu) = sfu.clone() {
         media::metrics::spawn(sfu, metrics.clone());
     }

@@ -60,8 +60,12 @@ fn node(redis: &RedisServer, id: &str, extra_toml: &str) -> Node {
 
 impl Node {
     async fn admin(&self, path: &str) -> (u16, Value) {
+        self.admin_call("GET", path, b"").await
+    }
+
+    async fn admin_call(&self, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
         let auth = format!("Bearer {ADMIN_SECRET}");
-        let a = http(&self.http, "GET", path, &[("Authorization", &auth)], b"").await;
+        let a = http(&self.http, method, path, &[("Authorization", &auth)], body).await;
         (
             a.status,
             serde_json::from_str(&a.body).unwrap_or(Value::Null),
@@ -376,4 +380,87 @@ async fn a_dead_nodes_members_leave_and_its_rooms_are_taken_over() {
         assert!(t0.elapsed() < Duration::from_secs(15), "frank still in t");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test]
+async fn the_admin_api_of_any_node_answers_about_the_whole_cluster() {
+    let redis = RedisServer::start();
+    let a = node(&redis, "node-a", "");
+    let b = node(&redis, "node-b", "");
+    let mut alice = a.join("ra", "alice", anchor("Alice")).await;
+    let mut bob = b.join("rb", "bob", anchor("Bob")).await;
+    let mut carol = b.join("ra", "carol", anchor("Carol")).await;
+    let app = format!("/admin/v1/apps/{APPID}");
+
+    // Room lists gather every node's rooms, whichever node is asked.
+    for n in [&a, &b] {
+        for path in ["/admin/v1/rooms".to_string(), format!("{app}/rooms")] {
+            let (status, v) = n.admin(&path).await;
+            assert_eq!(status, 200, "{v}");
+            let rooms: Vec<(String, u64)> = v["rooms"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{v}"))
+                .iter()
+                .map(|r| {
+                    (
+                        r["room_id"].as_str().unwrap().to_string(),
+                        r["users"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(rooms, [("ra".to_string(), 2), ("rb".to_string(), 1)], "{v}");
+        }
+    }
+
+    // A room's calls are answered by its node: users, streams, system messages.
+    let (status, v) = b.admin(&format!("{app}/rooms/ra/users")).await;
+    assert_eq!(status, 200, "{v}");
+    let mut names: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id_name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["alice", "carol"]);
+    let (status, v) = b
+        .admin_call(
+            "POST",
+            &format!("{app}/rooms/ra/messages"),
+            br#"{"content": "from the admin"}"#,
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    for c in [&mut alice, &mut carol] {
+        let p = expect_push(c, "push_im_chat").await;
+        assert_eq!(
+            p.body["chat_data"][0]["msg_content"], "from the admin",
+            "{}",
+            p.body
+        );
+    }
+    let (status, v) = a.admin(&format!("{app}/rooms/nope")).await;
+    assert_eq!(status, 404, "{v}");
+
+    // A user's calls go to the node of its login: where it is, kick it out (relayed or not).
+    let (status, v) = a.admin(&format!("{app}/users/bob")).await;
+    assert_eq!((status, v["room_id"].clone()), (200, json!("rb")), "{v}");
+    let (status, v) = a
+        .admin_call("POST", &format!("{app}/users/carol/kick"), b"")
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        expect_push(&mut carol, "push_kickout").await.body["reason"],
+        2
+    );
+
+    // Closing a room of another node.
+    let (status, v) = a
+        .admin_call("POST", &format!("{app}/rooms/rb/close"), b"")
+        .await;
+    assert_eq!((status, v["users"].clone()), (200, json!(1)), "{v}");
+    assert_eq!(
+        expect_push(&mut bob, "push_kickout").await.body["reason"],
+        3
+    );
 }

@@ -20,6 +20,7 @@ pub mod wire;
 use crate::cluster::bus::Bus;
 use crate::cluster::node::{NodeInfo, NodeRecord};
 use crate::cluster::relay::Relays;
+pub use crate::cluster::relay::{AdminHandler, ForwardedAdmin};
 use crate::config::ClusterConfig;
 use crate::rooms::commands::{RoomCmd, RoomKey};
 use crate::rooms::member_queue::SessionOutbox;
@@ -218,6 +219,56 @@ impl Cluster {
                     .await
             }
         }
+    }
+
+    /// Sets what answers admin API requests other nodes pass on to this one.
+    pub fn set_admin_handler(&self, h: AdminHandler) {
+        self.relays.set_admin_handler(h);
+    }
+
+    /// Passes an admin API request on to `node`; its HTTP status and JSON body.
+    pub async fn forward_admin(
+        &self,
+        node: &str,
+        req: ForwardedAdmin,
+    ) -> Result<(u16, String), String> {
+        self.relays.forward_admin(node, req).await
+    }
+
+    /// The live node a room lives on, when it is another than this one (None: here, nowhere,
+    /// or Redis unreachable — the caller answers from this node).
+    pub async fn room_node(&self, key: &RoomKey) -> Option<String> {
+        let mut c = self.bus.conn();
+        let owner: Option<String> = redis::cmd("GET")
+            .arg(keys::room(key.appid, &key.room_id))
+            .query_async(&mut c)
+            .await
+            .ok()?;
+        let owner = owner.filter(|o| o.as_str() != &*self.bus.me)?;
+        let alive: bool = redis::cmd("EXISTS")
+            .arg(keys::node(&owner))
+            .query_async(&mut c)
+            .await
+            .ok()?;
+        alive.then_some(owner)
+    }
+
+    /// The live node of a user's latest login, when it is another than this one.
+    pub async fn user_node(&self, appid: u64, id_name: &str) -> Option<String> {
+        let mut c = self.bus.conn();
+        let claim: Option<String> = redis::cmd("GET")
+            .arg(keys::user(appid, id_name))
+            .query_async(&mut c)
+            .await
+            .ok()?;
+        let claim: UserClaim = serde_json::from_str(&claim?).ok()?;
+        let owner = Some(claim.node).filter(|o| o.as_str() != &*self.bus.me)?;
+        let alive: bool = redis::cmd("EXISTS")
+            .arg(keys::node(&owner))
+            .query_async(&mut c)
+            .await
+            .ok()?;
+        alive.then_some(owner)
     }
 
     /// Makes login `key` the user's one login of the app in the whole cluster: the user's

@@ -30,6 +30,29 @@ pub const RELAY_INBOX: usize = 256;
 
 type LoginAnswer = Result<LoginRsp, (ErrCode, String)>;
 
+/// An admin API request another node passed on to this one.
+#[derive(Debug, Clone)]
+pub struct ForwardedAdmin {
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    pub authorization: String,
+    pub body: String,
+}
+
+/// Answers a forwarded admin API request on this node: HTTP status and JSON body
+/// (`ops::admin::forwarded_handler`, set at start).
+pub type AdminHandler = Arc<
+    dyn Fn(
+            ForwardedAdmin,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = (u16, String)> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// How long an admin API request passed on to another node waits for its answer.
+pub const ADMIN_FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// On the connection's node: a login whose room is on another node.
 struct EdgeMember {
     conn: Arc<Conn>,
@@ -54,6 +77,8 @@ pub struct Relays {
     pending: Mutex<HashMap<u64, oneshot::Sender<LoginAnswer>>>,
     /// Nodes our relays point at that were missing from the node list, and since when.
     missing: Mutex<HashMap<String, Instant>>,
+    admin: std::sync::OnceLock<AdminHandler>,
+    admin_pending: Mutex<HashMap<u64, oneshot::Sender<(u16, String)>>>,
 }
 
 impl Relays {
@@ -66,7 +91,42 @@ impl Relays {
             owned: Mutex::default(),
             pending: Mutex::default(),
             missing: Mutex::default(),
+            admin: std::sync::OnceLock::new(),
+            admin_pending: Mutex::default(),
         }
+    }
+
+    /// Sets what answers admin API requests other nodes pass on to this one.
+    pub fn set_admin_handler(&self, h: AdminHandler) {
+        let _ = self.admin.set(h);
+    }
+
+    /// Passes an admin API request on to `node` and waits for its answer.
+    pub async fn forward_admin(
+        &self,
+        node: &str,
+        req: ForwardedAdmin,
+    ) -> Result<(u16, String), String> {
+        let corr = nonzero();
+        let (tx, rx) = oneshot::channel();
+        lock(&self.admin_pending).insert(corr, tx);
+        let msg = Wire::AdminAsk {
+            from: self.bus.me.to_string(),
+            corr,
+            method: req.method,
+            path: req.path,
+            authorization: req.authorization,
+            body: req.body,
+        };
+        let answer = match self.bus.send(node, &msg).await {
+            Ok(()) => match tokio::time::timeout(ADMIN_FORWARD_TIMEOUT, rx).await {
+                Ok(Ok(a)) => Ok(a),
+                _ => Err(format!("node {node} did not answer")),
+            },
+            Err(e) => Err(format!("the cluster's Redis is unreachable: {e}")),
+        };
+        lock(&self.admin_pending).remove(&corr);
+        answer
     }
 
     /// Relayed logins: (on this node's connections, of members in this node's rooms).
@@ -93,12 +153,7 @@ impl Relays {
                 owner: owner.to_string(),
             },
         );
-        let corr = loop {
-            let c = rand::random::<u64>();
-            if c != 0 {
-                break c;
-            }
-        };
+        let corr = nonzero();
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(corr, tx);
         let msg = Wire::Login {
@@ -335,6 +390,41 @@ impl Relays {
                 key,
                 reason,
             } => self.kick(appid, room_id, id_name, key, reason).await,
+            Wire::AdminAsk {
+                from,
+                corr,
+                method,
+                path,
+                authorization,
+                body,
+            } => {
+                let req = ForwardedAdmin {
+                    method,
+                    path,
+                    authorization,
+                    body,
+                };
+                let handler = self.admin.get().cloned();
+                let bus = self.bus.clone();
+                tokio::spawn(async move {
+                    let (status, body) = match handler {
+                        Some(h) => h(req).await,
+                        None => (
+                            503,
+                            r#"{"code":"starting","message":"node starting"}"#.into(),
+                        ),
+                    };
+                    let answer = Wire::AdminAnswer { corr, status, body };
+                    if let Err(e) = bus.send(&from, &answer).await {
+                        tracing::warn!(node = %from, error = %e, "cluster: an admin answer could not be sent");
+                    }
+                });
+            }
+            Wire::AdminAnswer { corr, status, body } => {
+                if let Some(tx) = lock(&self.admin_pending).remove(&corr) {
+                    let _ = tx.send((status, body));
+                }
+            }
         }
     }
 
@@ -540,6 +630,15 @@ impl Relays {
             .collect();
         for c in owned {
             c.kill(close_code::GOING_AWAY, "the room's node is shutting down");
+        }
+    }
+}
+
+fn nonzero() -> u64 {
+    loop {
+        let c = rand::random::<u64>();
+        if c != 0 {
+            return c;
         }
     }
 }

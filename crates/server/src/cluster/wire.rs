@@ -44,6 +44,23 @@ pub enum Wire {
     Out { key: u64, item: OutItem },
     /// Room node → connection node: the room closed the member's connection.
     Closed { key: u64, code: u16, reason: String },
+    /// Any node → another: answer this admin API request as if it had come to you
+    /// (`ops::admin`: the room or user it names is on that node).
+    AdminAsk {
+        from: String,
+        corr: u64,
+        method: String,
+        /// Path and query.
+        path: String,
+        authorization: String,
+        body: String,
+    },
+    /// The answer to `AdminAsk { corr }`: HTTP status and JSON body.
+    AdminAnswer {
+        corr: u64,
+        status: u16,
+        body: String,
+    },
     /// Any node → the node of a user's earlier login (and on to its room's node): kick login
     /// `key` of `id_name` out of its room (the user logged in again elsewhere).
     Kick {

@@ -5,6 +5,7 @@
 //! `admin.secret` is empty. Answers and errors are JSON; errors are `{code, message}`.
 //! Room queries go to the room's actor and come back through a oneshot.
 
+use crate::cluster::{AdminHandler, Cluster, ForwardedAdmin};
 use crate::rooms::commands::{AdminCmd, Claim, RoomInfo, RoomKey};
 use crate::signalling::token;
 use crate::AppState;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::oneshot;
+use tower::ServiceExt;
 
 /// An error answer: HTTP status and `{code, message}`.
 pub struct ApiError {
@@ -90,7 +92,229 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin/v1/tokens", post(mint_token))
         .route("/admin/v1/apps/{appid}/live_urls", post(mint_live_urls))
         .route("/admin/v1/{*rest}", get(not_found).post(not_found))
+        // Authorized here first, then answered here or by the node the room or user is on.
+        .route_layer(middleware::from_fn_with_state(state.clone(), cluster_route))
         .route_layer(middleware::from_fn_with_state(state, authorize))
+}
+
+/// Set on an admin API request one node passes on to another, which answers it itself.
+pub const FORWARDED_HEADER: &str = "x-liveroom-forwarded";
+/// The largest admin request body passed on to another node.
+const MAX_FORWARDED_BODY: usize = 1024 * 1024;
+
+/// In a cluster (docs/cluster.md): a room's calls are answered by the node the room lives
+/// on, a user's by the node of its login, and room lists are gathered from every node.
+async fn cluster_route(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Some(c) = state.cluster.clone() else {
+        return next.run(req).await;
+    };
+    if req.headers().contains_key(FORWARDED_HEADER) {
+        return next.run(req).await;
+    }
+    let segs: Vec<String> = req
+        .uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let target = match segs.as_slice() {
+        ["admin", "v1", "rooms"] | ["admin", "v1", "apps", _, "rooms"] => {
+            return gather_rooms(&c, req, next).await
+        }
+        ["admin", "v1", "apps", appid, "rooms", room_id, ..] => match appid.parse::<u64>() {
+            Ok(appid) => {
+                let key = RoomKey {
+                    appid,
+                    room_id: room_id.to_string(),
+                };
+                c.room_node(&key).await
+            }
+            Err(_) => None,
+        },
+        ["admin", "v1", "apps", appid, "users", id_name, ..] => match appid.parse::<u64>() {
+            Ok(appid) => c.user_node(appid, id_name).await,
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    match target {
+        Some(node) => forward(&c, &node, req).await,
+        None => next.run(req).await,
+    }
+}
+
+fn forwarded(parts: &axum::http::request::Parts, body: &[u8]) -> ForwardedAdmin {
+    ForwardedAdmin {
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        authorization: parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+async fn forward(c: &Cluster, node: &str, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_FORWARDED_BODY).await {
+        Ok(b) => b,
+        Err(e) => return ApiError::bad(format!("request body: {e}")).into_response(),
+    };
+    match c.forward_admin(node, forwarded(&parts, &body)).await {
+        Ok((status, body)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(node, error = %e, "admin API: the node a request belongs to did not answer");
+            ApiError::new(StatusCode::BAD_GATEWAY, "node_unreachable", e).into_response()
+        }
+    }
+}
+
+/// A room list of every node: this node's, and the others' asked through Redis; a node that
+/// does not answer is named in `unreachable_nodes`.
+async fn gather_rooms(c: &Cluster, req: Request, next: Next) -> Response {
+    let nodes = match c.nodes().await {
+        Ok(n) => n,
+        Err(e) => {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "redis_unreachable",
+                format!("the cluster's Redis is unreachable: {e}"),
+            )
+            .into_response()
+        }
+    };
+    let (parts, body) = req.into_parts();
+    let ask = forwarded(&parts, b"");
+    let local = next.run(Request::from_parts(parts, body)).await;
+    if local.status() != StatusCode::OK {
+        return local;
+    }
+    let local = axum::body::to_bytes(local.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut rooms: Vec<Value> = serde_json::from_slice::<Value>(&local)
+        .ok()
+        .and_then(|v| v["rooms"].as_array().cloned())
+        .unwrap_or_default();
+    let others: Vec<String> = nodes
+        .into_iter()
+        .map(|n| n.node_id)
+        .filter(|n| *n != c.info.id)
+        .collect();
+    let answers =
+        futures_util::future::join_all(others.iter().map(|n| c.forward_admin(n, ask.clone())))
+            .await;
+    let mut unreachable = Vec::new();
+    for (node, a) in others.iter().zip(answers) {
+        match a {
+            Ok((200, body)) => rooms.extend(
+                serde_json::from_str::<Value>(&body)
+                    .ok()
+                    .and_then(|v| v["rooms"].as_array().cloned())
+                    .unwrap_or_default(),
+            ),
+            _ => unreachable.push(node.clone()),
+        }
+    }
+    rooms.sort_by(|a, b| {
+        (a["appid"].as_u64(), a["room_id"].as_str())
+            .cmp(&(b["appid"].as_u64(), b["room_id"].as_str()))
+    });
+    let mut out = json!({ "rooms": rooms });
+    if !unreachable.is_empty() {
+        out["unreachable_nodes"] = json!(unreachable);
+    }
+    Json(out).into_response()
+}
+
+/// Decodes `%XX` escapes of a path segment (as the `Path` extractor does).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Escapes a path segment for a URL this node builds.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || b"-_.~".contains(&c) {
+                (c as char).to_string()
+            } else {
+                format!("%{c:02X}")
+            }
+        })
+        .collect()
+}
+
+/// What answers the admin API requests other nodes pass on to this one: this node's own
+/// router, with the request marked as forwarded (answered here, never passed on again).
+pub fn forwarded_handler(state: std::sync::Weak<AppState>) -> AdminHandler {
+    Arc::new(move |f: ForwardedAdmin| {
+        let state = state.upgrade();
+        Box::pin(async move {
+            let Some(state) = state else {
+                return (
+                    503,
+                    json!({"code": "stopping", "message": "node stopping"}).to_string(),
+                );
+            };
+            let req = axum::http::Request::builder()
+                .method(f.method.as_str())
+                .uri(&f.path)
+                .header(header::AUTHORIZATION, f.authorization)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(FORWARDED_HEADER, "1")
+                .body(axum::body::Body::from(f.body));
+            let req = match req {
+                Ok(r) => r,
+                Err(e) => {
+                    let msg = format!("forwarded request: {e}");
+                    return (
+                        400,
+                        json!({"code": "bad_request", "message": msg}).to_string(),
+                    );
+                }
+            };
+            let rsp = match router(state.clone()).with_state(state).oneshot(req).await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            };
+            let status = rsp.status().as_u16();
+            let body = axum::body::to_bytes(rsp.into_body(), usize::MAX)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            (status, body)
+        })
+    })
 }
 
 /// Constant-time comparison (the secret's length is not hidden).
@@ -318,6 +542,35 @@ async fn kick_anywhere(
 ) -> ApiResult {
     let appid = parse_appid(&appid)?;
     let claim = logged_in(&state, appid, &id_name)?;
+    if let Some(c) = &state.cluster {
+        // A login of this node relayed to a room on another node: that node kicks.
+        if state.hub.room(&claim.room).is_none() {
+            if let Some(node) = c.room_node(&claim.room).await {
+                let path = format!(
+                    "/admin/v1/apps/{appid}/rooms/{}/users/{}/kick",
+                    percent_encode(&claim.room.room_id),
+                    percent_encode(&id_name)
+                );
+                let f = ForwardedAdmin {
+                    method: "POST".into(),
+                    path,
+                    authorization: format!("Bearer {}", state.config.admin.secret),
+                    body: String::new(),
+                };
+                return match c.forward_admin(&node, f).await {
+                    Ok((200, _)) => Ok(Json(
+                        json!({"kicked": id_name, "room_id": claim.room.room_id}),
+                    )),
+                    Ok(_) => Err(no_user(&id_name)),
+                    Err(e) => Err(ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        "node_unreachable",
+                        e,
+                    )),
+                };
+            }
+        }
+    }
     let kicked = ask(&state, &claim.room, |reply| AdminCmd::Kick {
         id_name: id_name.clone(),
         reason: kick_reason::ADMIN,

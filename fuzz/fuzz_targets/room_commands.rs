@@ -35,8 +35,11 @@ impl Outbox for Sink {
 }
 
 fn settings() -> Settings {
-    let signer: liveroom_room::LiveUrlSigner =
-        Arc::new(|appid, id: &str, now| (id.len() % 2 == 0).then(|| format!("a={appid}&t={now}")));
+    let signer: liveroom_room::LiveUrlSigner = Arc::new(|appid, id: &str, now| {
+        id.len()
+            .is_multiple_of(2)
+            .then(|| format!("a={appid}&t={now}"))
+    });
     Settings {
         max_users: 4,
         live_urls: Some(

@@ -29,8 +29,10 @@ fn node(redis: &RedisServer, id: &str, extra_toml: &str) -> Node {
     std::fs::write(
         &cfg,
         format!(
-            "[admin]\nsecret = \"{ADMIN_SECRET}\"\n[cluster]\nredis_url = \"{}\"\nnode_id = \"{id}\"\n{extra_toml}",
-            redis.url()
+            "[admin]\nsecret = \"{ADMIN_SECRET}\"\n[cluster]\nredis_url = \"{}\"\nnode_id = \"{id}\"\n{}{extra_toml}",
+            redis.url(),
+            // Rooms where the test's logins create them, unless it tests placement.
+            if extra_toml.contains("placement") { "" } else { "placement = \"local\"\n" }
         ),
     )
     .unwrap();
@@ -463,4 +465,64 @@ async fn the_admin_api_of_any_node_answers_about_the_whole_cluster() {
         expect_push(&mut bob, "push_kickout").await.body["reason"],
         3
     );
+}
+
+#[tokio::test]
+async fn a_stopped_node_leaves_at_once_and_its_rooms_move_with_their_clients() {
+    let redis = RedisServer::start();
+    let a = node(&redis, "node-a", "");
+    let b = node(&redis, "node-b", "");
+    let _alice = b.join("d", "alice", anchor("Alice")).await;
+    let mut bob = a.join("d", "bob", anchor("Bob")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("d")]), "node-b");
+
+    // SIGTERM: the node closes the connections relayed to its rooms (going away) and removes
+    // its keys, well before they would expire.
+    let t0 = Instant::now();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &b.proc.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let closed = bob.closed_within(Duration::from_secs(5)).await;
+    assert_eq!(closed.map(|c| c.0), Some(1001), "bob's relayed connection");
+    eventually(
+        Duration::from_secs(5),
+        "node-b leaves the node list",
+        || async { a.nodes().await.0 == ["node-a"] },
+    )
+    .await;
+    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    assert_eq!(redis.cmd(&["GET", &room_key("d")]), "");
+
+    // bob logs in again where he is: the room is on node-a now.
+    let mut bob = a.join("d", "bob", anchor("Bob")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("d")]), "node-a");
+    assert_eq!(hb(&mut bob).await["online_count"], 1);
+}
+
+#[tokio::test]
+async fn a_new_room_goes_to_the_least_loaded_node() {
+    let redis = RedisServer::start();
+    let placed = "placement = \"least_loaded\"\n";
+    let a = node(&redis, "node-a", placed);
+    let b = node(&redis, "node-b", placed);
+
+    // Both empty: the room stays on the node the login reached.
+    let _u1 = b.join("busy", "u1", anchor("U1")).await;
+    let _u2 = b.join("busy", "u2", anchor("U2")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("busy")]), "node-b");
+    eventually(
+        Duration::from_secs(5),
+        "node-b reports its members",
+        || async { b.nodes().await.1[1]["users"] == 2 },
+    )
+    .await;
+
+    // node-b is busier: a room created through it goes to node-a, its login relayed there.
+    let mut dave = b.join("fresh", "dave", anchor("Dave")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("fresh")]), "node-a");
+    assert_eq!(hb(&mut dave).await["online_count"], 1);
+    let mut erin = a.join("fresh", "erin", anchor("Erin")).await;
+    assert_eq!(hb(&mut erin).await["online_count"], 2);
 }

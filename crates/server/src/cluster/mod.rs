@@ -72,9 +72,13 @@ pub struct Cluster {
     hub: Arc<Hub>,
     ttl_ms: u64,
     interval: Duration,
+    /// `cluster.placement = "least_loaded"`.
+    least_loaded: bool,
     /// Rooms whose keys the last renewal held, so a retired room's key is released.
     held: Mutex<HashSet<RoomKey>>,
     subscribed: Notify,
+    /// Set by `leave`: no renewal writes the keys back while the node shuts down.
+    left: std::sync::atomic::AtomicBool,
 }
 
 impl Cluster {
@@ -107,9 +111,11 @@ impl Cluster {
             relays,
             hub,
             ttl_ms: cfg.node_ttl_ms,
+            least_loaded: cfg.placement == "least_loaded",
             interval: Duration::from_millis(cfg.renew_interval_ms),
             held: Mutex::default(),
             subscribed: Notify::new(),
+            left: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(cluster.clone().run_inbox());
         let first = async {
@@ -133,7 +139,7 @@ impl Cluster {
         self.relays.counts()
     }
 
-    /// Which node a login to `key` goes to. A room nobody holds is taken by this node when
+    /// Which node a login to `key` goes to. A room nobody holds is placed (`place`) when
     /// `create`; a room held by a node whose record expired is taken over. Redis unreachable:
     /// this node (it keeps serving; docs/cluster.md says what that costs).
     pub async fn route(&self, key: &RoomKey, create: bool) -> Route {
@@ -151,25 +157,29 @@ impl Cluster {
         let k = keys::room(key.appid, &key.room_id);
         let mut c = self.bus.conn();
         for _ in 0..2 {
-            if create {
+            let owner: Option<String> = redis::cmd("GET").arg(&k).query_async(&mut c).await?;
+            let Some(owner) = owner else {
+                if !create {
+                    return Ok(Route::Local);
+                }
+                let target = self.place().await;
                 let set: Option<String> = redis::cmd("SET")
                     .arg(&k)
-                    .arg(me)
+                    .arg(&target)
                     .arg("NX")
                     .arg("PX")
                     .arg(self.ttl_ms)
                     .query_async(&mut c)
                     .await?;
-                if set.is_some() {
-                    return Ok(Route::Local);
-                }
-            }
-            let owner: Option<String> = redis::cmd("GET").arg(&k).query_async(&mut c).await?;
-            let Some(owner) = owner else {
-                if create {
+                if set.is_none() {
+                    // Another login placed it meanwhile: look again.
                     continue;
                 }
-                return Ok(Route::Local);
+                if target == me {
+                    return Ok(Route::Local);
+                }
+                tracing::info!(appid = key.appid, room = %key.room_id, node = %target, "cluster: new room placed on the least loaded node");
+                return Ok(Route::Remote(target));
             };
             if owner == me {
                 return Ok(Route::Local);
@@ -196,6 +206,27 @@ impl Cluster {
             }
         }
         Ok(Route::Local)
+    }
+
+    /// The node a new room goes to (`cluster.placement`): the live node with the fewest members
+    /// in its rooms, then the fewest rooms, this node on a tie; this node when the node list
+    /// cannot be read.
+    async fn place(&self) -> String {
+        let me = self.info.id.clone();
+        if !self.least_loaded {
+            return me;
+        }
+        let Ok(nodes) = self.nodes().await else {
+            return me;
+        };
+        let load = |n: &NodeRecord| (n.users, n.rooms);
+        let mine = nodes.iter().find(|n| n.node_id == me).map(load);
+        let best = nodes.iter().min_by_key(|n| (load(n), n.node_id != me));
+        match (best, mine) {
+            (Some(b), Some(m)) if load(b) < m => b.node_id.clone(),
+            (Some(b), None) => b.node_id.clone(),
+            _ => me,
+        }
     }
 
     /// Hands a login to its room wherever the room lives: this node's registry, or the room's
@@ -363,11 +394,15 @@ impl Cluster {
     /// At shutdown: closes the relayed members, and drops the node's record and room keys so
     /// other nodes take its rooms at once.
     pub async fn leave(&self) {
+        self.left.store(true, std::sync::atomic::Ordering::SeqCst);
         self.relays.close_all();
         let me = &*self.bus.me;
         let mut p = redis::pipe();
         p.cmd("DEL").arg(keys::node(me)).ignore();
-        for r in lock(&self.held).iter() {
+        // The rooms renewed last and those created since.
+        let mut rooms: HashSet<RoomKey> = lock(&self.held).clone();
+        rooms.extend(self.hub.rooms());
+        for r in &rooms {
             p.cmd("EVAL")
                 .arg(keys::RELEASE_ROOM)
                 .arg(1)
@@ -456,6 +491,9 @@ impl Cluster {
         tick.tick().await;
         loop {
             tick.tick().await;
+            if self.left.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
             self.renew_once().await;
         }
     }

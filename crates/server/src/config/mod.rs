@@ -60,6 +60,10 @@ pub struct ClusterConfig {
     /// How often the node renews its record and its rooms' keys (at most a third of
     /// `node_ttl_ms`, so one lost renewal does not expire them).
     pub renew_interval_ms: u64,
+    /// Where a login puts a room that does not exist yet: `"least_loaded"`, the live node
+    /// with the fewest members in its rooms (then rooms; this node on a tie), or `"local"`,
+    /// the node the login reached.
+    pub placement: String,
 }
 
 impl Default for ClusterConfig {
@@ -71,6 +75,7 @@ impl Default for ClusterConfig {
             advertise_rtc: String::new(),
             node_ttl_ms: 10_000,
             renew_interval_ms: 2_000,
+            placement: "least_loaded".into(),
         }
     }
 }
@@ -774,6 +779,12 @@ impl Config {
                 "cluster.node_id must be 1 to 128 characters of A-Z a-z 0-9 - _ . :".into(),
             ));
         }
+        if !matches!(c.placement.as_str(), "least_loaded" | "local") {
+            return Err(StartError::Invalid(format!(
+                "cluster.placement must be \"least_loaded\" or \"local\", not {:?}",
+                c.placement
+            )));
+        }
         if c.renew_interval_ms < 100 || c.node_ttl_ms < 3 * c.renew_interval_ms {
             return Err(StartError::Invalid(
                 "cluster.renew_interval_ms must be at least 100 and cluster.node_ttl_ms at least three times it".into(),
@@ -1146,5 +1157,55 @@ mod tests {
         assert!(e.contains("turn.secret"), "{e}");
         let e = load("dev = true\n[turn]\nbogus = 1\n", &[], Overrides::default()).unwrap_err();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn cluster_flags_win_and_bad_cluster_settings_are_named() {
+        let dev = || Overrides {
+            dev: true,
+            ..Default::default()
+        };
+        let env = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        // Off unless set; LIVEROOM_REDIS_URL is the flag's variable, not an unknown key.
+        let c = Config::load(None, env(&[("LIVEROOM_REDIS_URL", "redis://x:1")]), &dev()).unwrap();
+        assert_eq!(c.cluster.redis_url, "");
+        let flags = ClusterFlags {
+            redis_url: Some("redis://:p@10.0.0.5:6379/2".into()),
+            node_id: Some("7".into()),
+        };
+        let c = Config::load_with(
+            None,
+            env(&[("LIVEROOM_CLUSTER__REDIS_URL", "redis://other:1")]),
+            &dev(),
+            &flags,
+        )
+        .unwrap();
+        assert_eq!(c.cluster.redis_url, "redis://:p@10.0.0.5:6379/2");
+        assert_eq!(c.cluster.node_id, "7");
+        assert_eq!(c.cluster.placement, "least_loaded");
+        let bad = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("LIVEROOM_CLUSTER__REDIS_URL", "redis://h:1")];
+            all.extend_from_slice(pairs);
+            Config::load(None, env(&all), &dev())
+                .unwrap_err()
+                .to_string()
+        };
+        let e = Config::load(
+            None,
+            env(&[("LIVEROOM_CLUSTER__REDIS_URL", "http://h")]),
+            &dev(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("redis://"), "{e}");
+        assert!(bad(&[("LIVEROOM_CLUSTER__NODE_ID", "a b")]).contains("node_id"));
+        assert!(bad(&[("LIVEROOM_CLUSTER__PLACEMENT", "random")]).contains("placement"));
+        assert!(bad(&[("LIVEROOM_CLUSTER__NODE_TTL_MS", "1000")]).contains("node_ttl_ms"));
     }
 }

@@ -123,6 +123,13 @@ where
     }
 }
 
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
 fn room_key(room: &str) -> String {
     format!("liveroom:room:{APPID}:{room}")
 }
@@ -252,6 +259,63 @@ async fn a_room_spans_two_nodes() {
         "{}",
         p.body
     );
+
+    // Reliable messages: seqs rise per room whichever node sends; fetched from either node.
+    let trans = |t: &str, d: &str| json!({"trans_type": t, "trans_data": d, "trans_local_seq": 0, "trans_channel": "clt"});
+    assert_eq!(
+        ok(&mut bob, "trans", trans("t", "one")).await["trans_seq"],
+        1
+    );
+    let p = expect_push(&mut alice, "push_trans").await;
+    assert_eq!(
+        (
+            p.body["trans_seq"].clone(),
+            p.body["trans_user_idname"].clone()
+        ),
+        (json!(1), json!("bob"))
+    );
+    assert_eq!(
+        ok(&mut alice, "trans", trans("t", "two")).await["trans_seq"],
+        2
+    );
+    assert_eq!(
+        expect_push(&mut bob, "push_trans").await.body["trans_data"],
+        "two"
+    );
+    let fetched = ok(
+        &mut bob,
+        "trans_fetch",
+        json!({"trans_channel": "clt", "fetch_array": [{"trans_type": "t", "trans_seq": 0}]}),
+    )
+    .await;
+    assert_eq!(
+        fetched["trans_fetch_results"][0]["trans_data"], "two",
+        "{fetched}"
+    );
+
+    // Big-room messages from both nodes: one merged push per window for the room, the same on
+    // both nodes (not one merge per node).
+    let w = 1000;
+    let now = now_ms();
+    tokio::time::sleep(Duration::from_millis((now / w + 1) * w + 20 - now)).await;
+    let big = |c: &str, id: &str| json!({"msgs": [{"msg_category": 1, "msg_type": 2, "msg_content": c, "bigmsg_client_id": id}]});
+    ok(&mut bob, "bigim_chat", big("big from b", "1")).await;
+    ok(&mut alice, "bigim_chat", big("big from a", "1")).await;
+    let mut merged = Vec::new();
+    for c in [&mut alice, &mut bob] {
+        let p = expect_push(c, "push_merge_message").await;
+        let body: Value =
+            serde_json::from_str(p.body["messages"][0]["msg_body"].as_str().unwrap()).unwrap();
+        let contents: Vec<&str> = body["msg_data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["msg_content"].as_str().unwrap())
+            .collect();
+        assert_eq!(contents, ["big from b", "big from a"], "{body}");
+        merged.push(p.body);
+    }
+    assert_eq!(merged[0], merged[1]);
 
     // Node-b holds no room; node-a holds it with both members.
     eventually(

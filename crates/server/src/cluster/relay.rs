@@ -14,7 +14,7 @@ use crate::sync::lock;
 use liveroom_proto::body::{error_body, LoginRsp};
 use liveroom_proto::envelope::SessionIds;
 use liveroom_proto::ErrCode;
-use liveroom_room::LoginInput;
+use liveroom_room::{LoginInput, Outbox};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -368,6 +368,11 @@ impl Relays {
                         ids,
                     }),
                     OutItem::Push { cmd, from, body } => match wire::push_of(&cmd, from, body) {
+                        // Big-room batches stay lossy on this side too: a client that falls
+                        // behind loses them rather than its connection.
+                        Some(push) if wire::is_lossy(push.cmd) => {
+                            SessionOutbox { conn, ids }.push_lossy(&Arc::new(push))
+                        }
                         Some(push) => conn.send(Outbound::Push {
                             push: Arc::new(push),
                             ids,

@@ -119,6 +119,11 @@ pub fn push_cmd(cmd: &str) -> Option<&'static str> {
     PUSH_CMDS.iter().copied().find(|c| *c == cmd)
 }
 
+/// Whether rooms send this push lossy (`Outbox::push_lossy`: big-room batches).
+pub fn is_lossy(cmd: &str) -> bool {
+    cmd == "push_merge_message"
+}
+
 /// A push as rooms make it, rebuilt on the connection's node.
 pub fn push_of(cmd: &str, from: String, body: String) -> Option<Push> {
     Some(Push {

@@ -334,6 +334,14 @@ async fn a_room_spans_two_nodes() {
     assert_eq!(p.body["user_actions"][0]["Action"], 2, "{}", p.body);
     assert_eq!(p.body["user_actions"][0]["IdName"], "bob", "{}", p.body);
     assert_eq!(hb(&mut alice).await["online_count"], 1);
+    // …and node-b, where his connection was, knows he is gone (his login claim ended there).
+    let user = format!("/admin/v1/apps/{APPID}/users/bob");
+    eventually(
+        Duration::from_secs(5),
+        "bob's claim on node-b ends",
+        || async { b.admin(&user).await.0 == 404 },
+    )
+    .await;
 }
 
 impl Node {

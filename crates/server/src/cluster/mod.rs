@@ -103,6 +103,12 @@ impl Cluster {
         .map_err(|e| StartError::Invalid(format!("cluster.redis_url: {e}")))?;
         let bus = Bus::new(manager, &info.id);
         let relays = Arc::new(Relays::new(bus.clone(), hub.clone(), queue));
+        let weak = Arc::downgrade(&relays);
+        hub.set_release_hook(Box::new(move |appid, id_name, key| {
+            if let Some(r) = weak.upgrade() {
+                r.released(appid, id_name, key);
+            }
+        }));
         let cluster = Arc::new(Cluster {
             redis_display: redact(&cfg.redis_url),
             info,

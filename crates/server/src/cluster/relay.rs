@@ -79,6 +79,9 @@ pub struct Relays {
     missing: Mutex<HashMap<String, Instant>>,
     admin: std::sync::OnceLock<AdminHandler>,
     admin_pending: Mutex<HashMap<u64, oneshot::Sender<(u16, String)>>>,
+    /// On the room's node: relayed members still in a room (session key → connection's node),
+    /// to tell that node when the room lets them go.
+    remote_keys: Mutex<HashMap<u64, String>>,
 }
 
 impl Relays {
@@ -93,7 +96,27 @@ impl Relays {
             missing: Mutex::default(),
             admin: std::sync::OnceLock::new(),
             admin_pending: Mutex::default(),
+            remote_keys: Mutex::default(),
         }
+    }
+
+    /// The room let member `key` go for good (`Hub::release` on this node): a relayed member's
+    /// node is told, so that its login claim there ends too.
+    pub fn released(&self, appid: u64, id_name: &str, key: u64) {
+        let Some(from) = lock(&self.remote_keys).remove(&key) else {
+            return;
+        };
+        let bus = self.bus.clone();
+        let msg = Wire::Released {
+            appid,
+            id_name: id_name.to_string(),
+            key,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = bus.send(&from, &msg).await {
+                tracing::debug!(node = %from, error = %e, "cluster: a release could not be sent");
+            }
+        });
     }
 
     /// Sets what answers admin API requests other nodes pass on to this one.
@@ -425,6 +448,11 @@ impl Relays {
                     }
                 });
             }
+            Wire::Released {
+                appid,
+                id_name,
+                key,
+            } => self.hub.release(appid, &id_name, key),
             Wire::AdminAnswer { corr, status, body } => {
                 if let Some(tx) = lock(&self.admin_pending).remove(&corr) {
                     let _ = tx.send((status, body));
@@ -497,6 +525,7 @@ impl Relays {
             .await;
         let reply = match entered {
             Ok((room, rsp)) => {
+                lock(&self.remote_keys).insert(m.key, from.clone());
                 lock(&self.owned).insert(
                     m.key,
                     RemoteMember {

@@ -44,6 +44,13 @@ pub enum Wire {
     Out { key: u64, item: OutItem },
     /// Room node → connection node: the room closed the member's connection.
     Closed { key: u64, code: u16, reason: String },
+    /// Room node → connection node: the member left its room for good; its login claim
+    /// (and the stream ids held under it) on the connection's node end.
+    Released {
+        appid: u64,
+        id_name: String,
+        key: u64,
+    },
     /// Any node → another: answer this admin API request as if it had come to you
     /// (`ops::admin`: the room or user it names is on that node).
     AdminAsk {

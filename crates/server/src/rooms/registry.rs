@@ -65,6 +65,11 @@ impl StreamOwners {
     }
 }
 
+/// Told when a member left its room for good (appid, id_name, session key), after the
+/// registry released it: the cluster tells the node of the member's connection, whose own
+/// registry holds the member's login claim (`cluster::relay`).
+pub type ReleaseHook = Box<dyn Fn(u64, &str, u64) + Send + Sync>;
+
 pub struct Hub {
     rooms: Mutex<HashMap<RoomKey, mpsc::Sender<RoomCmd>>>,
     claims: Mutex<HashMap<(u64, String), Claim>>,
@@ -75,6 +80,7 @@ pub struct Hub {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub webhooks: Webhooks,
+    release_hook: std::sync::OnceLock<ReleaseHook>,
 }
 
 impl Hub {
@@ -93,7 +99,13 @@ impl Hub {
             clock: Clock::default(),
             metrics,
             webhooks,
+            release_hook: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets what is told after each release (once; the cluster's).
+    pub fn set_release_hook(&self, hook: ReleaseHook) {
+        let _ = self.release_hook.set(hook);
     }
 
     pub fn room(&self, key: &RoomKey) -> Option<mpsc::Sender<RoomCmd>> {
@@ -197,6 +209,13 @@ impl Hub {
     /// Forgets the claim if it is still session `key`'s, and the streams claimed under it
     /// that no media session publishes.
     pub fn release(&self, appid: u64, id_name: &str, key: u64) {
+        self.release_here(appid, id_name, key);
+        if let Some(hook) = self.release_hook.get() {
+            hook(appid, id_name, key);
+        }
+    }
+
+    fn release_here(&self, appid: u64, id_name: &str, key: u64) {
         let mut claims = lock(&self.claims);
         let k = (appid, id_name.to_string());
         if claims.get(&k).is_some_and(|c| c.key == key) {

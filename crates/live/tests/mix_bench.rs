@@ -66,8 +66,7 @@ fn cpu_seconds() -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-// A benchmark (run by hand in release, see docs/benchmarks.md), not a check: CI skips it.
-#[ignore]
+#[ignore = "a benchmark, run by hand in release (docs/benchmarks.md), not a check"]
 async fn cpu_of_a_720p_mix_of_four_inputs() {
     liveroom_live::init().unwrap();
     let inputs: Vec<Vec<Pkt>> = ["ball", "smpte", "snow", "pinwheel"]

@@ -378,8 +378,7 @@ async fn run(s: &TestServer, stream: &str, audio: bool) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-// A benchmark (run by hand in release, see docs/benchmarks.md), not a check: CI skips it.
-#[ignore]
+#[ignore = "a benchmark, run by hand in release (docs/benchmarks.md), not a check"]
 async fn publish_to_flv_latency() {
     let s = TestServer::start(&[]).await;
     run(&s, "av", true).await;

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/liveroom-target}"
 export CARGO_TERM_COLOR=never
+# One full build, no incremental caches: they would double the footprint for a run that
+# compiles each crate once.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -27,6 +30,9 @@ else
 fi
 
 step "Rust: format and lints"
+mkdir -p "$CARGO_TARGET_DIR"
+./scripts/prune-target.py "$CARGO_TARGET_DIR" # a reused target dir keeps every old hash otherwise
+df -h "$CARGO_TARGET_DIR" | tail -1
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 
@@ -34,6 +40,7 @@ step "Rust: unit and integration tests"
 cargo build -q -p liveroom-server --bin liveroom
 ./scripts/test-second-clone.sh # a second checkout sharing CARGO_TARGET_DIR embeds its own web assets
 cargo test --workspace -q
+df -h "$CARGO_TARGET_DIR" | tail -1 # the build's footprint, for the log
 
 step "SDK: typecheck and unit tests"
 npm --prefix sdk run typecheck

@@ -156,7 +156,7 @@ async fn cpu_of_a_720p_mix_of_four_inputs() {
 /// The RTMP output reaches a real RTMP server (nginx-rtmp) as FLV with H.264 of the output's
 /// size and MP3, with a background image decoded from a file (needs nginx with
 /// libnginx-mod-rtmp and ffprobe, as `scripts/system-deps.sh --test` installs: fails without
-/// them). The same path through the room WebSocket: crates/server/tests/live_outputs.rs.
+/// them). The same path through the room WebSocket: crates/server/tests/integration/live_outputs.rs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rtmp_output_is_flv_with_h264_and_the_chosen_audio() {
     liveroom_live::init().unwrap();

@@ -1,7 +1,8 @@
 //! The `liveroom` server: configuration, the HTTP/WebSocket edge, login and tokens, the room
 //! registry and actors. `start` binds and runs it, so tests start real servers on port 0.
 
-// Folders by concern, in import order: a module may import the ones above it, never below
+// Folders by concern (rustfmt sorts them here). Their import order, lowest first, is the
+// LAYERS list in tests/integration/layers.rs, which fails on an import of a higher layer
 // (docs/architecture.md shows the tree; CONTRIBUTING.md says where a change goes).
 pub mod biz;
 pub mod cluster;

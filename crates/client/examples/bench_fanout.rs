@@ -11,8 +11,9 @@
 //! Flags: `--players N` (`--subscribers` is the old name), `--seconds S`, `--payload BYTES`
 //! (video packet payload, default 1200), `--video-packets P` (per frame, default 5),
 //! `--fps F` (default 30), `--audio 0|1` (default 1), `--connect-parallel K` (players
-//! negotiating at once, default 16). The server's environment passes through, e.g.
-//! `LIVEROOM_RTC_WORKERS=1`.
+//! negotiating at once, default 16), `--rooms R` (default 1: R rooms, each with its own
+//! publisher and `--players` players — the online-class shape with `--rooms 500 --players 3`).
+//! The server's environment passes through, e.g. `LIVEROOM_RTC__WORKERS=1`.
 
 use liveroom_client::media::{start_peer, MediaPeer, MediaSignal, PeerCmd, PeerOut};
 use liveroom_client::server_process::ServerProcess;
@@ -77,18 +78,20 @@ fn thread_cpu(pid: u32) -> Vec<(String, f64)> {
 /// One logged-in user with a negotiated, connected media peer.
 async fn join(
     http: String,
+    room_id: String,
     user: String,
     kind: u8,
     kinds: Vec<MediaKind>,
 ) -> Result<(MediaSignal, MediaPeer, KeptAlive), Error> {
     let token = dev_token(&http, APPID, &user).await?;
     let mut room = RoomClient::connect(&format!("ws://{http}/ws"), APPID).await?;
-    room.login("bench", &user, &token, &LoginOptions::default())
+    room.login(&room_id, &user, &token, &LoginOptions::default())
         .await?;
     let room = room.keep_alive(Duration::from_secs(10));
     let mut sig = MediaSignal::connect(&format!("ws://{http}/media"), APPID, &user).await?;
-    sig.login(&token, "bench").await?;
-    let (sid, _) = sig.create_session(kind, "bench", "").await?;
+    sig.login(&token, &room_id).await?;
+    let stream_id = format!("{room_id}-cam");
+    let (sid, _) = sig.create_session(kind, &stream_id, "").await?;
     let dir = if kind == 0 {
         Direction::SendOnly
     } else {
@@ -117,6 +120,7 @@ async fn main() -> Result<(), Error> {
     let fps: u64 = arg(&["--fps"], "30").parse()?;
     let audio = arg(&["--audio"], "1") == "1";
     let parallel: usize = arg(&["--connect-parallel"], "16").parse()?;
+    let rooms: usize = arg(&["--rooms"], "1").parse::<usize>()?.max(1);
 
     let log = std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into());
     let args = [
@@ -128,7 +132,17 @@ async fn main() -> Result<(), Error> {
         "--metrics",
         "127.0.0.1:0",
     ];
-    let child = ServerProcess::start(&server, &args, &log)?;
+    // One machine's players log in from one address: the per-address and per-app login
+    // limits are for the open internet, not for a benchmark.
+    let child = ServerProcess::start_with_env(
+        &server,
+        &args,
+        &log,
+        &[
+            ("LIVEROOM_SESSION__LOGIN_RATE_PER_IP_PER_SEC", "0"),
+            ("LIVEROOM_SESSION__LOGIN_RATE_PER_APP_PER_SEC", "0"),
+        ],
+    )?;
     let http = child.http()?;
     let pid = child.pid();
 
@@ -136,17 +150,41 @@ async fn main() -> Result<(), Error> {
     if audio {
         kinds.insert(0, MediaKind::Audio);
     }
-    let (_psig, publisher, _proom) =
-        join(http.clone(), "publisher".into(), 0, kinds.clone()).await?;
-
+    let room_name = |r: usize| {
+        if rooms == 1 {
+            "bench".to_string()
+        } else {
+            format!("bench{r}")
+        }
+    };
     let t_connect = Instant::now();
     let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let mut pubs = Vec::new();
+    for r in 0..rooms {
+        let (http, kinds, sem, room) = (http.clone(), kinds.clone(), sem.clone(), room_name(r));
+        pubs.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await?;
+            join(http, room, format!("publisher{r}"), 0, kinds).await
+        }));
+    }
+    let mut publishers = Vec::new();
+    let mut keep_pubs = Vec::new();
+    for p in pubs {
+        let (sig, peer, room) = p.await??;
+        publishers.push(peer);
+        keep_pubs.push((sig, room));
+    }
     let mut joins = Vec::new();
-    for i in 0..players {
-        let (http, kinds, sem) = (http.clone(), kinds.clone(), sem.clone());
+    for i in 0..players * rooms {
+        let (http, kinds, sem, room) = (
+            http.clone(),
+            kinds.clone(),
+            sem.clone(),
+            room_name(i / players.max(1)),
+        );
         joins.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await?;
-            join(http, format!("player{i}"), 1, kinds).await
+            join(http, room, format!("player{i}"), 1, kinds).await
         }));
     }
     let mut subs = Vec::new();
@@ -154,7 +192,8 @@ async fn main() -> Result<(), Error> {
         subs.push(j.await??);
     }
     eprintln!(
-        "{players} players connected in {:.1} s; sending for {seconds} s",
+        "{rooms} publishers and {} players connected in {:.1} s; sending for {seconds} s",
+        players * rooms,
         t_connect.elapsed().as_secs_f64()
     );
 
@@ -195,16 +234,18 @@ async fn main() -> Result<(), Error> {
                 let nal = if key && k == 0 { 0x65 } else { 0x41 };
                 let mut payload = vec![nal; payload_len];
                 payload[1] = 0x88;
-                publisher
-                    .cmd
-                    .send(PeerCmd::Rtp {
-                        kind: MediaKind::Video,
-                        seq: vseq,
-                        time: (frame * 90_000 / fps) as u32,
-                        marker: k + 1 == video_packets,
-                        payload,
-                    })
-                    .await?;
+                for publisher in &publishers {
+                    publisher
+                        .cmd
+                        .send(PeerCmd::Rtp {
+                            kind: MediaKind::Video,
+                            seq: vseq,
+                            time: (frame * 90_000 / fps) as u32,
+                            marker: k + 1 == video_packets,
+                            payload: payload.clone(),
+                        })
+                        .await?;
+                }
                 vseq += 1;
                 sent += 1;
             }
@@ -212,16 +253,18 @@ async fn main() -> Result<(), Error> {
             next_frame += frame_interval;
         } else {
             tokio::time::sleep_until(next_audio).await;
-            publisher
-                .cmd
-                .send(PeerCmd::Rtp {
-                    kind: MediaKind::Audio,
-                    seq: aseq,
-                    time: (audio_i * 960) as u32,
-                    marker: false,
-                    payload: vec![0xfc; OPUS_PAYLOAD],
-                })
-                .await?;
+            for publisher in &publishers {
+                publisher
+                    .cmd
+                    .send(PeerCmd::Rtp {
+                        kind: MediaKind::Audio,
+                        seq: aseq,
+                        time: (audio_i * 960) as u32,
+                        marker: false,
+                        payload: vec![0xfc; OPUS_PAYLOAD],
+                    })
+                    .await?;
+            }
             aseq += 1;
             audio_i += 1;
             sent += 1;
@@ -232,7 +275,8 @@ async fn main() -> Result<(), Error> {
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs(pid) - cpu0;
     let threads1 = thread_cpu(pid);
-    drop(publisher);
+    drop(publishers);
+    drop(keep_pubs);
     drop(child);
     let received: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     drop(keep);
@@ -247,26 +291,41 @@ async fn main() -> Result<(), Error> {
         })
         .collect();
     busy.sort_by(|a, b| b.1.total_cmp(&a.1));
-    report(players, sent, wall, cpu, &received, &busy);
+    let max_loss: f64 = arg(&["--max-loss"], "0.005").parse()?;
+    let loss = report(rooms, players, sent, wall, cpu, &received, &busy);
+    if loss > max_loss {
+        eprintln!(
+            "bench_fanout: FAILED: loss {:.3} % is over --max-loss {:.3} %",
+            100.0 * loss,
+            100.0 * max_loss
+        );
+        std::process::exit(1);
+    }
     Ok(())
 }
 
+/// Prints the table and the JSON line; returns the loss.
 fn report(
+    rooms: usize,
     players: usize,
     sent: u64,
     wall: f64,
     cpu: f64,
     received: &[u64],
     busy: &[(String, f64)],
-) {
+) -> f64 {
     let got: u64 = received.iter().sum();
-    let expected = sent * players as u64;
+    let expected = sent * received.len() as u64;
     let worst = received.iter().min().copied().unwrap_or(0);
     let loss = 1.0 - got as f64 / expected.max(1) as f64;
     let per_core = if cpu > 0.0 { got as f64 / cpu } else { 0.0 };
-    println!("players:                {players}");
+    if rooms > 1 {
+        println!("rooms:                  {rooms} (1 publisher + {players} players each)");
+    } else {
+        println!("players:                {players}");
+    }
     println!(
-        "packets sent:           {sent} ({:.0}/s)",
+        "packets sent:           {sent} per publisher ({:.0}/s)",
         sent as f64 / wall
     );
     println!("packets received:       {got} of {expected}");
@@ -284,8 +343,11 @@ fn report(
         .map(|(n, c)| format!("{n} {:.2}", c / wall))
         .collect();
     println!("busiest server threads: {}", top.join(", "));
+    let bench = if rooms > 1 { "rooms" } else { "fanout" };
     println!(
-        "{{\"players\": {players}, \"sent\": {sent}, \"received\": {got}, \"expected\": {expected}, \"loss\": {loss:.6}, \"wall_s\": {wall:.3}, \"server_cpu_s\": {cpu:.3}, \"egress_pps\": {:.0}, \"egress_pps_per_core\": {per_core:.0}}}",
-        got as f64 / wall
+        "{{\"bench\": \"{bench}\", \"server\": \"liveroom\", \"rooms\": {rooms}, \"players\": {players}, \"sent\": {sent}, \"received\": {got}, \"expected\": {expected}, \"loss\": {loss:.6}, \"wall_s\": {wall:.3}, \"server_cpu_s\": {cpu:.3}, \"egress_pps\": {:.0}, \"egress_pps_per_core\": {per_core:.0}, \"cpu_us_per_packet\": {:.3}}}",
+        got as f64 / wall,
+        if got > 0 { 1e6 * cpu / got as f64 } else { 0.0 }
     );
+    loss
 }

@@ -167,6 +167,51 @@ impl RoomClient {
         })
     }
 
+    /// Opens a WebSocket to `url` from the local address `local` (port chosen by the kernel):
+    /// load generators spread their connections over loopback addresses (127.0.0.0/8), as
+    /// clients of a real show come from many addresses.
+    pub async fn connect_from(
+        url: &str,
+        appid: u64,
+        local: std::net::IpAddr,
+    ) -> Result<RoomClient> {
+        let io = |e: std::io::Error| ClientError::Io(e.to_string());
+        let host = url
+            .strip_prefix("ws://")
+            .and_then(|r| r.split('/').next())
+            .ok_or_else(|| ClientError::Io(format!("connect_from takes ws:// URLs: {url}")))?;
+        let remote = tokio::net::lookup_host(host)
+            .await
+            .map_err(io)?
+            .next()
+            .ok_or_else(|| ClientError::Io(format!("{host} has no address")))?;
+        let socket = if remote.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        }
+        .map_err(io)?;
+        socket
+            .bind(std::net::SocketAddr::new(local, 0))
+            .map_err(io)?;
+        let stream = socket.connect(remote).await.map_err(io)?;
+        let _ = stream.set_nodelay(true);
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+            .await
+            .map_err(|e| ClientError::Io(e.to_string()))?;
+        Ok(RoomClient {
+            ws,
+            seq: 0,
+            appid,
+            room_id: String::new(),
+            id_name: String::new(),
+            user_id: String::new(),
+            session_id: String::new(),
+            buffered: VecDeque::new(),
+            closed: None,
+        })
+    }
+
     /// Logs in; on success the client's ids are the reply's. Returns the reply body.
     pub async fn login(
         &mut self,

@@ -16,9 +16,21 @@ impl ServerProcess {
     /// Starts `binary ARGS` with `LIVEROOM_LOG = log` (stderr inherited) and waits for its ready
     /// line on stdout.
     pub fn start(binary: &str, args: &[&str], log: &str) -> io::Result<ServerProcess> {
+        Self::start_with_env(binary, args, log, &[])
+    }
+
+    /// [`ServerProcess::start`] with these environment variables set too (the benchmark's own
+    /// settings, e.g. `LIVEROOM_ROOM__MAX_USERS_PER_ROOM`).
+    pub fn start_with_env(
+        binary: &str,
+        args: &[&str],
+        log: &str,
+        env: &[(&str, &str)],
+    ) -> io::Result<ServerProcess> {
         let mut child = Command::new(binary)
             .args(args)
             .env("LIVEROOM_LOG", log)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;

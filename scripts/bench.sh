@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The benchmarks in one command: scripts/bench.sh [fanout|rooms|signalling|all] [--quick]
+#
+# Builds what it needs (release), runs each benchmark against a real release `liveroom` process, prints
+# the benchmarks' tables on stderr and a summary table, and as the LAST line of stdout one JSON object per
+# benchmark run (a JSON array when several ran). Every figure is counted from what the load generators
+# RECEIVED; a benchmark whose loss, errors or lag pass its threshold fails the run (exit 1) instead of
+# reporting a throughput.
+#
+#   fanout      one publisher (≈ 1.5 Mbit/s H.264 + Opus) to N players, N = 50, 200, 500 (quick: 50, 200),
+#               and the same load against Janus 1.1.2's videoroom (installed from Debian when missing;
+#               BENCH_JANUS=0 skips it) driven by the same native client: egress packets per second of
+#               server CPU, loss, and the ratio.
+#   rooms       500 rooms of 1 publisher + 3 players (quick: 100): CPU per delivered packet against the
+#               single big room's (fanout at 200 players, run again here).
+#   signalling  19,000 logged-in connections in one room (quick: 5,000): room-message fan-out p99, logins
+#               per second (overall and with the room nearly full), server bytes per idle connection,
+#               heartbeat CPU.
+#
+# Method and figures: docs/benchmarks.md. Env: CARGO_TARGET_DIR (default /var/tmp/liveroom-target),
+# BENCH_SECONDS (media send time per run), BENCH_JANUS=0. --quick finishes in under 5 minutes here.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$here/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/liveroom-target}"
+rel="$CARGO_TARGET_DIR/release"
+
+which="all"
+quick=""
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    fanout | rooms | signalling | all) which="$a" ;;
+    *) echo "usage: scripts/bench.sh [fanout|rooms|signalling|all] [--quick]" >&2; exit 2 ;;
+  esac
+done
+want() { [ "$which" = all ] || [ "$which" = "$1" ]; }
+
+echo "bench: building the release server and the load generators" >&2
+(cd "$root" && cargo build --release -q -p liveroom-server --bin liveroom \
+  -p liveroom-client --example bench_fanout --example bench_signalling --example bench_fanout_janus)
+server="$rel/liveroom"
+
+results="$(mktemp /tmp/liveroom-bench.XXXXXX)"
+trap 'rm -f "$results"' EXIT
+failed=""
+
+# Runs a benchmark command; its table goes to stderr, its JSON last line to $results (tagged with the
+# extra fields given as a JSON object in $1). A failed run is recorded and makes the whole run fail.
+run() {
+  local extra="$1"; shift
+  local out status
+  echo "bench: $*" >&2
+  set +e
+  out="$("$@" 2> >(grep -v '^  \|dev mode' >&2))"
+  status=$?
+  set -e
+  printf '%s\n' "$out" | sed '$d' >&2
+  local last
+  last="$(printf '%s\n' "$out" | tail -n 1)"
+  if [ "$status" -ne 0 ] || ! printf '%s' "$last" | python3 -c 'import json,sys; json.loads(sys.stdin.read())' 2>/dev/null; then
+    echo "bench: FAILED ($status): $*" >&2
+    failed="$failed $1"
+    last='{"failed": true}'
+  fi
+  python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' \
+    "$last" "$extra" >>"$results"
+}
+
+secs="${BENCH_SECONDS:-$([ -n "$quick" ] && echo 5 || echo 10)}"
+
+if want fanout; then
+  players_list="50 200 500"
+  [ -n "$quick" ] && players_list="50 200"
+  janus="${BENCH_JANUS:-1}"
+  for n in $players_list; do
+    run '{"run": "liveroom"}' "$rel/examples/bench_fanout" --server "$server" --players "$n" --seconds "$secs"
+    if [ "$janus" = 1 ]; then
+      run '{"bench": "fanout", "run": "janus"}' "$here/janus-fanout.sh" --players "$n" --seconds "$secs" --max-loss 1
+    fi
+  done
+fi
+
+if want rooms; then
+  nrooms=500
+  [ -n "$quick" ] && nrooms=100
+  run '{"run": "big-room"}' "$rel/examples/bench_fanout" --server "$server" --players 200 --seconds "$secs"
+  run '{"run": "rooms"}' "$rel/examples/bench_fanout" --server "$server" --rooms "$nrooms" --players 3 \
+    --seconds "$secs" --connect-parallel 32
+fi
+
+if want signalling; then
+  if [ -n "$quick" ]; then
+    run '{}' "$rel/examples/bench_signalling" --server "$server" --conns 5000 --workers 2 --messages 10 --idle-secs 10
+  else
+    run '{}' "$rel/examples/bench_signalling" --server "$server" --conns 19000 --workers 4 --messages 20 --idle-secs 30
+  fi
+fi
+
+# Pairs each Liveroom fan-out run with the Janus run of the same player count, and the rooms run with the
+# big room; prints the summary table (stderr) and the JSON (stdout, last line).
+python3 - "$results" <<'EOF'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+out = []
+janus = {r.get("players"): r for r in runs if r.get("run") == "janus"}
+big = next((r for r in runs if r.get("run") == "big-room"), None)
+rows = []
+for r in runs:
+    kind = r.get("run")
+    if kind == "janus":
+        continue
+    if r.get("bench") == "fanout" and kind == "liveroom":
+        j = janus.get(r.get("players"), {})
+        o = {"bench": "fanout", "players": r.get("players"), "egress_pps_per_core": r.get("egress_pps_per_core"),
+             "loss": r.get("loss"), "cpu_us_per_packet": r.get("cpu_us_per_packet"),
+             "janus_egress_pps_per_core": j.get("egress_pps_per_core"), "janus_loss": j.get("loss")}
+        if o["egress_pps_per_core"] and o["janus_egress_pps_per_core"]:
+            o["ratio"] = round(o["egress_pps_per_core"] / o["janus_egress_pps_per_core"], 2)
+        else:
+            o["ratio"] = None
+        out.append(o)
+        rows.append(f"fanout      {o['players']:>5} players  {o['egress_pps_per_core'] or 0:>9} pkt/s/core  loss {100*(o['loss'] or 0):.3f} %"
+                    f"  Janus {o['janus_egress_pps_per_core'] or '-'}  ratio {o['ratio'] or '-'}")
+    elif kind == "rooms":
+        o = {"bench": "rooms", "rooms": r.get("rooms"), "players_per_room": r.get("players"),
+             "egress_pps_per_core": r.get("egress_pps_per_core"), "loss": r.get("loss"),
+             "cpu_us_per_packet": r.get("cpu_us_per_packet"),
+             "big_room_cpu_us_per_packet": (big or {}).get("cpu_us_per_packet")}
+        b = o["big_room_cpu_us_per_packet"]
+        o["cpu_ratio_to_big_room"] = round(o["cpu_us_per_packet"] / b, 2) if b and o["cpu_us_per_packet"] else None
+        out.append(o)
+        rows.append(f"rooms       {o['rooms']:>5} rooms    {o['egress_pps_per_core'] or 0:>9} pkt/s/core  loss {100*(o['loss'] or 0):.3f} %"
+                    f"  CPU/packet {o['cpu_ratio_to_big_room'] or '-'}× the big room's")
+    elif kind == "big-room":
+        continue
+    else:
+        out.append(r)
+        if r.get("bench") == "signalling":
+            rows.append(f"signalling  {r['connections']:>5} conns    fan-out p99 {r['fanout_p99_ms']} ms  logins {r['logins_per_s']}/s"
+                        f" ({r['logins_per_s_full_room']}/s full)  {r['bytes_per_idle_conn']} B/idle conn  hb {r['heartbeat_cpu_pct']} % core")
+        else:
+            rows.append(json.dumps(r))
+print("\n== bench summary ==", file=sys.stderr)
+for row in rows:
+    print(row, file=sys.stderr)
+print(json.dumps(out[0] if len(out) == 1 else out))
+EOF
+
+if [ -n "$failed" ]; then
+  echo "bench: FAILED runs:$failed" >&2
+  exit 1
+fi

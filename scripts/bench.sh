@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks in one command: scripts/bench.sh [fanout|rooms|signalling|all] [--quick]
+# The benchmarks in one command: scripts/bench.sh [fanout|rooms|signalling|flv|all] [--quick]
 #
 # Builds what it needs (release), runs each benchmark against a real release `liveroom` process, prints
 # the benchmarks' tables on stderr and a summary table, and as the LAST line of stdout one JSON object per
@@ -16,6 +16,8 @@
 #   signalling  19,000 logged-in connections in one room (quick: 5,000): room-message fan-out p99, logins
 #               per second (overall and with the room nearly full), server bytes per idle connection,
 #               heartbeat CPU.
+#   flv         one 1.5 Mbit/s x264 stream (published over WebRTC) to 5,000 HTTP-FLV viewers (quick: 2,000):
+#               viewers per core of server CPU, none behind or cut, publish → viewer latency.
 #
 # Method and figures: docs/benchmarks.md. Env: CARGO_TARGET_DIR (default /var/tmp/liveroom-target),
 # BENCH_SECONDS (media send time per run), BENCH_JANUS=0. --quick finishes in under 5 minutes here.
@@ -31,15 +33,15 @@ quick=""
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
-    fanout | rooms | signalling | all) which="$a" ;;
-    *) echo "usage: scripts/bench.sh [fanout|rooms|signalling|all] [--quick]" >&2; exit 2 ;;
+    fanout | rooms | signalling | flv | all) which="$a" ;;
+    *) echo "usage: scripts/bench.sh [fanout|rooms|signalling|flv|all] [--quick]" >&2; exit 2 ;;
   esac
 done
 want() { [ "$which" = all ] || [ "$which" = "$1" ]; }
 
 echo "bench: building the release server and the load generators" >&2
 (cd "$root" && cargo build --release -q -p liveroom-server --bin liveroom \
-  -p liveroom-client --example bench_fanout --example bench_signalling --example bench_fanout_janus)
+  -p liveroom-client --example bench_fanout --example bench_signalling --example bench_flv --example bench_fanout_janus)
 server="$rel/liveroom"
 
 results="$(mktemp /tmp/liveroom-bench.XXXXXX)"
@@ -98,6 +100,12 @@ if want signalling; then
   fi
 fi
 
+if want flv; then
+  viewers=5000
+  [ -n "$quick" ] && viewers=2000
+  run '{}' "$rel/examples/bench_flv" --server "$server" --viewers "$viewers" --workers 2 --seconds "$((secs * 2))"
+fi
+
 # Pairs each Liveroom fan-out run with the Janus run of the same player count, and the rooms run with the
 # big room; prints the summary table (stderr) and the JSON (stdout, last line).
 python3 - "$results" <<'EOF'
@@ -140,6 +148,9 @@ for r in runs:
         if r.get("bench") == "signalling":
             rows.append(f"signalling  {r['connections']:>5} conns    fan-out p99 {r['fanout_p99_ms']} ms  logins {r['logins_per_s']}/s"
                         f" ({r['logins_per_s_full_room']}/s full)  {r['bytes_per_idle_conn']} B/idle conn  hb {r['heartbeat_cpu_pct']} % core")
+        elif r.get("bench") == "flv":
+            rows.append(f"flv         {r['viewers']:>5} viewers  {r['viewers_per_core']} viewers/core  {r['behind']} behind, {r['cut']} cut"
+                        f"  publish → viewer p95 {r['glass_to_glass_ms']} ms  {r['rss_bytes_per_viewer']} B RSS/viewer")
         else:
             rows.append(json.dumps(r))
 print("\n== bench summary ==", file=sys.stderr)

@@ -18,8 +18,9 @@ use tokio::sync::mpsc;
 
 /// Tags queued per viewer (≈10 s of 30 fps video with audio) before it counts as too slow.
 pub const FLV_VIEWER_QUEUE: usize = 800;
-/// Viewers of one stream.
-pub const FLV_MAX_VIEWERS_PER_STREAM: usize = 1000;
+/// Viewers of one stream: one process serves ≈ 5,000+ 1.5 Mbit/s viewers per core
+/// (docs/benchmarks.md), and the open-file limit is the next bound.
+pub const FLV_MAX_VIEWERS_PER_STREAM: usize = 20_000;
 /// Streams with an FLV output at once.
 pub const FLV_MAX_STREAMS: usize = 64;
 /// How long the first viewer waits for the stream's first packet before a 404.

@@ -28,6 +28,9 @@ pub struct Members<H> {
     by_id: HashMap<String, Member<H>>,
     key_to_id: HashMap<u64, String>,
     order: BTreeMap<u64, String>,
+    /// The members with role 1, by login order: the anchor is the first, found without a scan
+    /// of the room (every login reply names it, so a scan made logins cost O(room)).
+    anchors: BTreeMap<u64, String>,
     next_order: u64,
     /// Rises by one for every join and every leave.
     pub user_seq: u32,
@@ -39,6 +42,7 @@ impl<H> Default for Members<H> {
             by_id: HashMap::new(),
             key_to_id: HashMap::new(),
             order: BTreeMap::new(),
+            anchors: BTreeMap::new(),
             next_order: 0,
             user_seq: 0,
         }
@@ -83,6 +87,11 @@ impl<H: Outbox> Members<H> {
             old.key = input.key;
             old.user_id = input.user_id;
             old.nick_name = input.nick_name;
+            if input.role == 1 {
+                self.anchors.insert(old.order, input.id_name.clone());
+            } else {
+                self.anchors.remove(&old.order);
+            }
             old.role = input.role;
             old.can_publish = input.can_publish;
             old.last_seen_mono = now.mono_ms;
@@ -116,6 +125,9 @@ impl<H: Outbox> Members<H> {
         self.user_seq += 1;
         let action = action_of(&m, user_action::JOIN);
         self.order.insert(order, input.id_name.clone());
+        if m.role == 1 {
+            self.anchors.insert(order, input.id_name.clone());
+        }
         self.key_to_id.insert(input.key, input.id_name.clone());
         self.by_id.insert(input.id_name, m);
         Ok((input.key, Some(action)))
@@ -150,6 +162,7 @@ impl<H: Outbox> Members<H> {
         let id = self.key_to_id.remove(&key)?;
         let m = self.by_id.remove(&id)?;
         self.order.remove(&m.order);
+        self.anchors.remove(&m.order);
         self.user_seq += 1;
         Some(m)
     }
@@ -177,10 +190,10 @@ impl<H: Outbox> Members<H> {
 
     /// The room's anchor: the earliest member with role 1.
     pub fn anchor(&self) -> Option<&Member<H>> {
-        self.order
+        self.anchors
             .values()
-            .filter_map(|id| self.by_id.get(id))
-            .find(|m| m.role == 1)
+            .next()
+            .and_then(|id| self.by_id.get(id))
     }
 
     /// One page of the user list, 1-based (see `UserListRsp`).

@@ -116,6 +116,26 @@ fn login_reply_carries_room_state() {
 }
 
 #[test]
+fn the_anchor_is_the_earliest_member_with_role_1() {
+    let mut room = Room::new("r".into(), settings(), true);
+    let (_a, ra) = join(&mut room, at(0), 1, "aud", 2);
+    assert_eq!(ra.anchor_info.anchor_id_name, "");
+    let (_b, _) = join(&mut room, at(1), 2, "bob", 1);
+    let (_c, _) = join(&mut room, at(2), 3, "carol", 1);
+    let (_d, rd) = join(&mut room, at(3), 4, "dave", 2);
+    assert_eq!(rd.anchor_info.anchor_id_name, "bob");
+    // bob logs in again as audience: carol is the anchor now.
+    let (_b2, rb) = join(&mut room, at(4), 5, "bob", 2);
+    assert_eq!(rb.anchor_info.anchor_id_name, "carol");
+    ok(room.request(at(5), 3, Request::Logout));
+    let (_e, re) = join(&mut room, at(6), 6, "eve", 2);
+    assert_eq!(re.anchor_info.anchor_id_name, "");
+    // bob back as anchor keeps his first place in the login order.
+    let (_b3, rb) = join(&mut room, at(7), 7, "bob", 1);
+    assert_eq!(rb.anchor_info.anchor_id_name, "bob");
+}
+
+#[test]
 fn streams_carry_live_urls_and_rtmp_relays_are_announced() {
     let mut room = Room::new(
         "r".into(),

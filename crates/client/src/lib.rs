@@ -323,6 +323,33 @@ impl RoomClient {
         }
     }
 
+    /// Reads the next text frame from the socket (not the buffer) unparsed: for load
+    /// generators, whose JSON parsing would otherwise compete with the server for the CPU.
+    pub async fn next_text(&mut self) -> Result<String> {
+        if let Some(c) = &self.closed {
+            return Err(ClientError::Closed(c.clone()));
+        }
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Text(t))) => return Ok(t.as_str().to_string()),
+                Some(Ok(Message::Close(c))) => {
+                    let c = c.map(|c| (u16::from(c.code), c.reason.to_string()));
+                    self.closed = Some(c.clone());
+                    return Err(ClientError::Closed(c));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    self.closed = Some(None);
+                    return Err(ClientError::Io(e.to_string()));
+                }
+                None => {
+                    self.closed = Some(None);
+                    return Err(ClientError::Closed(None));
+                }
+            }
+        }
+    }
+
     /// Reads the next frame from the socket (not the buffer).
     pub async fn next_frame(&mut self) -> Result<Frame> {
         if let Some(c) = &self.closed {

@@ -63,8 +63,13 @@ run() {
   local last
   last="$(printf '%s\n' "$out" | tail -n 1)"
   if [ "$status" -ne 0 ] || ! printf '%s' "$last" | python3 -c 'import json,sys; json.loads(sys.stdin.read())' 2>/dev/null; then
-    echo "bench: FAILED ($status): $*" >&2
-    failed="$failed $1"
+    if [ -n "${soft:-}" ]; then
+      # The peer side by side (Janus): its failure leaves its figure out, it does not fail our run.
+      echo "bench: WARNING: the comparison run failed ($status): $*" >&2
+    else
+      echo "bench: FAILED ($status): $*" >&2
+      failed="$failed $1"
+    fi
     last='{"failed": true}'
   fi
   python3 -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' \
@@ -80,7 +85,7 @@ if want fanout; then
   for n in $players_list; do
     run '{"run": "liveroom"}' "$rel/examples/bench_fanout" --server "$server" --players "$n" --seconds "$secs"
     if [ "$janus" = 1 ]; then
-      run '{"bench": "fanout", "run": "janus"}' "$here/janus-fanout.sh" --players "$n" --seconds "$secs" --max-loss 1
+      soft=1 run '{"bench": "fanout", "run": "janus"}' "$here/janus-fanout.sh" --players "$n" --seconds "$secs"
     fi
   done
 fi

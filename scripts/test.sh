@@ -63,3 +63,6 @@ if ((fuzz_rc == 3)); then
 elif ((fuzz_rc != 0)); then
   exit "$fuzz_rc"
 fi
+
+step "Benchmarks: fan-out (with Janus side by side), rooms, signalling, FLV (scripts/bench.sh --quick; docs/benchmarks.md)"
+./scripts/bench.sh --quick

@@ -247,7 +247,7 @@ fn record(text: &str, lat: &Mutex<Vec<Vec<u64>>>) {
         return;
     };
     let rest = &text[at + MARK.len()..];
-    let mut w = rest.split(|c: char| c == ' ' || c == '"');
+    let mut w = rest.split([' ', '"']);
     let (Some(k), Some(t)) = (
         w.next().and_then(|k| k.parse::<usize>().ok()),
         w.next().and_then(|t| t.parse::<u64>().ok()),

@@ -11,9 +11,9 @@
 #               and the same load against Janus 1.1.2's videoroom (installed from Debian when missing;
 #               BENCH_JANUS=0 skips it) driven by the same native client: egress packets per second of
 #               server CPU, loss, and the ratio.
-#   rooms       500 rooms of 1 publisher + 3 players (quick: 100), each publisher 10 one-packet video frames
-#               and 50 Opus packets a second: CPU per delivered packet against the single big room's (fanout at
-#               200 players, run again here).
+#   rooms       500 rooms of 1 publisher + 3 players, each publisher 10 one-packet video frames and 50 Opus
+#               packets a second (quick: 100 rooms at the full camera rate): CPU per delivered packet against
+#               the single big room's (fanout at 200 players, run again here).
 #   signalling  19,000 logged-in connections in one room (quick: 5,000): room-message fan-out p99, logins
 #               per second (overall and with the room nearly full), server bytes per idle connection,
 #               heartbeat CPU.
@@ -94,10 +94,13 @@ if want rooms; then
   nrooms=500
   [ -n "$quick" ] && nrooms=100
   run '{"run": "big-room"}' "$rel/examples/bench_fanout" --server "$server" --players 200 --seconds "$secs"
-  # 10 video frames of one packet a second + Opus (60 pkt/s per publisher): 500 cameras at full rate would be
-  # 100k ingress and 300k egress pkt/s, beyond this machine's 2 cores with 2,000 clients on them too.
+  # 500 rooms: 10 video frames of one packet a second + Opus (60 pkt/s per publisher); 500 cameras at full rate
+  # would be 100k ingress and 300k egress pkt/s, beyond this machine's 2 cores with 2,000 clients on them too.
+  # 100 rooms (--quick): the full camera rate, which this machine carries.
+  rate=(--fps 10 --video-packets 1)
+  [ -n "$quick" ] && rate=()
   run '{"run": "rooms"}' "$rel/examples/bench_fanout" --server "$server" --rooms "$nrooms" --players 3 \
-    --seconds "$secs" --connect-parallel 32 --fps 10 --video-packets 1
+    --seconds "$secs" --connect-parallel 32 "${rate[@]}"
 fi
 
 if want signalling; then

@@ -56,6 +56,8 @@ pub struct AppState {
     pub mixes: Arc<biz::mix::Mixes>,
     /// Login limits shared by every connection: per source IP and per app.
     pub login_limits: signalling::rate_limits::LoginLimits,
+    /// Open room and media connections per source address (`session.max_connections_per_ip`).
+    pub address_caps: Arc<signalling::address_caps::AddressCaps>,
     /// This node: its id and advertised addresses (`GET /admin/v1/nodes`).
     pub node: cluster::node::NodeInfo,
     /// The cluster through Redis (`cluster.redis_url`), unless this node is alone.
@@ -233,6 +235,12 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         sfu: sfu.clone(),
         turn: turn_service,
         login_limits: signalling::rate_limits::LoginLimits::new(&config.session),
+        address_caps: signalling::address_caps::AddressCaps::new(
+            config
+                .session
+                .max_connections_per_ip
+                .unwrap_or(signalling::address_caps::DEFAULT_MAX_CONNECTIONS_PER_IP),
+        ),
         config,
     });
     if let Some(c) = &state.cluster {

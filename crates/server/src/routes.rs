@@ -54,6 +54,10 @@ async fn room_ws(
     if state.draining.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
     }
+    let slot = match state.address_caps.acquire(peer.ip()) {
+        Ok(slot) => slot,
+        Err(held) => return too_many_connections(held),
+    };
     // Media dispatch answers a URL on the host the client reached us by.
     let scheme = if state.config.http.tls_cert.is_empty() {
         "ws"
@@ -70,17 +74,40 @@ async fn room_ws(
         .write_buffer_size(WS_WRITE_BUFFER)
         .max_message_size(WS_TRANSPORT_LIMIT.max(MAX_FRAME_BYTES * 2))
         .max_frame_size(WS_TRANSPORT_LIMIT)
-        .on_upgrade(move |socket| session::serve(socket, state, peer, media_url))
+        .on_upgrade(move |socket| async move {
+            session::serve(socket, state, peer, media_url).await;
+            drop(slot);
+        })
 }
 
-async fn media_ws(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+async fn media_ws(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
     if state.draining.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "server is shutting down").into_response();
     }
+    let slot = match state.address_caps.acquire(peer.ip()) {
+        Ok(slot) => slot,
+        Err(held) => return too_many_connections(held),
+    };
     ws.read_buffer_size(WS_READ_BUFFER)
         .write_buffer_size(WS_WRITE_BUFFER)
         .max_message_size(crate::media::signalling::MAX_MEDIA_FRAME_BYTES * 2)
-        .on_upgrade(move |socket| crate::media::signalling::serve(socket, state))
+        .on_upgrade(move |socket| async move {
+            crate::media::signalling::serve(socket, state).await;
+            drop(slot);
+        })
+}
+
+/// 429 before the upgrade: the address holds `session.max_connections_per_ip` already.
+fn too_many_connections(held: u32) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("this address holds {held} open connections, the most one address may (session.max_connections_per_ip)\n"),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

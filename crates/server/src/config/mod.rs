@@ -312,6 +312,10 @@ pub struct SessionConfig {
     pub login_rate_per_app_per_sec: u32,
     /// … and in a burst.
     pub login_burst_per_app: u32,
+    /// Room and media connections one source address (IPv6: one /64) may hold open at once;
+    /// 0 = no cap. Absent: 0 in dev mode, `DEFAULT_MAX_CONNECTIONS_PER_IP` otherwise
+    /// (`Config::load` fills it).
+    pub max_connections_per_ip: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -465,9 +469,15 @@ impl Default for SessionConfig {
             login_burst_per_ip: 200,
             login_rate_per_app_per_sec: 500,
             login_burst_per_app: 2_000,
+            max_connections_per_ip: None,
         }
     }
 }
+
+/// `session.max_connections_per_ip` outside dev mode when absent: room + media connections of
+/// one address. Generous for carrier-grade NAT (many subscribers behind one IPv4 address),
+/// small against the 20,000 open files of a process.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: u32 = 1000;
 
 /// The nonce length of the v1 tokens this server mints, and the default `tokens.v1_nonce_len`.
 pub const V1_NONCE_LEN: usize = 16;
@@ -642,6 +652,14 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| StartError::ConfigShape(e.message().to_string()))?;
         config.tokens.allow_v1.get_or_insert(config.dev);
+        config
+            .session
+            .max_connections_per_ip
+            .get_or_insert(if config.dev {
+                0
+            } else {
+                DEFAULT_MAX_CONNECTIONS_PER_IP
+            });
         config.validate()?;
         Ok(config)
     }
@@ -920,6 +938,21 @@ mod tests {
         let loaded = Config::load(Some(&path), env, &flags);
         let _ = std::fs::remove_dir_all(&dir);
         loaded.map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn connections_per_address_are_capped_outside_dev_mode() {
+        let prod = "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n[turn]\nsecret = \"0123456789abcdef\"\n";
+        let c = load(prod, &[], Overrides::default()).unwrap();
+        assert_eq!(
+            c.session.max_connections_per_ip,
+            Some(DEFAULT_MAX_CONNECTIONS_PER_IP)
+        );
+        let c = load("dev = true\n", &[], Overrides::default()).unwrap();
+        assert_eq!(c.session.max_connections_per_ip, Some(0));
+        let env = [("LIVEROOM_SESSION__MAX_CONNECTIONS_PER_IP", "0")];
+        let c = load(prod, &env, Overrides::default()).unwrap();
+        assert_eq!(c.session.max_connections_per_ip, Some(0));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Imports rooms, biz, live and integrations; `media` (stream tokens), `ops` and `routes`
 //! import it.
 
+pub mod address_caps;
 pub mod login;
 pub mod rate_limits;
 pub mod session;

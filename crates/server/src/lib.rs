@@ -58,6 +58,8 @@ pub struct AppState {
     pub login_limits: signalling::rate_limits::LoginLimits,
     /// Open room and media connections per source address (`session.max_connections_per_ip`).
     pub address_caps: Arc<signalling::address_caps::AddressCaps>,
+    /// HTTP requests per source address (`http.rate_limit_per_ip_per_sec`).
+    pub http_limits: signalling::rate_limits::KeyedLimiter<std::net::IpAddr>,
     /// This node: its id and advertised addresses (`GET /admin/v1/nodes`).
     pub node: cluster::node::NodeInfo,
     /// The cluster through Redis (`cluster.redis_url`), unless this node is alone.
@@ -235,6 +237,13 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         sfu: sfu.clone(),
         turn: turn_service,
         login_limits: signalling::rate_limits::LoginLimits::new(&config.session),
+        http_limits: signalling::rate_limits::KeyedLimiter::new(
+            config
+                .http
+                .rate_limit_per_ip_per_sec
+                .unwrap_or(config::DEFAULT_HTTP_RATE_PER_IP),
+            config.http.rate_limit_burst_per_ip,
+        ),
         address_caps: signalling::address_caps::AddressCaps::new(
             config
                 .session

@@ -3,6 +3,7 @@
 
 use crate::edge::websocket::{WS_READ_BUFFER, WS_TRANSPORT_LIMIT, WS_WRITE_BUFFER};
 use crate::ops::log_collector::MAX_BATCH_BYTES;
+use crate::signalling::rate_limits::{ip_key, Take};
 use crate::signalling::{session, token};
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -35,6 +36,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/live/{appid}/{*rest}", get(crate::live::routes::serve))
         .merge(crate::ops::admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            per_address_rate,
+        ))
         // Application pages are often served from another origin (notes §12).
         .layer(
             CorsLayer::new()
@@ -44,6 +49,37 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .with_state(state)
 }
+
+/// `http.rate_limit_per_ip_per_sec`: every request of a source address (IPv6: its /64) takes
+/// a token of its bucket; past the burst, 429 with `Retry-After` before any route runs.
+async fn per_address_rate(
+    State(state): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        let now_ms = state.hub.clock.now().mono_ms;
+        if let Take::Limited { retry_ms } = state.http_limits.take(&ip_key(peer.ip()), now_ms) {
+            let refused = HTTP_REFUSED.fetch_add(1, Ordering::Relaxed) + 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(peer = %peer.ip(), refused, "HTTP request over its address's rate limit (http.rate_limit_per_ip_per_sec); refused");
+            }
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(
+                    header::RETRY_AFTER,
+                    retry_ms.div_ceil(1000).max(1).to_string(),
+                )],
+                "too many requests from this address\n",
+            )
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Requests refused by [`per_address_rate`] (for the log's powers of two).
+static HTTP_REFUSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 async fn room_ws(
     ws: WebSocketUpgrade,

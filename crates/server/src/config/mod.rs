@@ -209,6 +209,12 @@ pub struct HttpConfig {
     pub tls_cert: String,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_cert`.
     pub tls_key: String,
+    /// HTTP requests per second one source address (IPv6: one /64) may make on average, every
+    /// route together (WebSocket upgrades, pages, live outputs, the log collector, the admin
+    /// API); 0 = no limit. Absent: 0 in dev mode, `DEFAULT_HTTP_RATE_PER_IP` otherwise.
+    pub rate_limit_per_ip_per_sec: Option<u32>,
+    /// … and in a burst (429 with `Retry-After` past it).
+    pub rate_limit_burst_per_ip: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -396,6 +402,8 @@ impl Default for HttpConfig {
             drain_delay_ms: 0,
             tls_cert: String::new(),
             tls_key: String::new(),
+            rate_limit_per_ip_per_sec: None,
+            rate_limit_burst_per_ip: 1_000,
         }
     }
 }
@@ -473,6 +481,11 @@ impl Default for SessionConfig {
         }
     }
 }
+
+/// `http.rate_limit_per_ip_per_sec` outside dev mode when absent: far above what one viewer,
+/// player or SDK asks for (an HLS player ≈ 1 request/s), low enough that one host cannot keep
+/// the listener busy.
+pub const DEFAULT_HTTP_RATE_PER_IP: u32 = 200;
 
 /// `session.max_connections_per_ip` outside dev mode when absent: room + media connections of
 /// one address. Generous for carrier-grade NAT (many subscribers behind one IPv4 address),
@@ -652,6 +665,15 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| StartError::ConfigShape(e.message().to_string()))?;
         config.tokens.allow_v1.get_or_insert(config.dev);
+        let http_rate = if config.dev {
+            0
+        } else {
+            DEFAULT_HTTP_RATE_PER_IP
+        };
+        config
+            .http
+            .rate_limit_per_ip_per_sec
+            .get_or_insert(http_rate);
         config
             .session
             .max_connections_per_ip
@@ -941,15 +963,20 @@ mod tests {
     }
 
     #[test]
-    fn connections_per_address_are_capped_outside_dev_mode() {
+    fn connections_and_requests_per_address_are_capped_outside_dev_mode() {
         let prod = "[[apps]]\nappid = 7\napp_sign = \"0123456789abcdef0123456789abcdef\"\nserver_secret = \"0123456789abcdef\"\n[turn]\nsecret = \"0123456789abcdef\"\n";
         let c = load(prod, &[], Overrides::default()).unwrap();
         assert_eq!(
             c.session.max_connections_per_ip,
             Some(DEFAULT_MAX_CONNECTIONS_PER_IP)
         );
+        assert_eq!(
+            c.http.rate_limit_per_ip_per_sec,
+            Some(DEFAULT_HTTP_RATE_PER_IP)
+        );
         let c = load("dev = true\n", &[], Overrides::default()).unwrap();
         assert_eq!(c.session.max_connections_per_ip, Some(0));
+        assert_eq!(c.http.rate_limit_per_ip_per_sec, Some(0));
         let env = [("LIVEROOM_SESSION__MAX_CONNECTIONS_PER_IP", "0")];
         let c = load(prod, &env, Overrides::default()).unwrap();
         assert_eq!(c.session.max_connections_per_ip, Some(0));

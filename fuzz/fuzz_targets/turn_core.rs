@@ -146,6 +146,8 @@ impl Harness {
             },
             max_allocations: MAX_ALLOCATIONS,
             max_allocations_per_user: MAX_PER_USER,
+            // Small enough that the inputs reach the quota's drop path.
+            max_bps_per_allocation: if permissive { 0 } else { 64_000 },
             nonce_key: [3; 16],
         };
         let codec = |user: &str, ttl: u64, good: bool| {

@@ -21,6 +21,9 @@ pub const CHANNEL_LIFETIME: Duration = Duration::from_secs(600);
 pub const DEFAULT_MAX_ALLOCATIONS: usize = 10_000;
 /// Default of [`CoreConfig::max_allocations_per_user`].
 pub const DEFAULT_MAX_ALLOCATIONS_PER_USER: usize = 64;
+/// Default of [`CoreConfig::max_bps_per_allocation`]: 20 Mbit/s, several 1080p streams with
+/// their audio, far more than one WebRTC peer sends.
+pub const DEFAULT_MAX_BPS_PER_ALLOCATION: u64 = 20_000_000;
 /// Peers one allocation may have permissions for.
 pub const MAX_PERMISSIONS_PER_ALLOCATION: usize = 64;
 /// Channels one allocation may bind.
@@ -48,6 +51,10 @@ pub struct CoreConfig {
     pub max_allocations: usize,
     /// Allocations of one username.
     pub max_allocations_per_user: usize,
+    /// Relayed bits per second of one allocation, both directions together (coturn's
+    /// `max-bps`); past it datagrams are dropped, as a congested path would. 0 = no limit.
+    /// With `max_allocations_per_user` it bounds a user's bandwidth too.
+    pub max_bps_per_allocation: u64,
     /// Keys the nonces (random per process).
     pub nonce_key: [u8; 16],
 }
@@ -121,9 +128,29 @@ struct Allocation<R> {
     /// The Allocate transaction and its answer, replayed on a retransmission.
     allocate_txid: [u8; 12],
     allocate_response: Vec<u8>,
+    /// Bytes it may still relay now (refilled at `max_bps_per_allocation` / 8 a second, up to
+    /// one second's worth).
+    budget: f64,
+    budget_at: Instant,
 }
 
 impl<R> Allocation<R> {
+    /// Charges `len` relayed bytes to the bandwidth quota; false (drop it) when over it.
+    fn spend(&mut self, len: usize, now: Instant, max_bps: u64) -> bool {
+        if max_bps == 0 {
+            return true;
+        }
+        let rate = max_bps as f64 / 8.0;
+        let elapsed = now.saturating_duration_since(self.budget_at).as_secs_f64();
+        self.budget = (self.budget + elapsed * rate).min(rate);
+        self.budget_at = now;
+        if self.budget < len as f64 {
+            return false;
+        }
+        self.budget -= len as f64;
+        true
+    }
+
     fn permitted(&self, ip: IpAddr, now: Instant) -> bool {
         self.permissions.get(&ip).is_some_and(|e| *e > now)
     }
@@ -146,6 +173,8 @@ pub struct Stats {
     pub malformed_total: u64,
     /// Permissions or sends refused by the peer policy.
     pub denied_peers_total: u64,
+    /// Datagrams dropped because their allocation was over `max_bps_per_allocation`.
+    pub over_quota_total: u64,
 }
 
 /// The TURN allocation state machine, sans I/O: bytes and time in, [`Output`]s out.
@@ -428,6 +457,8 @@ impl<R: Clone> Core<R> {
                 channel_of_peer: HashMap::new(),
                 allocate_txid: msg.transaction_id,
                 allocate_response: resp.clone(),
+                budget: self.cfg.max_bps_per_allocation as f64 / 8.0,
+                budget_at: now,
             },
         );
         resp
@@ -592,7 +623,8 @@ impl<R: Clone> Core<R> {
         msg: &Message,
         out: &mut Vec<Output<R>>,
     ) {
-        let Some(alloc) = self.allocs.get(&client) else {
+        let max_bps = self.cfg.max_bps_per_allocation;
+        let Some(alloc) = self.allocs.get_mut(&client) else {
             return;
         };
         let (Some(peer), Some(data)) = (
@@ -608,6 +640,10 @@ impl<R: Clone> Core<R> {
             // E.g. another port of the SFU's IP: indications get no answer, so it is counted.
             self.stats.denied_peers_total += 1;
             tracing::debug!(peer = %peer, "turn: Send to a peer refused by policy");
+            return;
+        }
+        if !alloc.spend(data.len(), now, max_bps) {
+            self.stats.over_quota_total += 1;
             return;
         }
         out.push(Output::ToPeer {
@@ -628,19 +664,22 @@ impl<R: Clone> Core<R> {
             self.stats.malformed_total += 1;
             return;
         };
-        let Some(alloc) = self.allocs.get(&client) else {
+        let max_bps = self.cfg.max_bps_per_allocation;
+        let Some(alloc) = self.allocs.get_mut(&client) else {
             return;
         };
         let Some(ch) = alloc.channels.get(&channel) else {
             return;
         };
-        if ch.expires > now
-            && alloc.permitted(ch.peer.ip(), now)
-            && self.cfg.policy.permits(ch.peer)
-        {
+        let peer = ch.peer;
+        if ch.expires > now && alloc.permitted(peer.ip(), now) && self.cfg.policy.permits(peer) {
+            if !alloc.spend(payload.len(), now, max_bps) {
+                self.stats.over_quota_total += 1;
+                return;
+            }
             out.push(Output::ToPeer {
                 relay: alloc.relay.clone(),
-                peer: ch.peer,
+                peer,
                 data: payload.to_vec(),
             });
         }
@@ -661,10 +700,15 @@ impl<R: Clone> Core<R> {
         let Some(client) = self.by_relay.get(&relay_addr).copied() else {
             return;
         };
-        let Some(alloc) = self.allocs.get(&client) else {
+        let max_bps = self.cfg.max_bps_per_allocation;
+        let Some(alloc) = self.allocs.get_mut(&client) else {
             return;
         };
         if !alloc.permitted(peer.ip(), now) || !self.cfg.policy.permits(peer) {
+            return;
+        }
+        if !alloc.spend(data.len(), now, max_bps) {
+            self.stats.over_quota_total += 1;
             return;
         }
         let channel = alloc

@@ -4,7 +4,7 @@
 
 use crate::core::{
     Client, Conn, Core, CoreConfig, Output, RelayBinder, Stats, DEFAULT_MAX_ALLOCATIONS,
-    DEFAULT_MAX_ALLOCATIONS_PER_USER,
+    DEFAULT_MAX_ALLOCATIONS_PER_USER, DEFAULT_MAX_BPS_PER_ALLOCATION,
 };
 use crate::policy::PeerPolicy;
 use crate::stun;
@@ -60,6 +60,8 @@ pub struct TurnServerConfig {
     pub max_allocations_per_user: usize,
     /// TCP client connections open at once.
     pub max_tcp_connections: usize,
+    /// Relayed bits per second per allocation (0 = no limit).
+    pub max_bps_per_allocation: u64,
 }
 
 impl TurnServerConfig {
@@ -75,6 +77,7 @@ impl TurnServerConfig {
             max_allocations: DEFAULT_MAX_ALLOCATIONS,
             max_allocations_per_user: DEFAULT_MAX_ALLOCATIONS_PER_USER,
             max_tcp_connections: DEFAULT_MAX_TCP_CONNECTIONS,
+            max_bps_per_allocation: DEFAULT_MAX_BPS_PER_ALLOCATION,
         }
     }
 }
@@ -439,6 +442,7 @@ impl TurnServer {
                 policy: cfg.policy.clone(),
                 max_allocations: cfg.max_allocations,
                 max_allocations_per_user: cfg.max_allocations_per_user,
+                max_bps_per_allocation: cfg.max_bps_per_allocation,
                 nonce_key: random_key(),
             },
             now,

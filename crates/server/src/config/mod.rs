@@ -106,6 +106,8 @@ pub struct TurnConfig {
     pub allowed_peer_ips: Vec<String>,
     pub max_allocations: usize,
     pub max_allocations_per_user: usize,
+    /// Relayed bits per second of one allocation, both directions (0 = no limit).
+    pub max_bps_per_allocation: u64,
     /// `turn:`/`turns:`/`stun:` URLs of an external coturn sharing `secret` (use-auth-secret);
     /// when set they are handed out and the embedded relay is not started.
     pub external_urls: Vec<String>,
@@ -126,6 +128,7 @@ impl Default for TurnConfig {
             allowed_peer_ips: Vec::new(),
             max_allocations: liveroom_turn::core::DEFAULT_MAX_ALLOCATIONS,
             max_allocations_per_user: liveroom_turn::core::DEFAULT_MAX_ALLOCATIONS_PER_USER,
+            max_bps_per_allocation: liveroom_turn::core::DEFAULT_MAX_BPS_PER_ALLOCATION,
             external_urls: Vec::new(),
         }
     }

@@ -115,6 +115,7 @@ pub async fn start(
     };
     cfg.max_allocations = t.max_allocations;
     cfg.max_allocations_per_user = t.max_allocations_per_user;
+    cfg.max_bps_per_allocation = t.max_bps_per_allocation;
     let server = TurnServer::start(cfg)
         .await
         .map_err(|source| crate::StartError::Turn {

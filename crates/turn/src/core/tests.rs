@@ -40,6 +40,7 @@ fn config() -> CoreConfig {
         policy: PeerPolicy::permissive(),
         max_allocations: 10,
         max_allocations_per_user: 3,
+        max_bps_per_allocation: 0,
         nonce_key: [7; 16],
     }
 }
@@ -727,4 +728,45 @@ fn ipv6_peers_embedding_ipv4_are_refused_like_their_ipv4() {
         let resp = t.call(udp(1), &mut c, |c| c.create_permission(peer(p)));
         assert_eq!(code(&resp), None, "{p}");
     }
+}
+
+#[test]
+fn an_allocation_relays_at_most_its_bandwidth_quota() {
+    // 80 kbit/s: 10 000 bytes a second, both directions together.
+    let mut t = T::new(CoreConfig {
+        max_bps_per_allocation: 80_000,
+        ..config()
+    });
+    let mut c = codec("quinn");
+    let relay = t.allocate(udp(1), &mut c);
+    let p = peer("127.0.0.1:7000");
+    let resp = t.call(udp(1), &mut c, |c| c.create_permission(p));
+    assert_eq!(code(&resp), None);
+    let chunk = vec![0u8; 1000];
+    // A second's worth passes at once (8 × client → peer, 2 × peer → client) …
+    for _ in 0..8 {
+        assert_eq!(
+            to_peer(&t.send(udp(1), &c.send_indication(p, &chunk))).len(),
+            1
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(to_client(&t.peer_data(relay, p, &chunk)).len(), 1);
+    }
+    // … then both directions are dropped and counted,
+    assert!(t.send(udp(1), &c.send_indication(p, &chunk)).is_empty());
+    assert!(t.peer_data(relay, p, &chunk).is_empty());
+    assert_eq!(t.core.stats().over_quota_total, 2);
+    // and another allocation has its own quota.
+    let mut c2 = codec("rita");
+    let relay2 = t.allocate(udp(2), &mut c2);
+    let resp = t.call(udp(2), &mut c2, |c| c.create_permission(p));
+    assert_eq!(code(&resp), None);
+    assert_eq!(to_client(&t.peer_data(relay2, p, &chunk)).len(), 1);
+    // The quota refills with time: half a second gives 5 000 bytes back.
+    t.now += Duration::from_millis(500);
+    for _ in 0..5 {
+        assert_eq!(to_client(&t.peer_data(relay, p, &chunk)).len(), 1);
+    }
+    assert!(t.peer_data(relay, p, &chunk).is_empty());
 }

@@ -150,6 +150,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
                 dir.clone(),
                 config.log_collector.max_file_bytes,
                 config.log_collector.max_files,
+                config.log_collector.max_users,
             )
             .map_err(|source| StartError::LogCollector {
                 dir: dir.clone(),

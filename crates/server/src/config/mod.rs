@@ -366,6 +366,9 @@ pub struct LogCollectorConfig {
     pub max_file_bytes: u64,
     /// Rotated files kept per app and user.
     pub max_files: u32,
+    /// (app, user) log files the collector keeps at most; a new user's lines past it are
+    /// refused (the collector takes lines without a login).
+    pub max_users: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -540,6 +543,7 @@ impl Default for LogCollectorConfig {
             dir: String::new(),
             max_file_bytes: 10 * 1024 * 1024,
             max_files: 3,
+            max_users: 10_000,
         }
     }
 }

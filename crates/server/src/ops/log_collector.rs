@@ -1,6 +1,9 @@
 //! The SDK log collector behind `/log` (WebSocket frames or POST bodies of "\n"-joined JSON
 //! lines). Lines are stored per app and user as JSON lines, `<dir>/<appid>/<user>.jsonl`,
-//! rotated to `.1.jsonl`, `.2.jsonl`… when a file reaches its size cap.
+//! rotated to `.1.jsonl`, `.2.jsonl`… when a file reaches its size cap. The files are counted
+//! (those on disk at start too): past `max_users` (app, user) files a new user's lines are
+//! refused, so lines without a login cannot grow the folder or this table without bound. The
+//! most disk it uses is `max_users × (max_files + 1) × max_file_bytes`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -18,8 +21,12 @@ pub struct LogCollector {
     dir: PathBuf,
     max_file_bytes: u64,
     max_files: u32,
-    /// Serializes writes; logs are small and rare next to media.
+    max_users: usize,
+    /// Serializes writes; logs are small and rare next to media. The size of every current
+    /// (app, user) file.
     lock: Mutex<HashMap<PathBuf, u64>>,
+    /// Lines refused because `max_users` files exist (logged at powers of two).
+    refused_users: std::sync::atomic::AtomicU64,
 }
 
 /// What one batch did.
@@ -30,13 +37,21 @@ pub struct Stored {
 }
 
 impl LogCollector {
-    pub fn new(dir: PathBuf, max_file_bytes: u64, max_files: u32) -> std::io::Result<LogCollector> {
+    pub fn new(
+        dir: PathBuf,
+        max_file_bytes: u64,
+        max_files: u32,
+        max_users: usize,
+    ) -> std::io::Result<LogCollector> {
         std::fs::create_dir_all(&dir)?;
+        let sizes = current_files(&dir);
         Ok(LogCollector {
             dir,
             max_file_bytes,
             max_files,
-            lock: Mutex::new(HashMap::new()),
+            max_users,
+            lock: Mutex::new(sizes),
+            refused_users: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -70,6 +85,17 @@ impl LogCollector {
                 .dir
                 .join(safe(&appid, "unknown-app"))
                 .join(format!("{}.jsonl", safe(&user, "unknown-user")));
+            if !sizes.contains_key(&path) && sizes.len() >= self.max_users {
+                let n = self
+                    .refused_users
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + 1;
+                if n.is_power_of_two() {
+                    tracing::warn!(path = %path.display(), refused = n, max_users = self.max_users, "SDK log line refused: the collector holds log_collector.max_users files");
+                }
+                out.rejected += 1;
+                continue;
+            }
             match self.append(&mut sizes, &path, &line) {
                 Ok(()) => out.stored += 1,
                 Err(e) => {
@@ -123,6 +149,35 @@ impl LogCollector {
     }
 }
 
+/// The current (not rotated) files under `dir/<app>/`, with their sizes.
+fn current_files(dir: &Path) -> HashMap<PathBuf, u64> {
+    let mut out = HashMap::new();
+    let Ok(apps) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for app in apps.flatten().filter(|e| e.path().is_dir()) {
+        let Ok(files) = std::fs::read_dir(app.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let path = f.path();
+            let name = f.file_name().to_string_lossy().to_string();
+            let Some(stem) = name.strip_suffix(".jsonl") else {
+                continue;
+            };
+            // `user.2.jsonl` is a rotated file of `user.jsonl`.
+            let rotated = stem
+                .rsplit_once('.')
+                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if !rotated {
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                out.insert(path, len);
+            }
+        }
+    }
+    out
+}
+
 fn field(obj: &serde_json::Map<String, serde_json::Value>, key: &str) -> String {
     match obj.get(key) {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -167,7 +222,7 @@ mod tests {
     #[test]
     fn stores_per_app_and_user_and_rotates() {
         let dir = std::env::temp_dir().join(format!("liveroom-logs-{}", rand::random::<u64>()));
-        let c = LogCollector::new(dir.clone(), 300, 2).unwrap();
+        let c = LogCollector::new(dir.clone(), 300, 2, 100).unwrap();
         let line = |i: usize| {
             format!(
                 r#"{{"time":"t","level":1,"action":"zb.a","content":"{i:0>100}","appid":42,"userid":"al/ice"}}"#
@@ -192,6 +247,28 @@ mod tests {
             last.ends_with("4\",\"appid\":42,\"userid\":\"al/ice\"}\n"),
             "{last}"
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn new_users_are_refused_past_max_users_also_after_a_restart() {
+        let dir = std::env::temp_dir().join(format!("liveroom-logs-{}", rand::random::<u64>()));
+        let line = |u: &str| format!(r#"{{"level":1,"content":"x","appid":7,"userid":"{u}"}}"#);
+        let c = LogCollector::new(dir.clone(), 1 << 20, 2, 2).unwrap();
+        let r = c.store_batch(&[line("a"), line("b"), line("c"), line("a")].join("\n"));
+        assert_eq!(
+            r,
+            Stored {
+                stored: 3,
+                rejected: 1
+            }
+        );
+        assert!(!dir.join("7").join("c.jsonl").exists());
+        // A restarted collector counts the files on disk (rotated ones are not users).
+        std::fs::write(dir.join("7").join("a.1.jsonl"), "{}\n").unwrap();
+        let c = LogCollector::new(dir.clone(), 1 << 20, 2, 2).unwrap();
+        assert_eq!(c.store_batch(&line("d")).rejected, 1);
+        assert_eq!(c.store_batch(&line("b")).stored, 1);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

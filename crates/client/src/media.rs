@@ -274,6 +274,41 @@ pub async fn start_peer(
     })
 }
 
+/// The native client's Rtc configuration (RTP mode, Opus, H.264 42e01f packetization-mode 1,
+/// VP8), for a peer negotiated outside [`start_peer`], e.g. against another SFU's signalling.
+pub fn native_rtc() -> Rtc {
+    client_rtc()
+}
+
+/// Runs an already negotiated `rtc` on `socket` in a task: the loop [`start_peer`] runs.
+/// `send_mids` are the tracks a publisher writes on (empty for a player); `video_codec` is
+/// the codec a publisher writes its video with.
+pub fn spawn_peer(
+    rtc: Rtc,
+    socket: UdpSocket,
+    send_mids: Vec<(MediaKind, Mid)>,
+    video_codec: Codec,
+) -> Result<MediaPeer> {
+    let local = socket
+        .local_addr()
+        .map_err(|e| ClientError::Io(e.to_string()))?;
+    let (cmd_tx, cmd_rx) = mpsc::channel(1024);
+    let (out_tx, out_rx) = mpsc::channel(65536);
+    tokio::spawn(run_peer(
+        rtc,
+        socket,
+        local,
+        send_mids,
+        video_codec,
+        cmd_rx,
+        out_tx,
+    ));
+    Ok(MediaPeer {
+        cmd: cmd_tx,
+        out: out_rx,
+    })
+}
+
 struct TxTrack {
     kind: MediaKind,
     ssrc: Ssrc,

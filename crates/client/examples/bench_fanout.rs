@@ -15,6 +15,7 @@
 //! publisher and `--players` players — the online-class shape with `--rooms 500 --players 3`).
 //! The server's environment passes through, e.g. `LIVEROOM_RTC__WORKERS=1`.
 
+use liveroom_client::load::{arg, cpu_secs, thread_cpu};
 use liveroom_client::media::{start_peer, MediaPeer, MediaSignal, PeerCmd, PeerOut};
 use liveroom_client::server_process::ServerProcess;
 use liveroom_client::{dev_token, KeptAlive, LoginOptions, RoomClient};
@@ -31,49 +32,6 @@ const OPUS_PAYLOAD: usize = 120;
 const GOP_FRAMES: u64 = 60;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn arg(names: &[&str], default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    names
-        .iter()
-        .find_map(|name| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1).cloned())
-        })
-        .unwrap_or_else(|| default.to_string())
-}
-
-/// utime + stime of a process (all its threads), in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The server's threads (name, cpu seconds), to show how the media work is spread.
-fn thread_cpu(pid: u32) -> Vec<(String, f64)> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return out;
-    };
-    for e in dir.flatten() {
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let name = stat
-            .split_once('(')
-            .and_then(|(_, r)| r.rsplit_once(')'))
-            .map(|(n, _)| n.to_string())
-            .unwrap_or_default();
-        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        out.push((name, (t(11) + t(12)) / 100.0));
-    }
-    out
-}
 
 /// One logged-in user with a negotiated, connected media peer.
 async fn join(
@@ -282,11 +240,11 @@ async fn main() -> Result<(), Error> {
     drop(keep);
     let mut busy: Vec<(String, f64)> = threads1
         .iter()
-        .map(|(n, c)| {
+        .map(|(tid, n, c)| {
             let before = threads0
                 .iter()
-                .find(|(m, _)| m == n)
-                .map_or(0.0, |(_, c)| *c);
+                .find(|(t, _, _)| t == tid)
+                .map_or(0.0, |(_, _, c)| *c);
             (n.clone(), c - before)
         })
         .collect();

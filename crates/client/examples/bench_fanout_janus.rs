@@ -24,6 +24,7 @@
 //! this fraction; default: only a warning above 0.005).
 
 use futures_util::{SinkExt, StreamExt};
+use liveroom_client::load::{arg, cpu_secs, thread_cpu};
 use liveroom_client::media::{native_rtc, spawn_peer, MediaPeer, PeerCmd, PeerOut};
 use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
@@ -51,50 +52,6 @@ const KEEPALIVE: Duration = Duration::from_secs(20);
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-fn arg(names: &[&str], default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    names
-        .iter()
-        .find_map(|name| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1).cloned())
-        })
-        .unwrap_or_else(|| default.to_string())
-}
-
-/// utime + stime of a process (all its threads), in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The server's threads (tid, name, cpu seconds), to show how the media work is spread.
-fn thread_cpu(pid: u32) -> Vec<(String, String, f64)> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return out;
-    };
-    for e in dir.flatten() {
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let name = stat
-            .split_once('(')
-            .and_then(|(_, r)| r.rsplit_once(')'))
-            .map(|(n, _)| n.to_string())
-            .unwrap_or_default();
-        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        let tid = e.file_name().to_string_lossy().into_owned();
-        out.push((tid, name, (t(11) + t(12)) / 100.0));
-    }
-    out
-}
 
 /// This machine's primary IPv4 address (the source of its default route; no packet is sent).
 fn primary_ipv4() -> IpAddr {

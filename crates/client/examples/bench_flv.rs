@@ -18,14 +18,14 @@
 //!
 //! `bench_flv --server target/release/liveroom --viewers 5000 --workers 2 --seconds 20`
 
+use liveroom_client::load::{arg, coordinator_lines, cpu_secs, rss_bytes, say, LoadWorker};
 use liveroom_client::media::{start_peer, MediaSignal, PeerCmd};
 use liveroom_client::server_process::ServerProcess;
 use liveroom_client::{dev_token, LoginOptions, RoomClient};
 use serde_json::json;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -42,32 +42,6 @@ const MAX_PAYLOAD: usize = 1200;
 const MIN_SHARE: f64 = 0.95;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
-}
-
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024
-}
 
 fn hash(b: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
@@ -161,8 +135,8 @@ fn is_picture(kind: u8, data: &[u8]) -> bool {
 // prints "ready" once all are connected and "counts <n,n,…> cut <k>" after "stop".
 
 async fn worker() -> Result<(), Error> {
-    let http = arg("--http", "");
-    let count: usize = arg("--count", "0").parse()?;
+    let http = arg(&["--http"], "");
+    let count: usize = arg(&["--count"], "0").parse()?;
     let counting = Arc::new(AtomicBool::new(false));
     let cut = Arc::new(AtomicU64::new(0));
     let sem = Arc::new(tokio::sync::Semaphore::new(64));
@@ -196,20 +170,8 @@ async fn worker() -> Result<(), Error> {
             }
         });
     }
-    let (line_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for l in std::io::stdin().lock().lines().map_while(Result::ok) {
-            if line_tx.send(l).is_err() {
-                return;
-            }
-        }
-    });
-    let say = |line: String| {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-    };
-    say("ready".into());
+    let mut lines = coordinator_lines();
+    say("ready");
     lines.recv().await.ok_or("the coordinator went away")?;
     counting.store(true, Ordering::Relaxed);
     lines.recv().await.ok_or("the coordinator went away")?;
@@ -218,7 +180,7 @@ async fn worker() -> Result<(), Error> {
         .iter()
         .map(|c| c.load(Ordering::Relaxed).to_string())
         .collect();
-    say(format!(
+    say(&format!(
         "counts {} cut {}",
         list.join(","),
         cut.load(Ordering::Relaxed)
@@ -231,7 +193,7 @@ async fn worker() -> Result<(), Error> {
 
 /// The cached test stream, made with GStreamer when missing.
 fn source_file() -> Result<std::path::PathBuf, Error> {
-    let given = arg("--h264", "");
+    let given = arg(&["--h264"], "");
     if !given.is_empty() {
         return Ok(given.into());
     }
@@ -347,48 +309,15 @@ fn packetize(nal: &[u8]) -> Vec<Vec<u8>> {
 // ---------------------------------------------------------------------------------------------
 // Coordinator.
 
-struct Worker {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Worker {
-    fn expect(&mut self, prefix: &str) -> Result<String, Error> {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if self.stdout.read_line(&mut line)? == 0 {
-                return Err(format!("a viewer worker ended while {prefix:?} was awaited").into());
-            }
-            if let Some(rest) = line.trim_end().strip_prefix(prefix) {
-                return Ok(rest.trim_start().to_string());
-            }
-        }
-    }
-    fn tell(&mut self, line: &str) -> Result<(), Error> {
-        writeln!(self.stdin, "{line}")?;
-        self.stdin.flush()?;
-        Ok(())
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Slice hash → unix-independent send instant of the frame's first packet (the latest send:
 /// the file loops, and a frame takes far less than a loop to arrive).
 type Sent = Arc<Mutex<HashMap<u64, Instant>>>;
 
 async fn coordinator() -> Result<(), Error> {
-    let server = arg("--server", "/var/tmp/liveroom-target/release/liveroom");
-    let viewers: usize = arg("--viewers", "1000").parse()?;
-    let workers: usize = arg("--workers", "2").parse::<usize>()?.max(1);
-    let seconds: u64 = arg("--seconds", "20").parse()?;
+    let server = arg(&["--server"], "/var/tmp/liveroom-target/release/liveroom");
+    let viewers: usize = arg(&["--viewers"], "1000").parse()?;
+    let workers: usize = arg(&["--workers"], "2").parse::<usize>()?.max(1);
+    let seconds: u64 = arg(&["--seconds"], "20").parse()?;
     let aus = access_units(nals(&std::fs::read(source_file()?)?));
     if aus.is_empty() {
         return Err("the test stream holds no frame".into());
@@ -507,24 +436,12 @@ async fn coordinator() -> Result<(), Error> {
     };
 
     let rss0 = rss_bytes(pid);
-    let exe = std::env::current_exe()?;
     let mut pool = Vec::new();
     let t_open = Instant::now();
     for w in 0..workers {
         let count = viewers * (w + 1) / workers - viewers * w / workers;
-        let mut child = Command::new(&exe)
-            .args(["--worker", "--http", &http, "--count", &count.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        pool.push(Worker {
-            child,
-            stdin,
-            stdout,
-        });
+        let args = ["--worker", "--http", &http, "--count", &count.to_string()];
+        pool.push(LoadWorker::spawn(&args.map(String::from))?);
     }
     for w in &mut pool {
         tokio::task::block_in_place(|| w.expect("ready"))?;

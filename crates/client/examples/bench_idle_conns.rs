@@ -11,30 +11,12 @@
 //! `cargo run --release -p liveroom-client --example bench_idle_conns -- \
 //!     --server target/release/liveroom --conns 1000 --per-room 50`
 
+use liveroom_client::load::{arg, settled_rss};
 use liveroom_client::server_process::ServerProcess;
 use liveroom_client::{dev_token, ClientError, LoginOptions, RoomClient};
 use std::time::Duration;
 
 const APPID: u64 = 1;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
-}
-
-/// VmRSS of a process, in bytes.
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024
-}
 
 /// Opens `n` connections and logs each in (rooms of `per_room` members).
 async fn open(
@@ -78,20 +60,6 @@ async fn close(conns: Vec<RoomClient>) {
     }
 }
 
-/// Waits until the server's RSS stops moving (two equal readings 500 ms apart, or 5 s).
-async fn settled_rss(pid: u32) -> u64 {
-    let mut last = rss_bytes(pid);
-    for _ in 0..10 {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = rss_bytes(pid);
-        if now == last {
-            break;
-        }
-        last = now;
-    }
-    last
-}
-
 fn start(server: &str) -> std::io::Result<ServerProcess> {
     let log = std::env::var("LIVEROOM_LOG").unwrap_or_else(|_| "warn".into());
     let args = [
@@ -108,20 +76,20 @@ fn start(server: &str) -> std::io::Result<ServerProcess> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = arg("--server", "/var/tmp/liveroom-target/release/liveroom");
-    let n: usize = arg("--conns", "1000").parse()?;
-    let per_room: usize = arg("--per-room", "50").parse()?;
-    let warmup: usize = arg("--warmup", "100").parse()?;
+    let server = arg(&["--server"], "/var/tmp/liveroom-target/release/liveroom");
+    let n: usize = arg(&["--conns"], "1000").parse()?;
+    let per_room: usize = arg(&["--per-room"], "50").parse()?;
+    let warmup: usize = arg(&["--warmup"], "100").parse()?;
 
     // `--http ADDR --pid PID` measures a server that is already running (e.g. under a heap
     // profiler) instead of starting one.
-    let (child, http, pid) = match arg("--http", "").as_str() {
+    let (child, http, pid) = match arg(&["--http"], "").as_str() {
         "" => {
             let child = start(&server)?;
             let (http, pid) = (child.http()?, child.pid());
             (Some(child), http, pid)
         }
-        http => (None, http.to_string(), arg("--pid", "0").parse()?),
+        http => (None, http.to_string(), arg(&["--pid"], "0").parse()?),
     };
     let result = async {
         close(open(&http, "warm", warmup, per_room).await?).await;

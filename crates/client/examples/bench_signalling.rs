@@ -25,14 +25,15 @@
 //! for user-state pushes; default 0, as a big room would). The server's environment passes
 //! through (`LIVEROOM_*`); the benchmark lifts the room size and login-rate limits itself.
 
+use liveroom_client::load::{
+    arg, coordinator_lines, cpu_secs, say, settled_rss, unix_us, LoadWorker,
+};
 use liveroom_client::server_process::ServerProcess;
 use liveroom_client::{dev_token, ClientError, LoginOptions, RoomClient};
 use serde_json::json;
-use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const APPID: u64 = 1;
 const ROOM: &str = "big-show";
@@ -42,54 +43,6 @@ const SOURCE_ADDRS: u32 = 64;
 const DRAIN: Duration = Duration::from_secs(5);
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_string())
-}
-
-fn unix_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
-}
-
-/// utime + stime of a process, in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// VmRSS of a process, in bytes.
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024
-}
-
-/// Waits until the RSS stops moving (two equal readings 500 ms apart, at most 5 s).
-async fn settled_rss(pid: u32) -> u64 {
-    let mut last = rss_bytes(pid);
-    for _ in 0..10 {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = rss_bytes(pid);
-        if now == last {
-            break;
-        }
-        last = now;
-    }
-    last
-}
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
@@ -114,11 +67,11 @@ async fn main() -> Result<(), Error> {
 // then "done". Errors go to stderr and make the worker exit 1.
 
 async fn worker() -> Result<(), Error> {
-    let http = arg("--http", "");
-    let from: usize = arg("--from", "0").parse()?;
-    let count: usize = arg("--count", "0").parse()?;
-    let parallel: usize = arg("--login-parallel", "32").parse()?;
-    let user_state: u8 = arg("--user-state", "0").parse()?;
+    let http = arg(&["--http"], "");
+    let from: usize = arg(&["--from"], "0").parse()?;
+    let count: usize = arg(&["--count"], "0").parse()?;
+    let parallel: usize = arg(&["--login-parallel"], "32").parse()?;
+    let user_state: u8 = arg(&["--user-state"], "0").parse()?;
     let url = format!("ws://{http}/ws");
 
     // Tokens first, so the login measurement is logins only.
@@ -137,21 +90,8 @@ async fn worker() -> Result<(), Error> {
     for f in fetches {
         users.push(f.await??);
     }
-    // The coordinator's lines, read on a thread of their own (blocking reads).
-    let (line_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for l in std::io::stdin().lock().lines().map_while(Result::ok) {
-            if line_tx.send(l).is_err() {
-                return;
-            }
-        }
-    });
-    let say = |line: String| {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-    };
-    say("tokens".into());
+    let mut lines = coordinator_lines();
+    say("tokens");
     lines.recv().await.ok_or("the coordinator went away")?;
 
     // Latencies per message id, filled by the connections' reader tasks.
@@ -197,15 +137,15 @@ async fn worker() -> Result<(), Error> {
     for l in logins {
         done.push(l.await??.to_string());
     }
-    say(format!("logged {}", done.join(",")));
+    say(&format!("logged {}", done.join(",")));
 
     lines.recv().await.ok_or("the coordinator went away")?;
     let lat = std::mem::take(&mut *lat.lock().map_err(|_| "poisoned")?);
     for (k, v) in lat.iter().enumerate() {
         let list: Vec<String> = v.iter().map(u64::to_string).collect();
-        say(format!("lat {k} {}", list.join(" ")));
+        say(&format!("lat {k} {}", list.join(" ")));
     }
-    say("done".into());
+    say("done");
     Ok(())
 }
 
@@ -265,49 +205,16 @@ fn record(text: &str, lat: &Mutex<Vec<Vec<u64>>>) {
 // ---------------------------------------------------------------------------------------------
 // Coordinator: the server, the workers, the sender, the figures.
 
-struct Worker {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Worker {
-    fn expect(&mut self, prefix: &str) -> Result<String, Error> {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if self.stdout.read_line(&mut line)? == 0 {
-                return Err(format!("a load worker ended while {prefix:?} was awaited").into());
-            }
-            if let Some(rest) = line.trim_end().strip_prefix(prefix) {
-                return Ok(rest.trim_start().to_string());
-            }
-        }
-    }
-    fn tell(&mut self, line: &str) -> Result<(), Error> {
-        writeln!(self.stdin, "{line}")?;
-        self.stdin.flush()?;
-        Ok(())
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn coordinator() -> Result<(), Error> {
-    let server = arg("--server", "/var/tmp/liveroom-target/release/liveroom");
-    let conns: usize = arg("--conns", "5000").parse()?;
-    let workers: usize = arg("--workers", "4").parse::<usize>()?.max(1);
-    let messages: usize = arg("--messages", "20").parse()?;
-    let interval = Duration::from_millis(arg("--interval-ms", "500").parse()?);
-    let parallel = arg("--login-parallel", "32");
-    let idle_secs: u64 = arg("--idle-secs", "30").parse()?;
-    let max_lag_ms: u64 = arg("--max-lag-ms", "2500").parse()?;
-    let user_state = arg("--user-state", "0");
+    let server = arg(&["--server"], "/var/tmp/liveroom-target/release/liveroom");
+    let conns: usize = arg(&["--conns"], "5000").parse()?;
+    let workers: usize = arg(&["--workers"], "4").parse::<usize>()?.max(1);
+    let messages: usize = arg(&["--messages"], "20").parse()?;
+    let interval = Duration::from_millis(arg(&["--interval-ms"], "500").parse()?);
+    let parallel = arg(&["--login-parallel"], "32");
+    let idle_secs: u64 = arg(&["--idle-secs"], "30").parse()?;
+    let max_lag_ms: u64 = arg(&["--max-lag-ms"], "2500").parse()?;
+    let user_state = arg(&["--user-state"], "0");
 
     // The room must hold everyone (and the sender); one machine's clients are not limited.
     let room_max = (conns + 10).to_string();
@@ -341,26 +248,24 @@ async fn coordinator() -> Result<(), Error> {
         .await?;
     let rss0 = settled_rss(pid).await;
 
-    let exe = std::env::current_exe()?;
     let mut pool = Vec::new();
     for w in 0..workers {
         let from = conns * w / workers;
         let count = conns * (w + 1) / workers - from;
-        let mut child = Command::new(&exe)
-            .args(["--worker", "--http", &http, "--from", &from.to_string()])
-            .args(["--count", &count.to_string(), "--login-parallel", &parallel])
-            .args(["--user-state", &user_state])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        pool.push(Worker {
-            child,
-            stdin,
-            stdout,
-        });
+        let args = [
+            "--worker",
+            "--http",
+            &http,
+            "--from",
+            &from.to_string(),
+            "--count",
+            &count.to_string(),
+            "--login-parallel",
+            &parallel,
+            "--user-state",
+            &user_state,
+        ];
+        pool.push(LoadWorker::spawn(&args.map(String::from))?);
     }
     for w in &mut pool {
         tokio::task::block_in_place(|| w.expect("tokens"))?;
@@ -428,11 +333,8 @@ async fn coordinator() -> Result<(), Error> {
     for w in &mut pool {
         w.tell("report")?;
         loop {
-            let mut line = String::new();
-            if w.stdout.read_line(&mut line)? == 0 {
-                return Err("a load worker ended before its report".into());
-            }
-            let line = line.trim_end();
+            let line = w.line()?;
+            let line = line.as_str();
             if line == "done" {
                 break;
             }

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod load;
 pub mod media;
 pub mod server_process;
 
@@ -352,35 +353,13 @@ impl RoomClient {
 
     /// Reads the next frame from the socket (not the buffer).
     pub async fn next_frame(&mut self) -> Result<Frame> {
-        if let Some(c) = &self.closed {
-            return Err(ClientError::Closed(c.clone()));
-        }
-        loop {
-            match self.ws.next().await {
-                Some(Ok(Message::Text(t))) => {
-                    let v: Value = serde_json::from_str(t.as_str())
-                        .map_err(|e| ClientError::Io(format!("server sent bad JSON: {e}: {t}")))?;
-                    return Ok(Frame {
-                        header: v["header"].clone(),
-                        body: v["body"].clone(),
-                    });
-                }
-                Some(Ok(Message::Close(c))) => {
-                    let c = c.map(|c| (u16::from(c.code), c.reason.to_string()));
-                    self.closed = Some(c.clone());
-                    return Err(ClientError::Closed(c));
-                }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => {
-                    self.closed = Some(None);
-                    return Err(ClientError::Io(e.to_string()));
-                }
-                None => {
-                    self.closed = Some(None);
-                    return Err(ClientError::Closed(None));
-                }
-            }
-        }
+        let t = self.next_text().await?;
+        let v: Value = serde_json::from_str(&t)
+            .map_err(|e| ClientError::Io(format!("server sent bad JSON: {e}: {t}")))?;
+        Ok(Frame {
+            header: v["header"].clone(),
+            body: v["body"].clone(),
+        })
     }
 
     /// Reads until the server closes; returns the close code and reason.

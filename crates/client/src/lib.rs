@@ -150,12 +150,9 @@ impl RoomClient {
         }))
     }
 
-    /// Opens a WebSocket to `url` (not logged in yet).
-    pub async fn connect(url: &str, appid: u64) -> Result<RoomClient> {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .map_err(|e| ClientError::Io(e.to_string()))?;
-        Ok(RoomClient {
+    /// A client on an open WebSocket, not logged in yet.
+    fn over(ws: Ws, appid: u64) -> RoomClient {
+        RoomClient {
             ws,
             seq: 0,
             appid,
@@ -165,7 +162,15 @@ impl RoomClient {
             session_id: String::new(),
             buffered: VecDeque::new(),
             closed: None,
-        })
+        }
+    }
+
+    /// Opens a WebSocket to `url` (not logged in yet).
+    pub async fn connect(url: &str, appid: u64) -> Result<RoomClient> {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| ClientError::Io(e.to_string()))?;
+        Ok(RoomClient::over(ws, appid))
     }
 
     /// Opens a WebSocket to `url` from the local address `local` (port chosen by the kernel):
@@ -200,17 +205,7 @@ impl RoomClient {
         let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
             .await
             .map_err(|e| ClientError::Io(e.to_string()))?;
-        Ok(RoomClient {
-            ws,
-            seq: 0,
-            appid,
-            room_id: String::new(),
-            id_name: String::new(),
-            user_id: String::new(),
-            session_id: String::new(),
-            buffered: VecDeque::new(),
-            closed: None,
-        })
+        Ok(RoomClient::over(ws, appid))
     }
 
     /// Logs in; on success the client's ids are the reply's. Returns the reply body.

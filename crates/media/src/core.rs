@@ -263,6 +263,14 @@ impl Core {
                 let _ =
                     reply.send(s.is_some_and(|s| s.publisher.is_some() || s.injected.is_some()));
             }
+            SfuCmd::Usage { key, reply } => {
+                let s = self.streams.get(&key);
+                let _ = reply.send(crate::StreamUsage {
+                    published: s.is_some_and(|s| s.publisher.is_some()),
+                    injected: s.is_some_and(|s| s.injected.is_some()),
+                    consumers: s.map_or(0, |s| s.players.len() + s.taps.len() + s.mirrors.len()),
+                });
+            }
             SfuCmd::Stats { reply } => {
                 let _ = reply.send(self.stats());
             }

@@ -82,7 +82,7 @@ pub struct TapPacket {
 }
 
 /// A packet an injected source publishes (its RTP header fields and payload).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InjectPacket {
     /// A video packet (else audio).
     pub video: bool,

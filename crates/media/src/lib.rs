@@ -33,7 +33,10 @@ mod offer;
 mod peer;
 mod worker;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 
 pub use internal::{
@@ -165,6 +168,23 @@ pub struct SfuStats {
     pub injected: usize,
 }
 
+/// How a stream is used on this server now ([`SfuHandle::usage`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamUsage {
+    /// A peer publishes it here.
+    pub published: bool,
+    /// A source inside the server publishes it (a mix output, a stream piped from another node).
+    pub injected: bool,
+    /// Its players and taps here (a worker holding some of its players counts once).
+    pub consumers: usize,
+}
+
+/// Looks for a stream that has no source on this server elsewhere (a cluster's other nodes,
+/// which pipe it here as an injected source): called with the stream's key, it resolves true
+/// once the stream has a source here.
+pub type RemoteSources =
+    Arc<dyn Fn(StreamKey) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
 /// Commands to the worker (what [`SfuHandle`]'s methods send).
 pub enum SfuCmd {
     /// Creates a peer from an offer; see [`SfuHandle::open`].
@@ -251,6 +271,13 @@ pub enum SfuCmd {
         /// The answer.
         reply: oneshot::Sender<bool>,
     },
+    /// How a stream is used now.
+    Usage {
+        /// The stream.
+        key: StreamKey,
+        /// The answer.
+        reply: oneshot::Sender<StreamUsage>,
+    },
 }
 
 /// Where the SFU listens and what it tells peers.
@@ -277,6 +304,8 @@ pub struct SfuHandle {
     workers: std::sync::Arc<[mpsc::Sender<worker::Inbox>]>,
     /// The bound UDP address.
     pub addr: SocketAddr,
+    /// Where streams without a source here are looked for (set once, by a cluster).
+    remote: Arc<OnceLock<RemoteSources>>,
 }
 
 impl SfuHandle {
@@ -291,6 +320,7 @@ impl SfuHandle {
         events: mpsc::Sender<PeerEvent>,
     ) -> Result<Opened, MediaError> {
         let (reply, rx) = oneshot::channel();
+        let wanted = (role == Role::Play).then(|| key.clone());
         self.to_stream(&key)
             .send(worker::Inbox::Cmd(SfuCmd::Open {
                 key,
@@ -302,7 +332,42 @@ impl SfuHandle {
             }))
             .await
             .map_err(|_| MediaError::WorkerStopped)?;
-        rx.await.map_err(|_| MediaError::WorkerStopped)?
+        let opened = rx.await.map_err(|_| MediaError::WorkerStopped)??;
+        if let Some(key) = wanted {
+            self.look_elsewhere(key).await;
+        }
+        Ok(opened)
+    }
+
+    /// Sets where streams without a source here are looked for (once; later calls are ignored).
+    pub fn set_remote_sources(&self, remote: RemoteSources) {
+        let _ = self.remote.set(remote);
+    }
+
+    /// A player or tap of `key` came: when the stream has no source here, the remote sources
+    /// are asked for it in the background (the consumer gets it once it is piped here).
+    async fn look_elsewhere(&self, key: StreamKey) {
+        let Some(remote) = self.remote.get() else {
+            return;
+        };
+        let u = self.usage(key.clone()).await;
+        if !u.published && !u.injected {
+            tokio::spawn(remote(key));
+        }
+    }
+
+    /// How a stream is used on this server now (nothing, if the worker is gone).
+    pub async fn usage(&self, key: StreamKey) -> StreamUsage {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .to_stream(&key)
+            .send(worker::Inbox::Cmd(SfuCmd::Usage { key, reply }))
+            .await
+            .is_err()
+        {
+            return StreamUsage::default();
+        }
+        rx.await.unwrap_or_default()
     }
 
     /// Drops a peer.
@@ -322,8 +387,20 @@ impl SfuHandle {
     }
 
     /// Copies a stream's packets to a new channel (whether or not it is published yet).
-    /// Taps a stream: its packets, and the kinds of track its source negotiated.
+    /// Taps a stream: its packets, and the kinds of track its source negotiated. A stream
+    /// without a source here is looked for elsewhere ([`SfuHandle::set_remote_sources`]).
     pub async fn tap(
+        &self,
+        key: StreamKey,
+    ) -> Option<(TapId, mpsc::Receiver<TapPacket>, SourceKinds)> {
+        let tapped = self.tap_here(key.clone()).await?;
+        self.look_elsewhere(key).await;
+        Some(tapped)
+    }
+
+    /// [`SfuHandle::tap`] that never looks elsewhere (what pipes a stream to another node taps:
+    /// two nodes must not end up piping a stream to each other).
+    pub async fn tap_here(
         &self,
         key: StreamKey,
     ) -> Option<(TapId, mpsc::Receiver<TapPacket>, SourceKinds)> {
@@ -390,8 +467,20 @@ impl SfuHandle {
             .await;
     }
 
-    /// Whether a stream has a source now (false if the worker is gone).
+    /// Whether a stream has a source now (false if the worker is gone). A stream without a
+    /// source here is looked for elsewhere, which answers once it is here or cannot be.
     pub async fn is_published(&self, key: StreamKey) -> bool {
+        if self.is_published_here(key.clone()).await {
+            return true;
+        }
+        match self.remote.get() {
+            Some(remote) => remote(key).await,
+            None => false,
+        }
+    }
+
+    /// Whether a stream has a source on this server now.
+    pub async fn is_published_here(&self, key: StreamKey) -> bool {
         let (reply, rx) = oneshot::channel();
         if self
             .to_stream(&key)
@@ -479,5 +568,6 @@ pub async fn start(config: SfuConfig) -> std::io::Result<SfuHandle> {
     Ok(SfuHandle {
         workers: workers.into(),
         addr,
+        remote: Arc::default(),
     })
 }

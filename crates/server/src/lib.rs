@@ -64,6 +64,8 @@ pub struct AppState {
     pub node: cluster::node::NodeInfo,
     /// The cluster through Redis (`cluster.redis_url`), unless this node is alone.
     pub cluster: Option<Arc<cluster::Cluster>>,
+    /// Streams piped here from the nodes they are published to (a cluster with media).
+    pub pipes: Option<Arc<cluster::pipes::Pipes>>,
 }
 
 impl AppState {
@@ -207,6 +209,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     let node = cluster::node::NodeInfo::new(
         &config.cluster,
         http_addr,
+        tls.is_some(),
         sfu.as_ref().map(|s| s.addr),
         hub.clock.now().unix_ms,
     );
@@ -223,9 +226,19 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
             .await?,
         )
     };
+    let pipes = match (&cluster, &sfu) {
+        (Some(c), Some(sfu)) => Some(cluster::pipes::Pipes::install(
+            c.clone(),
+            sfu.clone(),
+            apps.clone(),
+            business.clone(),
+        )),
+        _ => None,
+    };
     let state = Arc::new(AppState {
         node,
         cluster,
+        pipes,
         mixes: Arc::new(mixes),
         apps,
         hub,

@@ -34,6 +34,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(index))
         .route("/console/{name}", get(console_file))
         .route("/live/{appid}/{*rest}", get(crate::live::routes::serve))
+        .route(
+            crate::cluster::pipes::PIPE_PATH,
+            get(crate::cluster::pipes::serve_pipe),
+        )
+        .route(
+            crate::cluster::pipes::KEYFRAME_PATH,
+            axum::routing::post(crate::cluster::pipes::serve_keyframe),
+        )
         .merge(crate::ops::admin::router(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
         .layer(axum::middleware::from_fn_with_state(

@@ -47,3 +47,34 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1
 end
 return 0";
+
+/// Who holds a stream id of an app in the whole cluster, and so where its media is published:
+/// `"{node_id} {id_name}"`, with a TTL its node renews while the stream id is held there.
+pub fn stream(appid: u64, stream_id: &str) -> String {
+    format!("liveroom:stream:{appid}:{stream_id}")
+}
+
+/// Claims a stream key (KEYS[1]) for `"{node} {user}"` (ARGV[1]) with TTL ARGV[2], unless
+/// another user (not ARGV[3]) holds it on a node that is alive (its record, ARGV[4] .. node,
+/// exists): then answers the holder's value. A user's claim from another node moves here.
+pub const CLAIM_STREAM: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then
+  local sp = string.find(v, ' ', 1, true)
+  if sp then
+    local node = string.sub(v, 1, sp - 1)
+    local user = string.sub(v, sp + 1)
+    if user ~= ARGV[3] and redis.call('EXISTS', ARGV[4] .. node) == 1 then return v end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false";
+
+/// Renews a stream key if it is still this value (ARGV[1]) or free; 0 when another holds it.
+pub const RENEW_STREAM: &str = RENEW_ROOM;
+
+/// Deletes a stream key if it still holds this value (ARGV[1]).
+pub const RELEASE_STREAM: &str = RELEASE_ROOM;
+
+/// The prefix of node records (what `CLAIM_STREAM` checks a holder's node with).
+pub const NODE_PREFIX: &str = "liveroom:node:";

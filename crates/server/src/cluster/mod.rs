@@ -14,7 +14,10 @@
 pub mod bus;
 pub mod keys;
 pub mod node;
+pub mod pipe_wire;
+pub mod pipes;
 pub mod relay;
+pub mod streams;
 pub mod wire;
 
 use crate::cluster::bus::Bus;
@@ -76,9 +79,13 @@ pub struct Cluster {
     least_loaded: bool,
     /// Rooms whose keys the last renewal held, so a retired room's key is released.
     held: Mutex<HashSet<RoomKey>>,
+    /// Stream ids whose keys this node holds (`streams.rs`), so a released one is let go.
+    held_streams: Mutex<HashSet<streams::HeldStream>>,
     subscribed: Notify,
     /// Set by `leave`: no renewal writes the keys back while the node shuts down.
     left: std::sync::atomic::AtomicBool,
+    /// Streams piped into and out of this node now.
+    pub pipes: pipes::PipeCounts,
 }
 
 impl Cluster {
@@ -120,8 +127,10 @@ impl Cluster {
             least_loaded: cfg.placement == "least_loaded",
             interval: Duration::from_millis(cfg.renew_interval_ms),
             held: Mutex::default(),
+            held_streams: Mutex::default(),
             subscribed: Notify::new(),
             left: std::sync::atomic::AtomicBool::new(false),
+            pipes: pipes::PipeCounts::default(),
         });
         tokio::spawn(cluster.clone().run_inbox());
         let first = async {
@@ -394,7 +403,13 @@ impl Cluster {
 
     /// This node's record as it would renew it now.
     pub fn record(&self) -> NodeRecord {
-        self.info.record(&self.hub, self.hub.clock.now().unix_ms)
+        let mut r = self.info.record(&self.hub, self.hub.clock.now().unix_ms);
+        r.pipes_in = self.pipes.inbound.load(std::sync::atomic::Ordering::SeqCst);
+        r.pipes_out = self
+            .pipes
+            .outbound
+            .load(std::sync::atomic::Ordering::SeqCst);
+        r
     }
 
     /// At shutdown: closes the relayed members, and drops the node's record and room keys so
@@ -416,6 +431,7 @@ impl Cluster {
                 .arg(me)
                 .ignore();
         }
+        self.release_streams(&mut p);
         let mut c = self.bus.conn();
         if let Err(e) = p.query_async::<()>(&mut c).await {
             tracing::warn!(error = %e, "cluster: could not remove this node's keys at shutdown; they expire");
@@ -477,10 +493,19 @@ impl Cluster {
                 .arg(me)
                 .ignore();
         }
+        let streams = self.renew_streams(&mut p);
         let mut c = self.bus.conn();
         let held: Vec<i64> = p.query_async(&mut c).await?;
+        let (held, streams_held) = held.split_at(rooms.len().min(held.len()));
+        let lost: Vec<_> = streams
+            .into_iter()
+            .zip(streams_held)
+            .filter(|(_, h)| **h != 1)
+            .map(|(s, _)| s)
+            .collect();
+        self.lost_streams(&lost);
         let mut kept = HashSet::new();
-        for (r, h) in rooms.into_iter().zip(held) {
+        for (r, h) in rooms.into_iter().zip(held.iter().copied()) {
             if h == 1 {
                 kept.insert(r);
             } else {

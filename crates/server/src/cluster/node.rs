@@ -15,6 +15,8 @@ pub struct NodeInfo {
     pub id: String,
     /// `host:port` of the HTTP/WebSocket listener as clients and nodes reach it.
     pub http: String,
+    /// Whether that listener serves https/wss only (`http.tls_cert`).
+    pub tls: bool,
     /// `host:port` of the media UDP socket, unless media is off.
     pub rtc: Option<String>,
     /// Unix ms.
@@ -26,6 +28,9 @@ pub struct NodeInfo {
 pub struct NodeRecord {
     pub node_id: String,
     pub http: String,
+    /// Whether `http` serves https only (records of older nodes say nothing: plain).
+    #[serde(default)]
+    pub tls: bool,
     pub rtc: Option<String>,
     pub version: String,
     /// Unix ms.
@@ -40,12 +45,27 @@ pub struct NodeRecord {
     pub users: i64,
     /// Streams in the rooms on this node.
     pub streams: i64,
+    /// Streams piped into this node from the nodes they are published to.
+    #[serde(default)]
+    pub pipes_in: usize,
+    /// Streams this node pipes out to other nodes (one per stream and node).
+    #[serde(default)]
+    pub pipes_out: usize,
+}
+
+impl NodeRecord {
+    /// The base URL other nodes reach this node's HTTP listener at.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.http)
+    }
 }
 
 impl NodeInfo {
     pub fn new(
         cfg: &ClusterConfig,
         http: SocketAddr,
+        tls: bool,
         rtc: Option<SocketAddr>,
         now_ms: u64,
     ) -> NodeInfo {
@@ -64,6 +84,7 @@ impl NodeInfo {
         NodeInfo {
             id,
             http: or(&cfg.advertise_http, http.to_string()),
+            tls,
             rtc: rtc.map(|r| or(&cfg.advertise_rtc, r.to_string())),
             started_at: now_ms,
         }
@@ -75,6 +96,7 @@ impl NodeInfo {
         NodeRecord {
             node_id: self.id.clone(),
             http: self.http.clone(),
+            tls: self.tls,
             rtc: self.rtc.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: self.started_at,
@@ -83,6 +105,8 @@ impl NodeInfo {
             sessions: m.connections.get(),
             users: m.users.get(),
             streams: m.streams.get(),
+            pipes_in: 0,
+            pipes_out: 0,
         }
     }
 }

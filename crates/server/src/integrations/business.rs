@@ -140,6 +140,22 @@ impl BusinessClient {
         self.roots_from.as_deref()
     }
 
+    /// Sends a request of this node's own (to another node of its cluster) and answers the
+    /// response with its body still to be read.
+    pub async fn send(
+        &self,
+        req: hyper::Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, String> {
+        let https = req.uri().scheme_str() == Some("https");
+        self.client.request(req).await.map_err(|e| {
+            let mut why = error_chain(&e);
+            if https && self.roots_from.is_none() {
+                why.push_str(" (no CA certificates: set business.ca_file)");
+            }
+            why
+        })
+    }
+
     /// POSTs signed JSON; returns the status and body of the answer.
     pub async fn post_json(
         &self,

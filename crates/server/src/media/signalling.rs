@@ -464,6 +464,19 @@ impl Conn {
                     )
                 }
             }
+            if let Some(cluster) = self.state.cluster.as_ref() {
+                if let Err(node) = cluster.claim_stream(l.appid, &stream_id, &l.id_name).await {
+                    self.state
+                        .hub
+                        .unclaim_stream(l.appid, &stream_id, &l.id_name);
+                    tracing::warn!(user = %l.id_name, stream = %stream_id, node = %node, "publish of a stream id another user holds on another node refused");
+                    return fail(
+                        self,
+                        result::STREAM_TAKEN,
+                        "the stream id is published by another user",
+                    );
+                }
+            }
             self.state
                 .hub
                 .stream_publishing(l.appid, &stream_id, &l.id_name, true);

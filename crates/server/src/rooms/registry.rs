@@ -317,6 +317,28 @@ impl Hub {
             .cloned()
     }
 
+    /// Every stream id held on this node: (appid, stream_id, id_name of its holder).
+    pub fn held_streams(&self) -> Vec<(u64, String, String)> {
+        lock(&self.streams)
+            .by_stream
+            .iter()
+            .map(|((appid, sid), o)| (*appid, sid.clone(), o.id_name.clone()))
+            .collect()
+    }
+
+    /// Drops `id_name`'s hold on a stream id none of its sessions publishes (the cluster
+    /// refused it: another node's user holds it).
+    pub fn unclaim_stream(&self, appid: u64, stream_id: &str, id_name: &str) {
+        let mut streams = lock(&self.streams);
+        let held = streams
+            .by_stream
+            .get(&(appid, stream_id.to_string()))
+            .is_some_and(|o| o.id_name == id_name && o.publishing == 0);
+        if held {
+            streams.remove(appid, stream_id);
+        }
+    }
+
     pub fn claim_of(&self, appid: u64, id_name: &str) -> Option<Claim> {
         lock(&self.claims)
             .get(&(appid, id_name.to_string()))

@@ -12,17 +12,22 @@ use common::*;
 use redis_server::RedisServer;
 use std::time::Instant;
 
-const ADMIN_SECRET: &str = "cluster-test-admin-secret";
+pub(crate) const ADMIN_SECRET: &str = "cluster-test-admin-secret";
 
 /// A `liveroom --dev` node of the cluster on `redis`.
-struct Node {
+pub(crate) struct Node {
     proc: Proc,
-    http: String,
-    ready: Value,
+    pub http: String,
+    pub ready: Value,
     _dir: TempDir,
 }
 
 fn node(redis: &RedisServer, id: &str, extra_toml: &str) -> Node {
+    node_with(redis, id, extra_toml, "")
+}
+
+/// A node with its SFU on `rtc` (`""`: media off).
+pub(crate) fn node_with(redis: &RedisServer, id: &str, extra_toml: &str, rtc: &str) -> Node {
     let dir = TempDir::new("cluster");
     let cfg = dir.file("liveroom.toml");
     std::fs::write(
@@ -44,7 +49,7 @@ fn node(redis: &RedisServer, id: &str, extra_toml: &str) -> Node {
             "--metrics",
             "",
             "--rtc",
-            "",
+            rtc,
             "--turn",
             "127.0.0.1:0",
         ],
@@ -90,7 +95,7 @@ impl Node {
         (a.status, a.body)
     }
 
-    async fn join(&self, room: &str, id_name: &str, o: LoginOptions) -> RoomClient {
+    pub(crate) async fn join(&self, room: &str, id_name: &str, o: LoginOptions) -> RoomClient {
         let mut c = RoomClient::connect(&format!("ws://{}/ws", self.http), APPID)
             .await
             .expect("connect");
@@ -100,14 +105,14 @@ impl Node {
         c
     }
 
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         let _ = self.proc.child.kill();
         let _ = self.proc.child.wait();
     }
 }
 
 /// Polls `check` every 100 ms until it holds or `within` passed; returns how long it took.
-async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F) -> Duration
+pub(crate) async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

@@ -11,6 +11,7 @@ mod biz_channel;
 mod business_auth;
 mod chat;
 mod cluster;
+mod cluster_media;
 mod connection_caps;
 mod custom_commands;
 mod drain;

@@ -183,7 +183,8 @@ impl Net {
             | SfuCmd::Untap { key, .. }
             | SfuCmd::Inject { key, .. }
             | SfuCmd::RequestKeyframe { key }
-            | SfuCmd::Published { key, .. } => crate::core::home_worker(key, n),
+            | SfuCmd::Published { key, .. }
+            | SfuCmd::Usage { key, .. } => crate::core::home_worker(key, n),
             SfuCmd::Close { peer } | SfuCmd::SetStatus { peer, .. } => Core::worker_of(*peer, n),
             SfuCmd::InjectRtp { id, .. } | SfuCmd::Uninject { id } => Core::worker_of(*id, n),
             SfuCmd::Stats { .. } => 0,

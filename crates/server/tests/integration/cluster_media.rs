@@ -224,3 +224,80 @@ async fn one_user_holds_a_stream_id_in_the_whole_cluster() {
     let (sid, _) = bsig.create_session(0, "bobs", "").await.unwrap();
     assert!(sid > 0);
 }
+
+/// HTTP-FLV from a node the stream is not published to: the output there takes the stream
+/// through the pipe. A real GStreamer source over WebRTC, the file checked with ffprobe.
+#[cfg(feature = "live")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_output_on_another_node_plays_the_stream() {
+    use liveroom_media::MediaCodec;
+    let redis = RedisServer::start();
+    let a = media_node(&redis, "node-a");
+    let b = media_node(&redis, "node-b");
+    let _alice = a.join("r", "alice", anchor("Alice")).await;
+    let (sig, peer) = publish(&a, "r", "alice", "cam").await;
+    let src =
+        liveroom_live::testsrc::start(Some(MediaCodec::H264), true).expect("GStreamer test source");
+    let _feed = feed_test_source(peer, src, sig);
+
+    let url = format!("http://{}/live/{APPID}/cam.flv", b.http);
+    let file = std::env::temp_dir().join(format!("liveroom-pipe-{}.flv", rand::random::<u64>()));
+    let (u, f) = (url.clone(), file.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-rw_timeout",
+                "15000000",
+                "-i",
+                &u,
+                "-t",
+                "3",
+            ])
+            .args(["-c", "copy"])
+            .arg(&f)
+            .output()
+            .expect("ffmpeg runs (install ffmpeg)")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "ffmpeg read {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&file)
+        .output()
+        .expect("ffprobe runs");
+    let mut codecs: Vec<String> = String::from_utf8_lossy(&probe.stdout)
+        .lines()
+        .map(|l| l.trim().trim_end_matches(',').to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    codecs.sort();
+    assert_eq!(codecs, ["aac", "h264"], "FLV of the piped stream on node-b");
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 10_000, "{size} bytes");
+    let _ = std::fs::remove_file(&file);
+    // A stream published nowhere is still a 404 on any node.
+    let r = http(
+        &b.http,
+        "GET",
+        &format!("/live/{APPID}/nowhere.flv"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+}

@@ -12,6 +12,7 @@ mod messages;
 mod outbox;
 mod streams;
 mod trans;
+pub use trans::TransHandover;
 
 pub use outbox::{Outbox, Push};
 
@@ -369,6 +370,15 @@ impl Refusal {
 /// A reply body (serialized, `err_code` 0 included) or a refusal.
 pub type Reply = Result<Vec<u8>, Refusal>;
 
+/// What a room hands to the node that takes it over ([`Room::hand_over`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Handover {
+    /// The reliable messages.
+    pub trans: trans::TransHandover,
+    /// The last chat message id, so ids keep rising.
+    pub msg_id: u64,
+}
+
 /// One room.
 pub struct Room<H: Outbox> {
     /// The room id.
@@ -398,6 +408,22 @@ impl<H: Outbox> Room<H> {
             events: Vec::new(),
             next_sweep_mono: None,
         }
+    }
+
+    /// Hands the room's lasting state over to the node that takes the room next (a drain):
+    /// its reliable messages and message ids. Reliable messages sent after this are refused.
+    pub fn hand_over(&mut self) -> Handover {
+        Handover {
+            trans: self.trans.hand_over(),
+            msg_id: self.chat.msg_id(),
+        }
+    }
+
+    /// Takes what the room's previous node handed over (a new room only: the messages of a
+    /// room that has its own are kept).
+    pub fn take_over(&mut self, h: Handover) {
+        self.trans.take_over(h.trans);
+        self.chat.continue_from(h.msg_id);
     }
 
     /// The room's settings.

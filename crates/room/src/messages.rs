@@ -22,6 +22,16 @@ pub struct Chat {
 }
 
 impl Chat {
+    /// The last room chat message id given.
+    pub fn msg_id(&self) -> u64 {
+        self.msg_id
+    }
+
+    /// Continues the ids of a room handed over (never back).
+    pub fn continue_from(&mut self, msg_id: u64) {
+        self.msg_id = self.msg_id.max(msg_id);
+    }
+
     pub fn flush_due(&self) -> Option<u64> {
         self.bigim_flush_mono
     }

@@ -831,3 +831,40 @@ fn members_and_streams_are_listed_for_administrators() {
     assert_eq!(streams[0].stream_id, "s1");
     assert_eq!(streams[0].extra_info, "x");
 }
+
+#[test]
+fn a_room_handed_over_keeps_its_reliable_messages_and_seqs_where_it_goes() {
+    let send = |t: &str, d: &str| {
+        Request::Trans(TransReq {
+            trans_type: t.into(),
+            trans_data: d.into(),
+            trans_local_seq: 0,
+            trans_channel: "clt".into(),
+        })
+    };
+    let mut old = Room::new("r".into(), settings(), false);
+    join(&mut old, at(0), 1, "alice", 1);
+    ok(old.request(at(1), 1, send("q", "one")));
+    ok(old.request(at(1), 1, send("q", "two")));
+    ok(old.request(at(1), 1, send("score", "5")));
+    let h = old.hand_over();
+    // What is sent after the handover would be lost: refused, so the sender knows.
+    let late = old.request(at(2), 1, send("q", "three"));
+    assert_eq!(late.unwrap_err().code, ErrCode::SHUTTING_DOWN);
+    // Through JSON, as it travels between nodes.
+    let h: Handover = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+
+    let mut new = Room::new("r".into(), settings(), false);
+    new.take_over(h);
+    join(&mut new, at(3), 2, "alice", 1);
+    let hb = ok(new.request(at(3), 2, Request::Hb));
+    assert_eq!(
+        hb["trans_seqs"][0]["trans_seq_array"],
+        serde_json::json!([{"trans_type": "q", "trans_seq": 2}, {"trans_type": "score", "trans_seq": 3}])
+    );
+    assert_eq!(
+        ok(new.request(at(4), 2, send("q", "four")))["trans_seq"],
+        4,
+        "seqs keep rising"
+    );
+}

@@ -24,6 +24,59 @@ pub struct Trans {
     seq: u32,
     /// At most `TRANS_TYPES_PER_ROOM` entries, in order of first use.
     latest: Vec<Latest>,
+    /// Set once the room handed its messages over to another node (a drain): what is sent
+    /// after that would be lost, so it is refused.
+    pub(crate) handed_over: bool,
+}
+
+/// A room's reliable messages as one node hands them to the next (a drain): the latest value
+/// of every type with its seq, and the room's seq, so seqs keep rising where the room goes.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransHandover {
+    /// The room's seq (the last one given).
+    pub seq: u32,
+    /// Per type, in order of first use: (type, its seq, data, sender's id_name).
+    pub latest: Vec<(String, u32, String, String)>,
+}
+
+impl Trans {
+    pub(crate) fn hand_over(&mut self) -> TransHandover {
+        self.handed_over = true;
+        TransHandover {
+            seq: self.seq,
+            latest: self
+                .latest
+                .iter()
+                .map(|l| {
+                    (
+                        l.trans_type.clone(),
+                        l.seq,
+                        l.data.clone(),
+                        l.id_name.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Takes the messages a room handed over, unless this room already has its own.
+    pub(crate) fn take_over(&mut self, h: TransHandover) {
+        if self.seq > 0 {
+            return;
+        }
+        self.seq = h.seq;
+        self.latest = h
+            .latest
+            .into_iter()
+            .take(TRANS_TYPES_PER_ROOM)
+            .map(|(trans_type, seq, data, id_name)| Latest {
+                trans_type,
+                seq,
+                data,
+                id_name,
+            })
+            .collect();
+    }
 }
 
 impl Trans {
@@ -114,6 +167,12 @@ impl<H: Outbox> Room<H> {
         from_user_id: String,
         except: Option<u64>,
     ) -> Result<u32, Refusal> {
+        if self.trans.handed_over {
+            return Err(Refusal::new(
+                ErrCode::SHUTTING_DOWN,
+                "the room is moving to another node; send again after the reconnect",
+            ));
+        }
         if trans_type.is_empty() || trans_type.len() > TRANS_TYPE_MAX_BYTES {
             return Err(Refusal::new(
                 ErrCode::BAD_BODY,

@@ -44,6 +44,9 @@ pub struct AppState {
     /// Flips to true at shutdown; sessions close their sockets (clients log in again later).
     pub shutdown: watch::Receiver<bool>,
     pub draining: AtomicBool,
+    /// Notified by the admin API's drain (`POST /admin/v1/nodes/{id}/drain`): the binary then
+    /// shuts the node down as on SIGTERM.
+    pub drain_requested: tokio::sync::Notify,
     /// The SFU, unless media is off (`rtc.listen = ""`).
     pub sfu: Option<liveroom_media::SfuHandle>,
     /// TURN/STUN servers handed to media sessions.
@@ -248,6 +251,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         log_collector,
         shutdown: shutdown_rx.clone(),
         draining: AtomicBool::new(false),
+        drain_requested: tokio::sync::Notify::new(),
         sfu: sfu.clone(),
         turn: turn_service,
         login_limits: signalling::rate_limits::LoginLimits::new(&config.session),
@@ -359,16 +363,22 @@ impl Server {
     /// for the webhook queue to empty.
     pub async fn shutdown(self) {
         self.state.draining.store(true, Ordering::SeqCst);
+        if let Some(c) = &self.state.cluster {
+            // New rooms go to other nodes from now on.
+            c.drain().await;
+        }
         // Not ready any more, still serving: load balancers take the instance out first.
         let delay = self.state.config.http.drain_delay_ms;
         if delay > 0 {
             tracing::info!(delay_ms = delay, "draining: /readyz answers 503");
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
-        let _ = self.shutdown_tx.send(true);
         if let Some(c) = &self.state.cluster {
+            // Before the clients go: the rooms are handed over and their keys released, so
+            // the clients' next logins, on other nodes, find them there with their messages.
             c.leave().await;
         }
+        let _ = self.shutdown_tx.send(true);
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         let deadline = tokio::time::Instant::now() + grace;
         let metrics = &self.state.hub.metrics;

@@ -184,8 +184,10 @@ fn main() {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "{}", server.ready_line());
         let _ = out.flush();
-        wait_for_signal().await;
-        tracing::info!("shutting down");
+        tokio::select! {
+            _ = wait_for_signal() => tracing::info!("shutting down"),
+            _ = server.state.drain_requested.notified() => tracing::info!("drain asked for through the admin API; shutting down"),
+        }
         server.shutdown().await;
     });
 }

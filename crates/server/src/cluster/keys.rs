@@ -24,6 +24,15 @@ pub fn user(appid: u64, id_name: &str) -> String {
 /// only sends a kick-out nobody reads.
 pub const USER_CLAIM_TTL_MS: u64 = 24 * 3600 * 1000;
 
+/// What a draining node's room hands to the node that takes it next (JSON
+/// `liveroom_room::Handover`), read and deleted by that node when it creates the room.
+pub fn handover(appid: u64, room_id: &str) -> String {
+    format!("liveroom:handover:{appid}:{room_id}")
+}
+
+/// How long a handover waits for the room's next node.
+pub const HANDOVER_TTL_MS: u64 = 5 * 60 * 1000;
+
 /// The pub/sub channel a node reads the messages of other nodes from.
 pub fn inbox(node_id: &str) -> String {
     format!("liveroom:inbox:{node_id}")

@@ -25,7 +25,7 @@ use crate::cluster::node::{NodeInfo, NodeRecord};
 use crate::cluster::relay::Relays;
 pub use crate::cluster::relay::{AdminHandler, ForwardedAdmin};
 use crate::config::ClusterConfig;
-use crate::rooms::commands::{RoomCmd, RoomKey};
+use crate::rooms::commands::{AdminCmd, RoomCmd, RoomKey};
 use crate::rooms::member_queue::SessionOutbox;
 use crate::rooms::registry::Hub;
 use crate::sync::lock;
@@ -86,6 +86,8 @@ pub struct Cluster {
     left: std::sync::atomic::AtomicBool,
     /// Streams piped into and out of this node now.
     pub pipes: pipes::PipeCounts,
+    /// Set by `drain`: the record says so and new rooms go elsewhere.
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl Cluster {
@@ -131,6 +133,7 @@ impl Cluster {
             subscribed: Notify::new(),
             left: std::sync::atomic::AtomicBool::new(false),
             pipes: pipes::PipeCounts::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(cluster.clone().run_inbox());
         let first = async {
@@ -235,8 +238,15 @@ impl Cluster {
             return me;
         };
         let load = |n: &NodeRecord| (n.users, n.rooms);
-        let mine = nodes.iter().find(|n| n.node_id == me).map(load);
-        let best = nodes.iter().min_by_key(|n| (load(n), n.node_id != me));
+        let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
+        let mine = nodes
+            .iter()
+            .find(|n| n.node_id == me && !draining)
+            .map(load);
+        let best = nodes
+            .iter()
+            .filter(|n| !(n.draining || (draining && n.node_id == me)))
+            .min_by_key(|n| (load(n), n.node_id != me));
         match (best, mine) {
             (Some(b), Some(m)) if load(b) < m => b.node_id.clone(),
             (Some(b), None) => b.node_id.clone(),
@@ -255,6 +265,9 @@ impl Cluster {
     ) -> Result<(mpsc::Sender<RoomCmd>, LoginRsp), (ErrCode, String)> {
         match self.route(room_key, create).await {
             Route::Local => {
+                if create && self.hub.room(room_key).is_none() {
+                    self.take_over_handed(room_key, user_state_updates).await;
+                }
                 self.hub
                     .enter_room(room_key, create, user_state_updates, input)
                     .await
@@ -263,6 +276,34 @@ impl Cluster {
                 self.relays
                     .login(&node, room_key, create, user_state_updates, input())
                     .await
+            }
+        }
+    }
+
+    /// A room created here that a draining node handed over: created now with what it handed.
+    async fn take_over_handed(&self, key: &RoomKey, user_state_updates: bool) {
+        let mut c = self.bus.conn();
+        let handed: Option<String> = match redis::cmd("GETDEL")
+            .arg(keys::handover(key.appid, &key.room_id))
+            .query_async(&mut c)
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(appid = key.appid, room = %key.room_id, error = %e, "cluster: Redis unreachable; a handed-over room starts empty");
+                return;
+            }
+        };
+        let Some(h) = handed.and_then(|h| serde_json::from_str::<liveroom_room::Handover>(&h).ok())
+        else {
+            return;
+        };
+        match self.hub.room_or_create(key, user_state_updates) {
+            Ok(tx) => {
+                let _ = tx.send(RoomCmd::Admin(AdminCmd::TakeOver(h))).await;
+            }
+            Err(code) => {
+                tracing::warn!(appid = key.appid, room = %key.room_id, ?code, "cluster: a handed-over room could not be created")
             }
         }
     }
@@ -409,16 +450,37 @@ impl Cluster {
             .pipes
             .outbound
             .load(std::sync::atomic::Ordering::SeqCst);
+        r.draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
         r
     }
 
-    /// At shutdown: closes the relayed members, and drops the node's record and room keys so
-    /// other nodes take its rooms at once.
+    /// Starts draining: the record says so at once and new rooms are placed on other nodes
+    /// (`leave` then hands this node's rooms over).
+    pub async fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.renew_once().await;
+    }
+
+    /// At shutdown: hands each room's reliable messages over (`keys::handover`), closes the
+    /// relayed members, and drops the node's record and room keys so other nodes take its
+    /// rooms at once, with what they handed over.
     pub async fn leave(&self) {
         self.left.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.relays.close_all();
         let me = &*self.bus.me;
         let mut p = redis::pipe();
+        for r in self.hub.rooms() {
+            let Some(h) = self.hub.ask(&r, AdminCmd::HandOver).await else {
+                continue;
+            };
+            p.cmd("SET")
+                .arg(keys::handover(r.appid, &r.room_id))
+                .arg(serde_json::to_string(&h).unwrap_or_default())
+                .arg("PX")
+                .arg(keys::HANDOVER_TTL_MS)
+                .ignore();
+        }
+        self.relays.close_all();
         p.cmd("DEL").arg(keys::node(me)).ignore();
         // The rooms renewed last and those created since.
         let mut rooms: HashSet<RoomKey> = lock(&self.held).clone();

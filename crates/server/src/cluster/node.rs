@@ -45,6 +45,9 @@ pub struct NodeRecord {
     pub users: i64,
     /// Streams in the rooms on this node.
     pub streams: i64,
+    /// Draining: new rooms go to other nodes, and it leaves once its clients have moved.
+    #[serde(default)]
+    pub draining: bool,
     /// Streams piped into this node from the nodes they are published to.
     #[serde(default)]
     pub pipes_in: usize,
@@ -105,6 +108,7 @@ impl NodeInfo {
             sessions: m.connections.get(),
             users: m.users.get(),
             streams: m.streams.get(),
+            draining: false,
             pipes_in: 0,
             pipes_out: 0,
         }

@@ -89,6 +89,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             post(kick_anywhere),
         )
         .route("/admin/v1/nodes", get(list_nodes))
+        .route("/admin/v1/nodes/{node_id}/drain", post(drain_node))
         .route("/admin/v1/tokens", post(mint_token))
         .route("/admin/v1/apps/{appid}/live_urls", post(mint_live_urls))
         .route("/admin/v1/{*rest}", get(not_found).post(not_found))
@@ -133,6 +134,9 @@ async fn cluster_route(State(state): State<Arc<AppState>>, req: Request, next: N
             }
             Err(_) => None,
         },
+        ["admin", "v1", "nodes", node_id, "drain"] if *node_id != c.info.id => {
+            Some(node_id.to_string())
+        }
         ["admin", "v1", "apps", appid, "users", id_name, ..] => match appid.parse::<u64>() {
             Ok(appid) => c.user_node(appid, id_name).await,
             Err(_) => None,
@@ -377,6 +381,22 @@ async fn list_nodes(State(state): State<Arc<AppState>>) -> ApiResult {
             format!("the cluster's Redis is unreachable: {e}"),
         )),
     }
+}
+
+/// `POST /admin/v1/nodes/{node_id}/drain`: the node (this one; another is reached through the
+/// cluster) stops taking rooms and sessions, hands its rooms over, moves its clients and exits
+/// as on SIGTERM.
+async fn drain_node(State(state): State<Arc<AppState>>, Path(node_id): Path<String>) -> ApiResult {
+    if node_id != state.node.id {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no live node {node_id:?}"),
+        ));
+    }
+    tracing::warn!(node = %node_id, "drain asked for through the admin API");
+    state.drain_requested.notify_one();
+    Ok(Json(json!({"node_id": node_id, "draining": true})))
 }
 
 async fn not_found() -> ApiError {

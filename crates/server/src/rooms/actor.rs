@@ -226,6 +226,14 @@ fn admin<H: RoomHost>(
         } => {
             let _ = reply.send(room.system_trans(trans_type, data, id_name));
         }
+        AdminCmd::HandOver(reply) => {
+            let _ = reply.send(room.hand_over());
+            tracing::info!(appid = key.appid, room = %key.room_id, "room handed over for the node that takes it next");
+        }
+        AdminCmd::TakeOver(h) => {
+            room.take_over(h);
+            tracing::info!(appid = key.appid, room = %key.room_id, "room taken over with what its previous node handed over");
+        }
         AdminCmd::RtmpUrls {
             stream_id,
             urls,

@@ -74,6 +74,11 @@ pub enum AdminCmd {
         id_name: String,
         reply: oneshot::Sender<Result<u32, Refusal>>,
     },
+    /// Hands the room's reliable messages and message ids over to the node that takes the
+    /// room next (this node is draining); later reliable messages are refused.
+    HandOver(oneshot::Sender<liveroom_room::Handover>),
+    /// Takes what the room's previous node handed over (sent before the first login).
+    TakeOver(liveroom_room::Handover),
     /// Sets a stream's `urls_rtmp` (its active RTMP relays); answers whether it exists.
     RtmpUrls {
         stream_id: String,

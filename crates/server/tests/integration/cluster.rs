@@ -105,6 +105,11 @@ impl Node {
         c
     }
 
+    /// Whether the process has exited by itself.
+    pub(crate) fn proc_exited(&mut self) -> bool {
+        matches!(self.proc.child.try_wait(), Ok(Some(_)))
+    }
+
     pub(crate) fn kill9(&mut self) {
         let _ = self.proc.child.kill();
         let _ = self.proc.child.wait();
@@ -601,4 +606,75 @@ async fn a_new_room_goes_to_the_least_loaded_node() {
     assert_eq!(hb(&mut dave).await["online_count"], 1);
     let mut erin = a.join("fresh", "erin", anchor("Erin")).await;
     assert_eq!(hb(&mut erin).await["online_count"], 2);
+}
+
+#[tokio::test]
+async fn a_drained_node_hands_its_rooms_over_with_their_reliable_messages() {
+    let redis = RedisServer::start();
+    let mut a = node(&redis, "node-a", "");
+    let b = node(&redis, "node-b", "");
+    let mut alice = a.join("class", "alice", anchor("Alice")).await;
+    let mut bob = b.join("class", "bob", anchor("Bob")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("class")]), "node-a");
+    let t = |t: &str, d: &str| json!({"trans_type": t, "trans_data": d, "trans_local_seq": 0, "trans_channel": "clt"});
+    ok(&mut alice, "trans", t("question", "q1")).await;
+    ok(&mut bob, "trans", t("answer", "a1")).await;
+    ok(&mut alice, "trans", t("question", "q2")).await;
+    ok(&mut alice, "im_chat", chat_body("before the drain")).await;
+
+    // The admin API of node-b drains node-a (passed on to it).
+    let (status, v) = b
+        .admin_call("POST", "/admin/v1/nodes/node-a/drain", b"")
+        .await;
+    assert_eq!((status, &v["draining"]), (200, &json!(true)), "{v}");
+    // node-a hands the room over and moves its clients: the relayed and the local ones go.
+    let closed = bob.closed_within(Duration::from_secs(10)).await;
+    assert_eq!(closed.map(|c| c.0), Some(1001), "bob's relayed connection");
+    assert!(alice.closed_within(Duration::from_secs(10)).await.is_some());
+    eventually(Duration::from_secs(10), "node-a leaves", || async {
+        b.nodes().await.0 == ["node-b"]
+    })
+    .await;
+
+    // They log in again through node-b: the room is there with its reliable messages, seqs
+    // and message ids going on from where they were.
+    let mut bob = b.join("class", "bob", anchor("Bob")).await;
+    let mut alice = b.join("class", "alice", anchor("Alice")).await;
+    assert_eq!(redis.cmd(&["GET", &room_key("class")]), "node-b");
+    let beat = hb(&mut bob).await;
+    assert_eq!(
+        beat["trans_seqs"][0]["trans_seq_array"],
+        json!([{"trans_type": "question", "trans_seq": 3}, {"trans_type": "answer", "trans_seq": 2}]),
+        "{beat}"
+    );
+    let fetched = ok(
+        &mut bob,
+        "trans_fetch",
+        json!({"trans_channel": "clt", "fetch_array": [{"trans_type": "question", "trans_seq": 0}, {"trans_type": "answer", "trans_seq": 0}]}),
+    )
+    .await;
+    let values: Vec<&str> = fetched["trans_fetch_results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{fetched}"))
+        .iter()
+        .map(|r| r["trans_data"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(values, ["q2", "a1"], "{fetched}");
+    assert_eq!(
+        ok(&mut alice, "trans", t("question", "q3")).await["trans_seq"],
+        4
+    );
+    ok(&mut alice, "im_chat", chat_body("after the drain")).await;
+    let p = expect_push(&mut bob, "push_im_chat").await;
+    assert!(
+        p.body["chat_data"][0]["msg_id"].as_u64().unwrap() > 1,
+        "{}",
+        p.body
+    );
+    // node-a exited by itself.
+    eventually(Duration::from_secs(15), "node-a exits", || {
+        let gone = a.proc_exited();
+        async move { gone }
+    })
+    .await;
 }

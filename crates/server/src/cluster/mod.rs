@@ -42,6 +42,8 @@ use tokio::sync::{mpsc, Notify};
 
 /// How long one Redis command or connection attempt may take before it counts as a failure.
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+/// Placement compares the nodes' CPU in steps of this many % of a core before their members.
+pub const PLACEMENT_CPU_STEP_PCT: f64 = 50.0;
 /// Pause before the inbox is subscribed again after its connection was lost.
 const RESUBSCRIBE_PAUSE: Duration = Duration::from_millis(500);
 /// How long `start` waits for the first registration and the inbox before it goes on (a
@@ -88,6 +90,8 @@ pub struct Cluster {
     pub pipes: pipes::PipeCounts,
     /// Set by `drain`: the record says so and new rooms go elsewhere.
     draining: std::sync::atomic::AtomicBool,
+    /// (when, process CPU seconds) at the previous record, for its `cpu_pct`.
+    cpu_at: Mutex<Option<(std::time::Instant, f64)>>,
 }
 
 impl Cluster {
@@ -134,6 +138,7 @@ impl Cluster {
             left: std::sync::atomic::AtomicBool::new(false),
             pipes: pipes::PipeCounts::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
+            cpu_at: Mutex::new(None),
         });
         tokio::spawn(cluster.clone().run_inbox());
         let first = async {
@@ -226,7 +231,8 @@ impl Cluster {
         Ok(Route::Local)
     }
 
-    /// The node a new room goes to (`cluster.placement`): the live node with the fewest members
+    /// The node a new room goes to (`cluster.placement`): of the live nodes not draining, the
+    /// one with the least CPU (in steps of [`PLACEMENT_CPU_STEP_PCT`]), then the fewest members
     /// in its rooms, then the fewest rooms, this node on a tie; this node when the node list
     /// cannot be read.
     async fn place(&self) -> String {
@@ -237,7 +243,15 @@ impl Cluster {
         let Ok(nodes) = self.nodes().await else {
             return me;
         };
-        let load = |n: &NodeRecord| (n.users, n.rooms);
+        // CPU in coarse steps first, so that members and rooms decide between nodes that are
+        // about as busy.
+        let load = |n: &NodeRecord| {
+            (
+                (n.cpu_pct / PLACEMENT_CPU_STEP_PCT) as i64,
+                n.users,
+                n.rooms,
+            )
+        };
         let draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
         let mine = nodes
             .iter()
@@ -451,7 +465,23 @@ impl Cluster {
             .outbound
             .load(std::sync::atomic::Ordering::SeqCst);
         r.draining = self.draining.load(std::sync::atomic::Ordering::SeqCst);
+        r.cpu_pct = self.cpu_pct();
         r
+    }
+
+    /// The process's CPU use since the previous call, in % of one core (rounded to 0.1).
+    fn cpu_pct(&self) -> f64 {
+        let Some(now_cpu) = node::process_cpu_secs() else {
+            return 0.0;
+        };
+        let now = std::time::Instant::now();
+        let mut at = lock(&self.cpu_at);
+        let pct = match *at {
+            Some((t, c)) if now > t => (now_cpu - c) / (now - t).as_secs_f64() * 100.0,
+            _ => 0.0,
+        };
+        *at = Some((now, now_cpu));
+        (pct * 10.0).round() / 10.0
     }
 
     /// Starts draining: the record says so at once and new rooms are placed on other nodes

@@ -696,9 +696,44 @@ impl Conn {
     /// Whether `stream_id` is in the stream list of the room of `claim` (`play_scope = "room"`).
     /// False also when the room cannot be asked (it has just closed).
     async fn in_room(&self, claim: &Claim, stream_id: &str) -> bool {
-        match self.state.hub.ask(&claim.room, AdminCmd::Streams).await {
-            Some((_, streams)) => streams.iter().any(|s| s.stream_id == stream_id),
-            None => false,
+        if let Some((_, streams)) = self.state.hub.ask(&claim.room, AdminCmd::Streams).await {
+            return streams.iter().any(|s| s.stream_id == stream_id);
+        }
+        // A room on another node of the cluster: asked there through the admin API.
+        let Some(cluster) = self.state.cluster.as_ref() else {
+            return false;
+        };
+        let Some(node) = cluster.room_node(&claim.room).await else {
+            return false;
+        };
+        let secret = &self.state.config.admin.secret;
+        if secret.is_empty() {
+            tracing::warn!(room = %claim.room.room_id, "play_scope = \"room\" for a room on another node needs admin.secret (the nodes ask each other through the admin API)");
+            return false;
+        }
+        let req = crate::cluster::ForwardedAdmin {
+            method: "GET".into(),
+            path: format!(
+                "/admin/v1/apps/{}/rooms/{}/streams",
+                claim.room.appid,
+                liveroom_room::percent_encode(&claim.room.room_id)
+            ),
+            authorization: format!("Bearer {secret}"),
+            body: String::new(),
+        };
+        match cluster.forward_admin(&node, req).await {
+            Ok((200, body)) => serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["streams"].as_array().cloned())
+                .is_some_and(|list| list.iter().any(|s| s["stream_id"] == stream_id)),
+            Ok((status, _)) => {
+                tracing::warn!(node = %node, status, "the room's node did not list its streams");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(node = %node, error = %e, "the room's node did not answer");
+                false
+            }
         }
     }
 }

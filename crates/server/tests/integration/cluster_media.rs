@@ -301,3 +301,32 @@ async fn a_live_output_on_another_node_plays_the_stream() {
     .await;
     assert_eq!(r.status, 404);
 }
+
+/// `play_scope = "room"` when the player's room lives on another node: the room is asked
+/// there (through the admin API between the nodes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn play_scope_room_asks_the_rooms_node() {
+    let redis = RedisServer::start();
+    let app = format!(
+        "[tokens]\nallow_v1 = true\n[[apps]]\nappid = {APPID}\napp_sign = \"{}\"\nserver_secret = \"{}\"\nplay_scope = \"room\"\nsigned_live_urls = false\n",
+        liveroom_server::config::DEV_APP_SIGN,
+        liveroom_server::config::DEV_SERVER_SECRET,
+    );
+    let a = node_with(&redis, "node-a", &app, "127.0.0.1:0");
+    let b = node_with(&redis, "node-b", &app, "127.0.0.1:0");
+    let mut alice = a.join("ra", "alice", anchor("Alice")).await;
+    let (_asig, _apub) = publish(&a, "ra", "alice", "cam").await;
+    alice
+        .request("stream", stream_body(2001, "cam", ""))
+        .await
+        .unwrap();
+    // carol is in alice's room (on node-a) through node-b: she may play it.
+    let _carol = b.join("ra", "carol", anchor("Carol")).await;
+    let mut csig = media_signal(&b, "ra", "carol").await;
+    csig.create_session(1, "cam", "").await.unwrap();
+    // bob is in another room: refused, as on one node.
+    let _bob = b.join("rb", "bob", anchor("Bob")).await;
+    let mut bsig = media_signal(&b, "rb", "bob").await;
+    let r = bsig.create_session(1, "cam", "").await.map(|(_, v)| v);
+    assert_eq!(err_code(r), 7);
+}

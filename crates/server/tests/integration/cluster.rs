@@ -173,7 +173,10 @@ async fn nodes_register_with_their_load_expire_when_killed_and_come_back_after_a
     .await;
     assert_eq!(redis.cmd(&["GET", &room_key("r1")]), "node-a");
     let (_, list) = a.nodes().await;
-    assert!(list[0]["cpu_pct"].as_f64().is_some_and(|c| c >= 0.0), "{list:?}");
+    assert!(
+        list[0]["cpu_pct"].as_f64().is_some_and(|c| c >= 0.0),
+        "{list:?}"
+    );
     assert_eq!(list[0]["draining"], false, "{list:?}");
 
     // kill -9: the record expires without anyone removing it, within 15 s.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks in one command: scripts/bench.sh [fanout|rooms|signalling|flv|all] [--quick]
+# The benchmarks in one command: scripts/bench.sh [fanout|rooms|signalling|flv|cluster|all] [--quick]
 #
 # Builds what it needs (release), runs each benchmark against a real release `liveroom` process, prints
 # the benchmarks' tables on stderr and a summary table, and as the LAST line of stdout one JSON object per
@@ -19,6 +19,11 @@
 #               heartbeat CPU.
 #   flv         one 1.5 Mbit/s x264 stream (published over WebRTC) to 5,000 HTTP-FLV viewers (quick: 2,000):
 #               viewers per core of server CPU, none behind or cut, publish → viewer latency.
+#   cluster     three nodes on our own redis-server (free port), beside one node in the same run: room-message
+#               fan-out p50/p99 to 2,000 members split over the 3 nodes vs. all on one (quick: 300), every
+#               delivery counted; one stream from node-1 to 150 players spread over the 3 nodes vs. all on
+#               node-1 (quick: 30): loss, egress pkt/s and CPU per node. Needs redis-server (installed by
+#               scripts/system-deps.sh --test when missing).
 #
 # Method and figures: docs/benchmarks.md. Env: CARGO_TARGET_DIR (default /var/tmp/liveroom-target),
 # BENCH_SECONDS (media send time per run), BENCH_JANUS=0. --quick finishes in under 5 minutes here.
@@ -34,16 +39,24 @@ quick=""
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
-    fanout | rooms | signalling | flv | all) which="$a" ;;
-    *) echo "usage: scripts/bench.sh [fanout|rooms|signalling|flv|all] [--quick]" >&2; exit 2 ;;
+    fanout | rooms | signalling | flv | cluster | all) which="$a" ;;
+    *) echo "usage: scripts/bench.sh [fanout|rooms|signalling|flv|cluster|all] [--quick]" >&2; exit 2 ;;
   esac
 done
 want() { [ "$which" = all ] || [ "$which" = "$1" ]; }
 
 echo "bench: building the release server and the load generators" >&2
 (cd "$root" && cargo build --release -q -p liveroom-server --bin liveroom \
-  -p liveroom-client --example bench_fanout --example bench_signalling --example bench_flv)
+  -p liveroom-client --example bench_fanout --example bench_signalling --example bench_flv \
+  --example bench_cluster)
 server="$rel/liveroom"
+
+# The cluster benchmark starts its own redis-server (Debian's, as the cluster tests do); the test setup's
+# package list installs it (as root) when it is missing.
+if want cluster && ! command -v redis-server >/dev/null 2>&1; then
+  echo "bench: redis-server is missing; scripts/system-deps.sh --test installs it" >&2
+  "$here/system-deps.sh" --test
+fi
 
 results="$(mktemp /tmp/liveroom-bench.XXXXXX)"
 trap 'rm -f "$results"' EXIT
@@ -117,6 +130,16 @@ if want flv; then
   run '{}' "$rel/examples/bench_flv" --server "$server" --viewers "$viewers" --workers 2 --seconds "$((secs * 2))"
 fi
 
+if want cluster; then
+  if [ -n "$quick" ]; then
+    run '{}' "$rel/examples/bench_cluster" --server "$server" --redis-server "$(command -v redis-server)" \
+      --members 300 --messages 10 --players 30 --seconds "$secs"
+  else
+    run '{}' "$rel/examples/bench_cluster" --server "$server" --redis-server "$(command -v redis-server)" \
+      --members 2000 --messages 20 --players 150 --seconds "$secs"
+  fi
+fi
+
 # Pairs each Liveroom fan-out run with the Janus run of the same player count, and the rooms run with the
 # big room; prints the summary table (stderr) and the JSON (stdout, last line).
 python3 - "$results" <<'EOF'
@@ -159,6 +182,12 @@ for r in runs:
         if r.get("bench") == "signalling":
             rows.append(f"signalling  {r['connections']:>5} conns    fan-out p99 {r['fanout_p99_ms']} ms  logins {r['logins_per_s']}/s"
                         f" ({r['logins_per_s_full_room']}/s full)  {r['bytes_per_idle_conn']} B/idle conn  hb {r['heartbeat_cpu_pct']} % core")
+        elif r.get("bench") == "cluster":
+            rows.append(f"cluster     {r.get('members')} members: chat p50/p99 {r.get('chat_p50_ms_one_node')}/{r.get('chat_p99_ms_one_node')} ms one node,"
+                        f" {r.get('chat_p50_ms_three_nodes')}/{r.get('chat_p99_ms_three_nodes')} ms over 3 nodes;"
+                        f" {r.get('players')} players: loss {r.get('loss_pct_one_node')} / {r.get('loss_pct_three_nodes')} %,"
+                        f" CPU/packet {r.get('cpu_us_per_packet_one_node')} / {r.get('cpu_us_per_packet_three_nodes')} µs"
+                        f" ({r.get('cpu_ratio_three_to_one')}×)")
         elif r.get("bench") == "flv":
             rows.append(f"flv         {r['viewers']:>5} viewers  {r['viewers_per_core']} viewers/core  {r['behind']} behind, {r['cut']} cut"
                         f"  publish → viewer p95 {r['glass_to_glass_ms']} ms  {r['rss_bytes_per_viewer']} B RSS/viewer")

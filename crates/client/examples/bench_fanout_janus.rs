@@ -24,11 +24,11 @@
 //! this fraction; default: only a warning above 0.005).
 
 use futures_util::{SinkExt, StreamExt};
-use liveroom_client::load::{arg, cpu_secs, thread_cpu};
-use liveroom_client::media::{native_rtc, spawn_peer, MediaPeer, PeerCmd, PeerOut};
+use liveroom_client::load::{arg, count_rtp, cpu_secs, thread_cpu, CameraLoad};
+use liveroom_client::media::{native_rtc, spawn_peer, MediaPeer, PeerOut};
 use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
@@ -41,7 +41,6 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Opus: one packet per 20 ms of this many bytes (≈ 48 kbit/s).
-const OPUS_PAYLOAD: usize = 120;
 /// A key frame (an IDR burst) every this many video frames (2 s at 30 fps).
 const GOP_FRAMES: u64 = 60;
 /// How long one Janus reply, or one peer's ICE + DTLS, may take.
@@ -431,17 +430,9 @@ async fn main() -> Result<(), Error> {
     // Count what each player receives, in its own task.
     let mut counters = Vec::new();
     let mut keep = Vec::new();
-    for (mut p, kept) in subs.drain(..) {
+    for (p, kept) in subs.drain(..) {
         keep.push(kept);
-        let n = Arc::new(AtomicU64::new(0));
-        counters.push(n.clone());
-        tokio::spawn(async move {
-            while let Some(ev) = p.out.recv().await {
-                if matches!(ev, PeerOut::Rtp { .. }) {
-                    n.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
+        counters.push(count_rtp(p).0);
     }
     // Whatever arrived before the sending period (none: the publisher has not sent yet).
     let before: u64 = counters.iter().map(|c| c.load(Ordering::Relaxed)).sum();
@@ -449,57 +440,14 @@ async fn main() -> Result<(), Error> {
     let cpu0 = pid.map_or(0.0, cpu_secs);
     let threads0 = pid.map(thread_cpu).unwrap_or_default();
     let t0 = Instant::now();
-    let frames = fps * seconds;
-    let frame_interval = Duration::from_secs_f64(1.0 / fps as f64);
-    let audio_interval = Duration::from_millis(20);
-    let start = tokio::time::Instant::now();
-    let (mut vseq, mut aseq, mut sent) = (1000u64, 1000u64, 0u64);
-    let (mut next_frame, mut next_audio) = (start, start);
-    let end = start + frame_interval * frames as u32;
-    let (mut frame, mut audio_i) = (0u64, 0u64);
-    while frame < frames || (audio && next_audio < end) {
-        if frame < frames && (next_frame <= next_audio || !audio || next_audio >= end) {
-            tokio::time::sleep_until(next_frame).await;
-            let key = frame % GOP_FRAMES == 0;
-            for k in 0..video_packets {
-                // H.264 FU-A-free shape: the key frame's first packet is an IDR NAL, the rest
-                // non-IDR slices; the frame's last packet has the marker bit.
-                let nal = if key && k == 0 { 0x65 } else { 0x41 };
-                let mut payload = vec![nal; payload_len];
-                payload[1] = 0x88;
-                publisher
-                    .cmd
-                    .send(PeerCmd::Rtp {
-                        kind: MediaKind::Video,
-                        seq: vseq,
-                        time: (frame * 90_000 / fps) as u32,
-                        marker: k + 1 == video_packets,
-                        payload,
-                    })
-                    .await?;
-                vseq += 1;
-                sent += 1;
-            }
-            frame += 1;
-            next_frame += frame_interval;
-        } else {
-            tokio::time::sleep_until(next_audio).await;
-            publisher
-                .cmd
-                .send(PeerCmd::Rtp {
-                    kind: MediaKind::Audio,
-                    seq: aseq,
-                    time: (audio_i * 960) as u32,
-                    marker: false,
-                    payload: vec![0xfc; OPUS_PAYLOAD],
-                })
-                .await?;
-            aseq += 1;
-            audio_i += 1;
-            sent += 1;
-            next_audio += audio_interval;
-        }
-    }
+    let load = CameraLoad {
+        fps,
+        video_packets,
+        payload_len,
+        gop_frames: GOP_FRAMES,
+        audio,
+    };
+    let sent = load.send(&[&publisher], seconds).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let wall = t0.elapsed().as_secs_f64();
     let cpu = pid.map_or(0.0, cpu_secs) - cpu0;

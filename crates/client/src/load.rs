@@ -169,3 +169,124 @@ pub fn say(line: &str) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }
+
+/// A camera-shaped RTP load, the benchmarks' publisher: `fps` H.264 frames a second of
+/// `video_packets` packets of `payload_len` bytes (the key frame's first packet an IDR NAL, the
+/// rest non-IDR slices, the frame's last packet marked), a key frame every `gop_frames`, and
+/// when `audio` an Opus packet every 20 ms.
+#[derive(Debug, Clone, Copy)]
+pub struct CameraLoad {
+    /// Video frames a second.
+    pub fps: u64,
+    /// RTP packets per video frame.
+    pub video_packets: u64,
+    /// Bytes per video packet.
+    pub payload_len: usize,
+    /// Frames from one key frame to the next.
+    pub gop_frames: u64,
+    /// Whether Opus packets go along.
+    pub audio: bool,
+}
+
+/// Bytes per Opus packet of [`CameraLoad`].
+pub const OPUS_PAYLOAD: usize = 120;
+
+impl Default for CameraLoad {
+    /// ≈ 1.5 Mbit/s: 30 frames of 5 × 1 200 bytes, a key frame every 2 s, and Opus.
+    fn default() -> Self {
+        CameraLoad {
+            fps: 30,
+            video_packets: 5,
+            payload_len: 1200,
+            gop_frames: 60,
+            audio: true,
+        }
+    }
+}
+
+impl CameraLoad {
+    /// Sends the load to every publisher for `seconds`, paced in real time; answers the
+    /// packets sent per publisher.
+    pub async fn send(
+        &self,
+        publishers: &[&crate::media::MediaPeer],
+        seconds: u64,
+    ) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+        use crate::media::PeerCmd;
+        use str0m::media::MediaKind;
+        let frames = self.fps * seconds;
+        let frame_interval = Duration::from_secs_f64(1.0 / self.fps as f64);
+        let audio_interval = Duration::from_millis(20);
+        let start = tokio::time::Instant::now();
+        let end = start + frame_interval * frames as u32;
+        let (mut vseq, mut aseq, mut sent) = (1000u64, 1000u64, 0u64);
+        let (mut next_frame, mut next_audio) = (start, start);
+        let (mut frame, mut audio_i) = (0u64, 0u64);
+        let audio = self.audio;
+        while frame < frames || (audio && next_audio < end) {
+            if frame < frames && (next_frame <= next_audio || !audio || next_audio >= end) {
+                tokio::time::sleep_until(next_frame).await;
+                let key = frame % self.gop_frames == 0;
+                for k in 0..self.video_packets {
+                    let nal = if key && k == 0 { 0x65 } else { 0x41 };
+                    let mut payload = vec![nal; self.payload_len];
+                    payload[1] = 0x88;
+                    for p in publishers {
+                        p.cmd
+                            .send(PeerCmd::Rtp {
+                                kind: MediaKind::Video,
+                                seq: vseq,
+                                time: (frame * 90_000 / self.fps) as u32,
+                                marker: k + 1 == self.video_packets,
+                                payload: payload.clone(),
+                            })
+                            .await?;
+                    }
+                    vseq += 1;
+                    sent += 1;
+                }
+                frame += 1;
+                next_frame += frame_interval;
+            } else {
+                tokio::time::sleep_until(next_audio).await;
+                for p in publishers {
+                    p.cmd
+                        .send(PeerCmd::Rtp {
+                            kind: MediaKind::Audio,
+                            seq: aseq,
+                            time: (audio_i * 960) as u32,
+                            marker: false,
+                            payload: vec![0xfc; OPUS_PAYLOAD],
+                        })
+                        .await?;
+                }
+                aseq += 1;
+                audio_i += 1;
+                sent += 1;
+                next_audio += audio_interval;
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// Counts the RTP packets a player receives, in a task of its own that holds the peer until it
+/// ends or the task is aborted.
+pub fn count_rtp(
+    mut peer: crate::media::MediaPeer,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicU64>,
+    tokio::task::JoinHandle<()>,
+) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let n = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = n.clone();
+    let task = tokio::spawn(async move {
+        while let Some(ev) = peer.out.recv().await {
+            if matches!(ev, crate::media::PeerOut::Rtp { .. }) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    (n, task)
+}

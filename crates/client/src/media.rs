@@ -205,6 +205,26 @@ pub struct MediaPeer {
     pub out: mpsc::Receiver<PeerOut>,
 }
 
+impl MediaPeer {
+    /// Waits until ICE and DTLS are up, skipping other reports; an error names `who` and says
+    /// whether the peer ended or the wait ran out.
+    pub async fn wait_connected(
+        &mut self,
+        who: &str,
+        within: Duration,
+    ) -> std::result::Result<(), String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.out.recv()).await {
+                Ok(Some(PeerOut::Connected)) => return Ok(()),
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(format!("{who}: peer ended before connecting")),
+                Err(_) => return Err(format!("{who}: not connected in {} s", within.as_secs())),
+            }
+        }
+    }
+}
+
 /// The Rtc configuration of the native client: RTP mode, Opus, H.264 42e01f and VP8.
 fn client_rtc() -> Rtc {
     let mut cfg = Rtc::builder()
